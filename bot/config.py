@@ -1,0 +1,187 @@
+"""Typed configuration: ``Settings`` from the environment and the ``feeds.yaml`` catalogue.
+
+Settings come from ``NEWSBRIEF_*`` environment variables, optionally from a ``.env`` file in
+the working directory (see ``.env.example``). They are loaded once, in ``bot.__main__``; an
+invalid value raises one ``ConfigError`` that names every bad setting and how to fix it.
+Tokens are ``SecretStr`` so they never appear in logs or reprs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.errors import ConfigError
+from bot.core.models import Feed
+
+ENV_PREFIX = "NEWSBRIEF_"
+_FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/")
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+class Settings(BaseSettings):
+    """Every setting of newsbrief (environment variable = ``NEWSBRIEF_`` + name upper-cased)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True
+    )
+
+    feeds_file: Path = Field(Path("feeds.yaml"), description="The operator's feed catalogue.")
+    database_url: str = Field(
+        "sqlite+aiosqlite:///data/newsbrief.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    poll_interval_seconds: int = Field(
+        600, ge=1, le=86400, description="Default and shortest poll interval of a feed."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Logging level."
+    )
+    summarizer: Literal["lead", "embedding", "seq2seq"] = Field(
+        "embedding", description="Summarisation method (falls back to the next on failure)."
+    )
+    summarizer_model: str | None = Field(
+        None, description="seq2seq model: a hub id or a local directory."
+    )
+    summary_words: int = Field(60, ge=15, le=300, description="Target summary length in words.")
+    http_timeout_seconds: float = Field(
+        15.0, gt=0, le=300, description="Read timeout of feed and article requests."
+    )
+    max_feed_bytes: int = Field(
+        10_000_000, ge=10_000, description="Largest feed or article body accepted (decompressed)."
+    )
+    allow_private_urls: bool = Field(
+        False, description="Let chats add feeds on private or loopback addresses (tests only)."
+    )
+    feed_max_failures: int = Field(
+        10, ge=1, description="Consecutive failures after which a feed is paused."
+    )
+    telegram_token: SecretStr | None = Field(None, description="Telegram bot token.")
+    telegram_api_url: HttpUrl = Field(
+        "https://api.telegram.org", description="Telegram Bot API server."
+    )
+    discord_token: SecretStr | None = Field(None, description="Discord bot token.")
+    discord_api_url: HttpUrl = Field(
+        "https://discord.com/api/v10", description="Discord REST API base."
+    )
+    discord_gateway_url: str = Field(
+        "wss://gateway.discord.gg/", description="Discord gateway (websocket) URL."
+    )
+
+    @field_validator("telegram_token", "discord_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pw@host/db"
+            )
+        return value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; raise one ``ConfigError`` listing every bad field and its fix."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, env=True)) from exc
+
+
+def _describe(exc: ValidationError, *, env: bool) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"])
+        name = f"{ENV_PREFIX}{path.upper()}" if env else path
+        got = err.get("input")
+        shown = "" if got is None or isinstance(got, dict) else f" (got {got!r})"
+        problems.append(f"{name}: {err['msg']}{shown}")
+    return problems
+
+
+class CatalogueFeed(BaseModel):
+    """One entry of ``feeds.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    title: str = Field(min_length=1)
+    url: str
+    topics: list[str] = Field(default_factory=list)
+    language: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _FEED_ID.match(value):
+            raise ValueError("use lower-case letters, digits and dashes, e.g. bbc-world")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "file://")):
+            raise ValueError("must be an http://, https:// or file:// URL")
+        return value
+
+    @field_validator("topics")
+    @classmethod
+    def _topics(cls, value: list[str]) -> list[str]:
+        return [t.strip().lower() for t in value if t.strip()]
+
+
+class Catalogue(BaseModel):
+    """The whole ``feeds.yaml``: a top-level ``feeds:`` list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    feeds: list[CatalogueFeed]
+
+
+def load_catalogue(path: Path) -> list[Feed]:
+    """Read and validate ``feeds.yaml``; raise ``ConfigError`` naming each problem."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            [f"{path}: no such file; set NEWSBRIEF_FEEDS_FILE or create it (see feeds.yaml)"]
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from exc
+    try:
+        catalogue = Catalogue.model_validate(raw if raw is not None else {"feeds": []})
+    except ValidationError as exc:
+        raise ConfigError([f"{path}: {p}" for p in _describe(exc, env=False)]) from exc
+    counts = Counter(f.id for f in catalogue.feeds)
+    dupes = sorted(feed_id for feed_id, n in counts.items() if n > 1)
+    if dupes:
+        raise ConfigError([f"{path}: duplicate feed id {d!r}" for d in dupes])
+    return [
+        Feed(id=f.id, url=f.url, title=f.title, topics=tuple(f.topics), language=f.language)
+        for f in catalogue.feeds
+    ]

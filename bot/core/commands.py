@@ -1,0 +1,383 @@
+"""The chat commands, platform-free: every adapter turns its input into these calls.
+
+Each command takes the chat it was issued in and returns a neutral :class:`Reply`. Problems the
+user can fix come back as ``Reply(kind=ERROR)`` whose text says what to type instead; they never
+show a stack trace or an internal id. ``COMMANDS`` is the single list of commands that help
+texts, Telegram's ``setMyCommands`` and the README are written from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+
+from bot.core import alerts as alert_syntax
+from bot.core import schedule
+from bot.core.errors import FeedError, UserInputError
+from bot.core.models import ChatRef, Feed, Reply, ReplyKind
+from bot.core.ports import Clock, FeedSource, Storage
+
+logger = logging.getLogger(__name__)
+
+LATEST_DEFAULT = 5
+LATEST_MAX = 20
+MAX_ALERTS_PER_CHAT = 20
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    """One chat command: its name, its arguments and what it does."""
+
+    name: str
+    args: str
+    description: str
+    changes_chat: bool
+    """True when only chat administrators may run it in a group."""
+
+
+COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo("help", "", "what this bot does and how to use it", False),
+    CommandInfo("feeds", "[topic]", "list the feeds you can subscribe to", False),
+    CommandInfo("subscribe", "<feed id | topic | URL>", "get new stories here", True),
+    CommandInfo("unsubscribe", "<feed id | topic | URL | all>", "stop a subscription", True),
+    CommandInfo("subscriptions", "", "list this chat's subscriptions", False),
+    CommandInfo("latest", "[feed id | topic] [n]", "show the newest briefs", False),
+    CommandInfo("alert", "<words>", 'alert on keywords, e.g. kursk OR sudzha -"football"', True),
+    CommandInfo("alerts", "", "list this chat's keyword alerts", False),
+    CommandInfo("unalert", "<id>", "remove a keyword alert", True),
+    CommandInfo(
+        "digest", "<off | HH:MM[,HH:MM]> [timezone]", "get digests instead of pushes", True
+    ),
+    CommandInfo("status", "", "health of this chat's feeds", False),
+)
+
+
+def command_info(name: str) -> CommandInfo | None:
+    """The command called ``name`` (without the slash), if any."""
+    return next((c for c in COMMANDS if c.name == name), None)
+
+
+def _feed_line(feed: Feed) -> str:
+    topics = f" [{', '.join(feed.topics)}]" if feed.topics else ""
+    return f"{feed.id}: {feed.title}{topics}"
+
+
+def _is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+class Commands:
+    """The command handlers, written against the ports only."""
+
+    def __init__(self, storage: Storage, feeds: FeedSource, clock: Clock) -> None:
+        self._storage = storage
+        self._feeds = feeds
+        self._clock = clock
+
+    # -- dispatch --------------------------------------------------------------------------
+    async def dispatch(self, chat: ChatRef, text: str, *, bot_name: str = "") -> Reply | None:
+        """Run a text command such as ``/subscribe bbc-world`` or ``/latest@newsbot world 3``.
+
+        Returns ``None`` for text that is not a command (or a command for another bot).
+        """
+        text = text.strip()
+        if not text.startswith("/"):
+            return None
+        word, _, rest = text[1:].partition(" ")
+        name, _, addressee = word.partition("@")
+        if addressee and bot_name and addressee.lower() != bot_name.lower():
+            return None
+        handler = self._handlers().get(name.lower())
+        if handler is None:
+            return Reply(f'Unknown command "/{name}". /help lists the commands.', ReplyKind.ERROR)
+        return await handler(chat, rest.strip())
+
+    def _handlers(self) -> dict[str, Callable[[ChatRef, str], Awaitable[Reply]]]:
+        return {
+            "start": lambda chat, _: self.help(chat),
+            "help": lambda chat, _: self.help(chat),
+            "feeds": self.feeds,
+            "subscribe": self.subscribe,
+            "unsubscribe": self.unsubscribe,
+            "subscriptions": lambda chat, _: self.subscriptions(chat),
+            "list": lambda chat, _: self.subscriptions(chat),
+            "latest": self.latest,
+            "alert": self.alert,
+            "alerts": lambda chat, _: self.alerts(chat),
+            "unalert": self.unalert,
+            "digest": self.digest,
+            "status": lambda chat, _: self.status(chat),
+        }
+
+    # -- commands --------------------------------------------------------------------------
+    async def help(self, chat: ChatRef) -> Reply:
+        """What the bot does and every command."""
+        lines = [
+            "newsbrief sends short, faithful briefs of new stories from news feeds.",
+            "",
+            *(f"/{c.name} {c.args}".rstrip() + f" - {c.description}" for c in COMMANDS),
+            "",
+            "Start with /feeds, then /subscribe <feed id or topic>.",
+        ]
+        return Reply("\n".join(lines), ReplyKind.INFO)
+
+    async def feeds(self, chat: ChatRef, topic: str = "") -> Reply:
+        """The catalogue, optionally only one topic."""
+        feeds = await self._storage.list_feeds()
+        topic = topic.strip().lower()
+        if topic:
+            chosen = [f for f in feeds if topic in f.topics]
+            if not chosen:
+                return Reply(
+                    f'No feeds with the topic "{topic}". Topics: {", ".join(_topics(feeds))}.',
+                    ReplyKind.ERROR,
+                )
+            feeds = chosen
+        if not feeds:
+            return Reply("No feeds yet. Add one with /subscribe <feed URL>.", ReplyKind.INFO)
+        body = "\n".join(_feed_line(f) for f in sorted(feeds, key=lambda f: f.id))
+        return Reply(
+            f"{len(feeds)} feeds:\n{body}\n\n/subscribe <feed id | topic> to follow.",
+            ReplyKind.INFO,
+        )
+
+    async def subscribe(self, chat: ChatRef, target: str) -> Reply:
+        """Subscribe to a feed id, every feed of a topic, or a feed (or page) URL."""
+        target = target.strip()
+        if not target:
+            return Reply(
+                "Tell me what to follow: /subscribe <feed id | topic | feed URL>. "
+                "/feeds lists the feeds and topics.",
+                ReplyKind.ERROR,
+            )
+        try:
+            feeds = await self._resolve(target, create=True)
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        now = self._clock.now()
+        added = await self._storage.subscribe(chat, [f.id for f in feeds], now)
+        await self._mark_chat_active(chat)
+        names = ", ".join(f"{f.title} ({f.id})" for f in feeds if f.id in added)
+        if not added:
+            already = ", ".join(f.id for f in feeds)
+            return Reply(
+                f"This chat already follows {already}. /subscriptions lists them; "
+                "/latest shows the newest stories.",
+                ReplyKind.INFO,
+            )
+        return Reply(
+            f"Subscribed to {names}. New stories arrive here; /latest shows the last ones.",
+            choices=("/latest",),
+        )
+
+    async def unsubscribe(self, chat: ChatRef, target: str) -> Reply:
+        """Unsubscribe from a feed id, a topic, a URL (also a former URL), or ``all``."""
+        target = target.strip()
+        if not target:
+            return Reply(
+                "Tell me what to stop: /unsubscribe <feed id | topic | URL | all>. "
+                "/subscriptions lists what this chat follows.",
+                ReplyKind.ERROR,
+            )
+        if target.lower() == "all":
+            removed = await self._storage.unsubscribe(chat, None)
+            if not removed:
+                return Reply("This chat has no subscriptions.", ReplyKind.INFO)
+            return Reply(f"Unsubscribed from all {len(removed)} feeds.")
+        current = {f.id for f in await self._storage.subscriptions(chat)}
+        try:
+            feeds = await self._resolve(target, create=False, among=current)
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        removed = await self._storage.unsubscribe(chat, [f.id for f in feeds])
+        if not removed:
+            return Reply(
+                f'This chat does not follow "{target}". /subscriptions lists what it follows.',
+                ReplyKind.ERROR,
+            )
+        return Reply(f"Unsubscribed from {', '.join(sorted(removed))}.")
+
+    async def subscriptions(self, chat: ChatRef) -> Reply:
+        """This chat's feeds."""
+        feeds = await self._storage.subscriptions(chat)
+        if not feeds:
+            return Reply(
+                "This chat follows no feeds yet. /feeds lists them; /subscribe <id> adds one.",
+                ReplyKind.INFO,
+            )
+        body = "\n".join(_feed_line(f) for f in feeds)
+        return Reply(f"This chat follows {len(feeds)} feeds:\n{body}", ReplyKind.INFO)
+
+    async def latest(self, chat: ChatRef, args: str = "") -> Reply:
+        """The newest briefs of a feed, a topic, this chat's feeds, or every feed."""
+        words = args.split()
+        count = LATEST_DEFAULT
+        if words and words[-1].isdigit():
+            count = max(1, min(int(words.pop()), LATEST_MAX))
+        if len(words) > 1:
+            return Reply("Usage: /latest [feed id | topic] [n]", ReplyKind.ERROR)
+        feed_ids: list[str] | None
+        if words:
+            try:
+                feed_ids = [f.id for f in await self._resolve(words[0], create=False)]
+            except UserInputError as exc:
+                return Reply(str(exc), ReplyKind.ERROR)
+        else:
+            own = await self._storage.subscriptions(chat)
+            feed_ids = [f.id for f in own] or None
+        briefs = await self._storage.latest(feed_ids, count)
+        if not briefs:
+            return Reply(
+                "No stories yet: feeds are polled every few minutes. Try again shortly.",
+                ReplyKind.INFO,
+            )
+        return Reply(f"The latest {len(briefs)} stories:", ReplyKind.INFO, briefs=tuple(briefs))
+
+    async def alert(self, chat: ChatRef, query: str) -> Reply:
+        """Add a keyword alert."""
+        query = query.strip()
+        if not query:
+            return Reply(
+                'Tell me what to watch for: /alert kursk OR sudzha, /alert "interest rates" ecb, '
+                "/alert ukraine -football.",
+                ReplyKind.ERROR,
+            )
+        try:
+            alert_syntax.parse_query(query)
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        existing = await self._storage.alerts(chat)
+        if len(existing) >= MAX_ALERTS_PER_CHAT:
+            return Reply(
+                f"This chat has {len(existing)} alerts, the most allowed. "
+                "Remove one with /unalert <id> (/alerts lists them).",
+                ReplyKind.ERROR,
+            )
+        if any(a.query.lower() == query.lower() for a in existing):
+            return Reply(f'This chat already has the alert "{query}".', ReplyKind.INFO)
+        created = await self._storage.add_alert(chat, query, self._clock.now())
+        await self._mark_chat_active(chat)
+        return Reply(
+            f'Alert {created.id} set: stories matching "{query}" from any feed arrive here. '
+            "/alerts lists your alerts."
+        )
+
+    async def alerts(self, chat: ChatRef) -> Reply:
+        """This chat's alerts."""
+        found = await self._storage.alerts(chat)
+        if not found:
+            return Reply("No alerts here. Add one with /alert <words>.", ReplyKind.INFO)
+        body = "\n".join(f"{a.id}: {a.query}" for a in found)
+        return Reply(f"{len(found)} alerts:\n{body}\n\n/unalert <id> removes one.", ReplyKind.INFO)
+
+    async def unalert(self, chat: ChatRef, arg: str) -> Reply:
+        """Remove an alert by its id."""
+        arg = arg.strip()
+        if not arg.isdigit():
+            return Reply("Usage: /unalert <id>. /alerts shows the ids.", ReplyKind.ERROR)
+        if not await self._storage.remove_alert(chat, int(arg)):
+            return Reply(f"This chat has no alert {arg}. /alerts shows the ids.", ReplyKind.ERROR)
+        return Reply(f"Alert {arg} removed.")
+
+    async def digest(self, chat: ChatRef, args: str) -> Reply:
+        """``off`` (push every story) or digest times with an optional time zone."""
+        words = args.split()
+        settings = await self._storage.get_chat(chat)
+        if not words:
+            if settings.digest_times:
+                listed = ", ".join(settings.digest_times)
+                return Reply(
+                    f"Digests at {listed} ({settings.timezone}). /digest off pushes every story.",
+                    ReplyKind.INFO,
+                )
+            return Reply(
+                "Every story is pushed as it arrives. /digest 08:00 Europe/Kyiv sends one "
+                "digest a day instead (several times: 08:00,18:00).",
+                ReplyKind.INFO,
+            )
+        if words[0].lower() == "off":
+            await self._storage.save_chat(replace(settings, digest_times=()))
+            return Reply("Digests off: every story is pushed as it arrives.")
+        try:
+            times = schedule.parse_times(words[0])
+            zone = schedule.check_timezone(words[1]) if len(words) > 1 else settings.timezone
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        await self._storage.save_chat(
+            replace(
+                settings,
+                digest_times=times,
+                timezone=zone,
+                last_digest_at=settings.last_digest_at or self._clock.now(),
+            )
+        )
+        return Reply(f"Digests at {', '.join(times)} ({zone}). /digest off to undo.")
+
+    async def status(self, chat: ChatRef) -> Reply:
+        """Health of this chat's feeds: last success, next check, paused and why."""
+        feeds = await self._storage.subscriptions(chat)
+        if not feeds:
+            return Reply("This chat follows no feeds. /feeds lists them.", ReplyKind.INFO)
+        now = self._clock.now()
+        lines = []
+        for feed in feeds:
+            state = await self._storage.get_feed_state(feed.id)
+            if state.paused_reason:
+                lines.append(f"{feed.id}: paused ({state.paused_reason})")
+                continue
+            ok = schedule.ago(state.last_success_at, now) if state.last_success_at else "never"
+            nxt = schedule.until(state.next_poll_at, now) if state.next_poll_at else "soon"
+            trouble = f", {state.failures} failures: {state.last_error}" if state.failures else ""
+            lines.append(f"{feed.id}: last success {ok}, next check {nxt}{trouble}")
+        return Reply("\n".join(lines), ReplyKind.INFO)
+
+    # -- helpers ---------------------------------------------------------------------------
+    async def _resolve(
+        self, target: str, *, create: bool, among: set[str] | None = None
+    ) -> list[Feed]:
+        """Turn a feed id, topic or URL into feeds, or raise ``UserInputError``."""
+        if _is_url(target):
+            known = await self._storage.find_feed_by_url(target)
+            if known is not None:
+                return [known]
+            if not create:
+                raise UserInputError(
+                    f"No feed with the URL {target}. /subscriptions lists this chat's feeds."
+                )
+            try:
+                found = await self._feeds.resolve(target)
+            except FeedError as exc:
+                raise UserInputError(f"Cannot use {target}: {exc}") from exc
+            return [await self._storage.add_feed(found)]
+        feeds = await self._storage.list_feeds()
+        key = target.lower()
+        by_id = {f.id: f for f in feeds}
+        if key in by_id:
+            return [by_id[key]]
+        in_topic = [f for f in feeds if key in f.topics and (among is None or f.id in among)]
+        if in_topic:
+            return in_topic
+        names = list(by_id) + _topics(feeds)
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise UserInputError(f'No feed or topic called "{target}".{hint} /feeds lists them all.')
+
+    async def _mark_chat_active(self, chat: ChatRef) -> None:
+        """A chat that talks to the bot can receive again (it unblocked or re-added the bot)."""
+        settings = await self._storage.get_chat(chat)
+        if not settings.available or settings.failures:
+            await self._storage.save_chat(replace(settings, available=True, failures=0))
+
+    async def take_notice(self, chat: ChatRef) -> str | None:
+        """Return and clear the chat's pending notice for its admins (shown once)."""
+        settings = await self._storage.get_chat(chat)
+        if settings.notice is None:
+            return None
+        await self._storage.save_chat(replace(settings, notice=None))
+        return settings.notice
+
+
+def _topics(feeds: Sequence[Feed]) -> list[str]:
+    return sorted({t for f in feeds for t in f.topics})

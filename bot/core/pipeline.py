@@ -1,0 +1,192 @@
+"""The polling pipeline: due feeds -> fetch -> new stories -> summarise -> store -> outbox.
+
+``Pipeline.poll_due(now)`` is what the scheduler calls. For each due feed it fetches (a
+conditional GET), keeps the entries this feed has not carried before, makes one brief per new
+story (a story another feed already carried reuses that brief and gains a source), and stores
+each brief together with its outbox rows in one transaction (``Storage.record_story``). The
+first poll of a feed only primes it: its current entries are stored (``/latest`` shows them)
+but not pushed. Failures back off exponentially; a feed that keeps failing is paused and its
+subscribers are told once why and how to resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from bot.core import schedule
+from bot.core.alerts import AlertIndex
+from bot.core.errors import FeedError, HostThrottledError
+from bot.core.models import ChatRef, Feed, FeedState, Story
+from bot.core.ports import FeedSource, FetchResult, Storage, Summarised, Summarizer
+
+logger = logging.getLogger(__name__)
+
+Notify = Callable[[ChatRef, str], Awaitable[None]]
+
+
+@dataclass
+class PollReport:
+    """What one ``poll_due`` did (for logs, metrics and tests)."""
+
+    polled: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_briefs: int = 0
+    queued: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Polls feeds and turns their new entries into stored, queued briefs."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        source: FeedSource,
+        summarizer: Summarizer,
+        *,
+        poll_interval: timedelta,
+        max_failures: int = 10,
+        concurrency: int = 16,
+        notify: Notify | None = None,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self._storage = storage
+        self._source = source
+        self._summarizer = summarizer
+        self._interval = poll_interval
+        self._max_failures = max_failures
+        self._limit = asyncio.Semaphore(concurrency)
+        self._notify = notify
+        self._on_queued = on_queued
+
+    async def poll_due(self, now: datetime) -> PollReport:
+        """Poll every feed whose time has come; never raises for one feed's failure."""
+        report = PollReport()
+        due = await self._storage.due_feeds(now)
+        if not due:
+            return report
+        index = AlertIndex([(a.chat, a.query) for a in await self._storage.alerts()])
+        await asyncio.gather(*(self._guarded(feed, st, now, index, report) for feed, st in due))
+        if report.new_briefs and self._on_queued is not None:
+            self._on_queued()
+        logger.info(
+            "polled %d feeds: %d unchanged, %d failed, %d new briefs",
+            report.polled,
+            report.not_modified,
+            report.failed,
+            report.new_briefs,
+        )
+        return report
+
+    async def _guarded(
+        self, feed: Feed, state: FeedState, now: datetime, index: AlertIndex, report: PollReport
+    ) -> None:
+        async with self._limit:
+            report.polled += 1
+            try:
+                result = await self._source.fetch(feed, state)
+            except HostThrottledError as exc:
+                wait = timedelta(seconds=exc.retry_after)
+                await self._storage.save_feed_state(
+                    replace(state, last_polled_at=now, next_poll_at=now + wait)
+                )
+                report.failed += 1
+                report.errors[feed.id] = str(exc)
+                return
+            except FeedError as exc:
+                await self._failed(feed, state, now, str(exc))
+                report.failed += 1
+                report.errors[feed.id] = str(exc)
+                return
+            if result.not_modified:
+                report.not_modified += 1
+            report.new_briefs += await self._ingest(feed, state, result, now, index)
+
+    async def _failed(self, feed: Feed, state: FeedState, now: datetime, error: str) -> None:
+        failures = state.failures + 1
+        logger.warning("feed %s failed (%d in a row): %s", feed.id, failures, error)
+        paused = None
+        if failures >= self._max_failures:
+            paused = f"{failures} failed polls in a row, last: {error}"
+        await self._storage.save_feed_state(
+            replace(
+                state,
+                failures=failures,
+                last_error=error,
+                last_polled_at=now,
+                next_poll_at=now + schedule.failure_backoff(failures, self._interval),
+                paused_reason=paused,
+            )
+        )
+        if paused and self._notify is not None:
+            text = (
+                f"The feed {feed.title} ({feed.id}) is paused after {failures} failed polls "
+                f"(last error: {error}). It resumes when you subscribe to it again: "
+                f"/subscribe {feed.id}"
+            )
+            for chat in await self._storage.subscribers(feed.id):
+                await self._notify(chat, text)
+
+    async def _ingest(
+        self,
+        feed: Feed,
+        state: FeedState,
+        result: FetchResult,
+        now: datetime,
+        index: AlertIndex,
+    ) -> int:
+        if result.moved_to:
+            await self._storage.move_feed(feed.id, result.moved_to)
+        new = await self._storage.unseen(feed.id, result.stories)
+        new.sort(key=lambda s: s.published)
+        deliver = state.primed
+        made = 0
+        for story, text in zip(new, await self._texts(new), strict=True):
+            alerts = index.match(_alert_text(story, text)) if deliver else {}
+            await self._storage.record_story(story, text, now, deliver=deliver, alerts=alerts)
+            made += 1
+        interval = max(self._interval.total_seconds(), result.min_interval_seconds or 0)
+        await self._storage.save_feed_state(
+            replace(
+                state,
+                etag=result.etag if not result.not_modified else state.etag,
+                last_modified=(
+                    result.last_modified if not result.not_modified else state.last_modified
+                ),
+                last_polled_at=now,
+                last_success_at=now,
+                next_poll_at=now + timedelta(seconds=interval),
+                failures=0,
+                last_error=None,
+                primed=True,
+            )
+        )
+        return made
+
+    async def _texts(self, stories: Sequence[Story]) -> list[Summarised | None]:
+        """A new headline + summary for each story no feed carried before; None otherwise."""
+        texts: list[Summarised | None] = []
+        todo: list[tuple[int, Story]] = []
+        for i, story in enumerate(stories):
+            texts.append(None)
+            if await self._storage.brief_for_story(story.key) is None:
+                todo.append((i, story))
+        if not todo:
+            return texts
+        enriched = [await self._source.enrich(story) for _, story in todo]
+        made = await self._summarizer.summarize(enriched)
+        for (i, _), text in zip(todo, made, strict=True):
+            texts[i] = text
+        return texts
+
+
+def _alert_text(story: Story, text: Summarised | None) -> str:
+    parts = [story.title, story.summary]
+    if text is not None:
+        parts += [text.title, text.summary]
+    return "\n".join(parts)

@@ -1,0 +1,246 @@
+"""The seams of newsbrief: what the core needs from the outside world.
+
+The core (``commands``, ``pipeline``, ``delivery``) is written against these Protocols only.
+Adapters implement them: ``bot.storage`` (Storage), ``bot.feeds`` (FeedSource),
+``bot.briefing`` (Summarizer), ``bot.adapters.*`` (Notifier). Tests use in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.models import (
+    Alert,
+    Brief,
+    ChatRef,
+    ChatSettings,
+    Delivery,
+    Feed,
+    FeedState,
+    Platform,
+    Story,
+)
+
+
+class Clock(Protocol):
+    """Source of the current time (timezone-aware UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of one successful poll of a feed.
+
+    ``stories`` is empty when the server answered 304 (``not_modified``). ``moved_to`` is set
+    when a permanent redirect (301/308) led to a new URL. ``min_interval_seconds`` is the
+    shortest re-poll interval the feed asked for (``<ttl>``, ``Cache-Control: max-age``,
+    ``Expires``, ``sy:updatePeriod``), if any.
+    """
+
+    not_modified: bool
+    stories: tuple[Story, ...] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None
+    feed_title: str | None = None
+    min_interval_seconds: int | None = None
+
+
+class FeedSource(Protocol):
+    """Fetches and parses feeds and articles. Raises ``FeedError`` subclasses."""
+
+    async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
+        """Poll ``feed`` with a conditional GET based on ``state``."""
+        ...
+
+    async def resolve(self, url: str) -> Feed:
+        """Check a URL typed in chat and return the feed it leads to (not yet stored).
+
+        Applies the SSRF guard (untrusted), follows feed discovery for web pages, and fetches
+        the feed once to prove it parses. The returned feed's ``id`` is a readable slug.
+        """
+        ...
+
+    async def enrich(self, story: Story) -> Story:
+        """Return ``story`` with the article's full text when the feed carried only a teaser."""
+        ...
+
+
+@dataclass(frozen=True)
+class Summarised:
+    """A cleaned headline and its summary."""
+
+    title: str
+    summary: str
+
+
+class Summarizer(Protocol):
+    """Turns stories into headline + summary. Never blocks the event loop."""
+
+    async def summarize(self, stories: Sequence[Story]) -> list[Summarised]:
+        """One result per story, same order."""
+        ...
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast a platform accepts messages: the delivery loop keeps under these."""
+
+    per_chat_interval: float = 1.0
+    """Seconds between two messages to one chat."""
+    per_second: float = 30.0
+    """Messages per second across all chats of the platform."""
+
+
+class Notifier(Protocol):
+    """Sends to the chats of one platform.
+
+    Every method raises ``RateLimited``, ``ChatUnavailable``, ``ChatMoved`` or
+    ``DeliveryError``; nothing else escapes.
+    """
+
+    platform: Platform
+    pace: Pace
+
+    async def send_brief(
+        self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        """Deliver one brief (prefixed with the alerts that matched, if any)."""
+        ...
+
+    async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
+        """Deliver several briefs as one digest message (split at story boundaries)."""
+        ...
+
+    async def send_text(self, chat: ChatRef, text: str) -> None:
+        """Deliver a plain notice (a feed was paused, a subscription was disabled)."""
+        ...
+
+
+class Storage(Protocol):
+    """Everything newsbrief persists. Each method is one transaction."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def close(self) -> None: ...
+
+    # -- feeds -----------------------------------------------------------------------------
+    async def sync_catalogue(self, feeds: Sequence[Feed]) -> None:
+        """Insert or update the operator's feeds (chat-added feeds are left alone)."""
+        ...
+
+    async def add_feed(self, feed: Feed) -> Feed:
+        """Store a chat-added feed; returns the stored feed with the same URL if there is one."""
+        ...
+
+    async def get_feed(self, feed_id: str) -> Feed | None: ...
+
+    async def find_feed_by_url(self, url: str) -> Feed | None:
+        """The feed whose current URL, or a former URL kept as an alias, is ``url``."""
+        ...
+
+    async def list_feeds(self) -> list[Feed]: ...
+
+    async def move_feed(self, feed_id: str, new_url: str) -> None:
+        """Change a feed's URL after a permanent redirect, keeping the old one as an alias."""
+        ...
+
+    async def get_feed_state(self, feed_id: str) -> FeedState: ...
+
+    async def save_feed_state(self, state: FeedState) -> None: ...
+
+    async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
+        """Feeds that are not paused and whose next poll time has come (or was never set)."""
+        ...
+
+    # -- chats and subscriptions -----------------------------------------------------------
+    async def subscribe(self, chat: ChatRef, feed_ids: Sequence[str], now: datetime) -> list[str]:
+        """Subscribe; returns the ids that were not subscribed before."""
+        ...
+
+    async def unsubscribe(self, chat: ChatRef, feed_ids: Sequence[str] | None) -> list[str]:
+        """Unsubscribe from ``feed_ids`` (``None``: all); returns the ids removed."""
+        ...
+
+    async def subscriptions(self, chat: ChatRef) -> list[Feed]: ...
+
+    async def subscribers(self, feed_id: str) -> list[ChatRef]: ...
+
+    async def get_chat(self, chat: ChatRef) -> ChatSettings:
+        """The chat's settings (defaults for a chat never seen)."""
+        ...
+
+    async def save_chat(self, settings: ChatSettings) -> None: ...
+
+    async def move_chat(self, old: ChatRef, new: ChatRef) -> None:
+        """Re-key a chat (and its subscriptions, alerts, outbox rows) to a new id."""
+        ...
+
+    # -- stories and briefs ----------------------------------------------------------------
+    async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:
+        """The stories this feed has not carried before (by guid, link or title)."""
+        ...
+
+    async def brief_for_story(self, story_key: str) -> Brief | None:
+        """The brief already made for this story by any feed, if any."""
+        ...
+
+    async def record_story(
+        self,
+        story: Story,
+        text: Summarised | None,
+        now: datetime,
+        *,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+    ) -> Brief:
+        """Store a story seen in ``story.feed_id`` and queue its deliveries, atomically.
+
+        ``text`` is the new brief's headline and summary; ``None`` when a brief for
+        ``story.key`` already exists (another feed carried it first): then this feed is added to
+        its sources. With ``deliver``, one outbox row is written per subscriber of the feed
+        (and per chat in ``alerts``, with the alert terms that matched) unless that chat already
+        has a row for this brief.
+        """
+        ...
+
+    async def latest(self, feed_ids: Sequence[str] | None, limit: int) -> list[Brief]:
+        """The newest briefs of these feeds (``None``: all feeds), newest first."""
+        ...
+
+    # -- alerts ----------------------------------------------------------------------------
+    async def add_alert(self, chat: ChatRef, query: str, now: datetime) -> Alert: ...
+
+    async def alerts(self, chat: ChatRef | None = None) -> list[Alert]:
+        """This chat's alerts, or every alert when ``chat`` is ``None``."""
+        ...
+
+    async def remove_alert(self, chat: ChatRef, alert_id: int) -> bool: ...
+
+    # -- outbox ----------------------------------------------------------------------------
+    async def claim_deliveries(
+        self, now: datetime, limit: int, lease_seconds: float
+    ) -> list[Delivery]:
+        """Claim due pending rows of available chats, oldest first.
+
+        Claimed rows are marked sending until ``now + lease_seconds``; a row whose lease ran out
+        (the process died mid-send) is due again.
+        """
+        ...
+
+    async def mark_sent(self, delivery_id: int, now: datetime) -> None: ...
+
+    async def retry_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
+        """Put a claimed row back to pending, due at ``at``, counting one more attempt."""
+        ...
+
+    async def fail_delivery(self, delivery_id: int, error: str) -> None:
+        """Give up on a row for good."""
+        ...
+
+    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
+        """Every pending row of one chat, oldest first (for digests and coalescing)."""
+        ...

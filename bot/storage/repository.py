@@ -1,0 +1,653 @@
+"""``SqlStorage``: the ``Storage`` port on SQLAlchemy 2 (asyncio), for SQLite and PostgreSQL.
+
+Each public method is one transaction. Only portable SQLAlchemy constructs are used; the one
+dialect-aware detail, ``FOR UPDATE SKIP LOCKED`` when claiming outbox rows, is rendered by
+SQLAlchemy on PostgreSQL and left out on SQLite (where a write transaction is exclusive anyway).
+Database errors are translated into ``StorageError`` at this edge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.core.errors import StorageError
+from bot.core.models import (
+    Alert,
+    Brief,
+    ChatRef,
+    ChatSettings,
+    Delivery,
+    DeliveryState,
+    Feed,
+    FeedState,
+    Platform,
+    Story,
+)
+from bot.core.ports import Summarised
+from bot.storage.tables import (
+    AlertRow,
+    BriefRow,
+    BriefSourceRow,
+    ChatRow,
+    FeedAliasRow,
+    FeedRow,
+    OutboxRow,
+    StoryMarkRow,
+    SubscriptionRow,
+)
+
+logger = logging.getLogger(__name__)
+_SEP = "\n"
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(t for t in text.split(_SEP) if t)
+
+
+def story_marks(story: Story) -> list[str]:
+    """The identifiers by which a feed's entry is recognised again: guid, link, title."""
+    marks = []
+    if story.guid:
+        marks.append("g:" + story.guid)
+    if story.link:
+        marks.append("l:" + story.link)
+    title = " ".join(story.title.lower().split())
+    if title:
+        marks.append("t:" + hashlib.sha1(title.encode()).hexdigest())
+    return [m[:2048] for m in marks]
+
+
+def _feed(row: FeedRow) -> Feed:
+    return Feed(
+        id=row.id,
+        url=row.url,
+        title=row.title,
+        topics=_split(row.topics),
+        language=row.language,
+        trusted=row.trusted,
+    )
+
+
+def _state(row: FeedRow) -> FeedState:
+    return FeedState(
+        feed_id=row.id,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        next_poll_at=row.next_poll_at,
+        last_polled_at=row.last_polled_at,
+        last_success_at=row.last_success_at,
+        failures=row.failures,
+        last_error=row.last_error,
+        paused_reason=row.paused_reason,
+        primed=row.primed,
+        interval_seconds=row.interval_seconds,
+    )
+
+
+def _chat_ref(row: ChatRow) -> ChatRef:
+    return ChatRef(Platform(row.platform), row.chat_id, row.thread_id)
+
+
+def _settings(row: ChatRow) -> ChatSettings:
+    return ChatSettings(
+        chat=_chat_ref(row),
+        timezone=row.timezone,
+        digest_times=_split(row.digest_times),
+        quiet_start=row.quiet_start,
+        quiet_end=row.quiet_end,
+        last_digest_at=row.last_digest_at,
+        available=row.available,
+        failures=row.failures,
+        notice=row.notice,
+    )
+
+
+class SqlStorage:
+    """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+
+    # -- feeds -----------------------------------------------------------------------------
+    async def sync_catalogue(self, feeds: Sequence[Feed]) -> None:
+        async with self._tx() as s:
+            existing = {r.id: r for r in (await s.scalars(select(FeedRow))).all()}
+            for feed in feeds:
+                row = existing.get(feed.id)
+                if row is None:
+                    row = FeedRow(id=feed.id, failures=0, primed=False)
+                    s.add(row)
+                row.url, row.title, row.language = feed.url, feed.title, feed.language
+                row.topics = _SEP.join(feed.topics)
+                row.trusted, row.in_catalogue = True, True
+            listed = {f.id for f in feeds}
+            for row in existing.values():
+                if row.in_catalogue and row.id not in listed:
+                    row.in_catalogue = False
+                    row.paused_reason = row.paused_reason or "removed from feeds.yaml"
+
+    async def add_feed(self, feed: Feed) -> Feed:
+        async with self._tx() as s:
+            found = await self._feed_row_by_url(s, feed.url)
+            if found is not None:
+                return _feed(found)
+            feed_id, n = feed.id, 1
+            while await s.get(FeedRow, feed_id) is not None:
+                n += 1
+                feed_id = f"{feed.id[:60]}-{n}"
+            row = FeedRow(
+                id=feed_id,
+                url=feed.url,
+                title=feed.title,
+                topics=_SEP.join(feed.topics),
+                language=feed.language,
+                trusted=feed.trusted,
+                in_catalogue=False,
+                failures=0,
+                primed=False,
+            )
+            s.add(row)
+            return _feed(row)
+
+    async def get_feed(self, feed_id: str) -> Feed | None:
+        async with self._tx() as s:
+            row = await s.get(FeedRow, feed_id)
+            return None if row is None else _feed(row)
+
+    async def _feed_row_by_url(self, s: AsyncSession, url: str) -> FeedRow | None:
+        row = await s.scalar(select(FeedRow).where(FeedRow.url == url))
+        if row is None:
+            alias = await s.get(FeedAliasRow, url)
+            row = None if alias is None else await s.get(FeedRow, alias.feed_id)
+        return row
+
+    async def find_feed_by_url(self, url: str) -> Feed | None:
+        async with self._tx() as s:
+            row = await self._feed_row_by_url(s, url)
+            return None if row is None else _feed(row)
+
+    async def list_feeds(self) -> list[Feed]:
+        async with self._tx() as s:
+            rows = await s.scalars(select(FeedRow).order_by(FeedRow.id))
+            return [_feed(r) for r in rows]
+
+    async def move_feed(self, feed_id: str, new_url: str) -> None:
+        async with self._tx() as s:
+            row = await s.get(FeedRow, feed_id)
+            if row is None or row.url == new_url:
+                return
+            other = await s.scalar(select(FeedRow).where(FeedRow.url == new_url))
+            if other is not None:
+                logger.warning("feed %s moved to %s, already feed %s", feed_id, new_url, other.id)
+                return
+            if await s.get(FeedAliasRow, row.url) is None:
+                s.add(FeedAliasRow(url=row.url, feed_id=feed_id))
+            await s.execute(delete(FeedAliasRow).where(FeedAliasRow.url == new_url))
+            row.url = new_url
+
+    async def get_feed_state(self, feed_id: str) -> FeedState:
+        async with self._tx() as s:
+            row = await s.get(FeedRow, feed_id)
+            return FeedState(feed_id) if row is None else _state(row)
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        async with self._tx() as s:
+            row = await s.get(FeedRow, state.feed_id)
+            if row is None:
+                raise StorageError(f"no feed {state.feed_id!r}")
+            row.etag, row.last_modified = state.etag, state.last_modified
+            row.next_poll_at, row.last_polled_at = state.next_poll_at, state.last_polled_at
+            row.last_success_at, row.failures = state.last_success_at, state.failures
+            row.last_error, row.paused_reason = state.last_error, state.paused_reason
+            row.primed, row.interval_seconds = state.primed, state.interval_seconds
+
+    async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
+        async with self._tx() as s:
+            rows = await s.scalars(
+                select(FeedRow)
+                .where(FeedRow.paused_reason.is_(None))
+                .where(or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now))
+                .order_by(FeedRow.next_poll_at.is_not(None), FeedRow.next_poll_at, FeedRow.id)
+            )
+            return [(_feed(r), _state(r)) for r in rows]
+
+    # -- chats and subscriptions -----------------------------------------------------------
+    async def _chat_row(self, s: AsyncSession, chat: ChatRef, *, create: bool) -> ChatRow | None:
+        row = await s.scalar(
+            select(ChatRow).where(
+                ChatRow.platform == chat.platform.value,
+                ChatRow.chat_id == chat.chat_id,
+                ChatRow.thread_id == chat.thread_id,
+            )
+        )
+        if row is None and create:
+            row = ChatRow(
+                platform=chat.platform.value,
+                chat_id=chat.chat_id,
+                thread_id=chat.thread_id,
+                timezone="UTC",
+                digest_times="",
+                available=True,
+                failures=0,
+            )
+            s.add(row)
+            await s.flush()
+        return row
+
+    async def subscribe(self, chat: ChatRef, feed_ids: Sequence[str], now: datetime) -> list[str]:
+        async with self._tx() as s:
+            row = await self._chat_row(s, chat, create=True)
+            assert row is not None
+            have = set(
+                await s.scalars(
+                    select(SubscriptionRow.feed_id).where(SubscriptionRow.chat_pk == row.id)
+                )
+            )
+            added = [f for f in dict.fromkeys(feed_ids) if f not in have]
+            s.add_all(SubscriptionRow(chat_pk=row.id, feed_id=f, created_at=now) for f in added)
+            return added
+
+    async def unsubscribe(self, chat: ChatRef, feed_ids: Sequence[str] | None) -> list[str]:
+        async with self._tx() as s:
+            row = await self._chat_row(s, chat, create=False)
+            if row is None:
+                return []
+            query = select(SubscriptionRow).where(SubscriptionRow.chat_pk == row.id)
+            if feed_ids is not None:
+                query = query.where(SubscriptionRow.feed_id.in_(list(feed_ids)))
+            subs = list(await s.scalars(query))
+            for sub in subs:
+                await s.delete(sub)
+            return sorted(sub.feed_id for sub in subs)
+
+    async def subscriptions(self, chat: ChatRef) -> list[Feed]:
+        async with self._tx() as s:
+            rows = await s.scalars(
+                select(FeedRow)
+                .join(SubscriptionRow, SubscriptionRow.feed_id == FeedRow.id)
+                .join(ChatRow, ChatRow.id == SubscriptionRow.chat_pk)
+                .where(
+                    ChatRow.platform == chat.platform.value,
+                    ChatRow.chat_id == chat.chat_id,
+                    ChatRow.thread_id == chat.thread_id,
+                )
+                .order_by(FeedRow.id)
+            )
+            return [_feed(r) for r in rows]
+
+    async def subscribers(self, feed_id: str) -> list[ChatRef]:
+        async with self._tx() as s:
+            rows = await s.scalars(
+                select(ChatRow)
+                .join(SubscriptionRow, SubscriptionRow.chat_pk == ChatRow.id)
+                .where(SubscriptionRow.feed_id == feed_id)
+                .order_by(ChatRow.id)
+            )
+            return [_chat_ref(r) for r in rows]
+
+    async def get_chat(self, chat: ChatRef) -> ChatSettings:
+        async with self._tx() as s:
+            row = await self._chat_row(s, chat, create=False)
+            return ChatSettings(chat) if row is None else _settings(row)
+
+    async def save_chat(self, settings: ChatSettings) -> None:
+        async with self._tx() as s:
+            row = await self._chat_row(s, settings.chat, create=True)
+            assert row is not None
+            row.timezone = settings.timezone
+            row.digest_times = _SEP.join(settings.digest_times)
+            row.quiet_start, row.quiet_end = settings.quiet_start, settings.quiet_end
+            row.last_digest_at, row.available = settings.last_digest_at, settings.available
+            row.failures, row.notice = settings.failures, settings.notice
+
+    async def move_chat(self, old: ChatRef, new: ChatRef) -> None:
+        async with self._tx() as s:
+            row = await self._chat_row(s, old, create=False)
+            if row is None:
+                return
+            target = await self._chat_row(s, new, create=False)
+            if target is None:
+                row.platform, row.chat_id = new.platform.value, new.chat_id
+                row.thread_id = new.thread_id
+                return
+            # Both exist: fold the old chat's subscriptions, alerts and pending rows into new.
+            have = set(
+                await s.scalars(
+                    select(SubscriptionRow.feed_id).where(SubscriptionRow.chat_pk == target.id)
+                )
+            )
+            for sub in await s.scalars(
+                select(SubscriptionRow).where(SubscriptionRow.chat_pk == row.id)
+            ):
+                if sub.feed_id not in have:
+                    s.add(
+                        SubscriptionRow(
+                            chat_pk=target.id, feed_id=sub.feed_id, created_at=sub.created_at
+                        )
+                    )
+            await s.execute(
+                update(AlertRow).where(AlertRow.chat_pk == row.id).values(chat_pk=target.id)
+            )
+            queued = set(
+                await s.scalars(select(OutboxRow.brief_id).where(OutboxRow.chat_pk == target.id))
+            )
+            await s.execute(
+                delete(OutboxRow).where(
+                    OutboxRow.chat_pk == row.id, OutboxRow.brief_id.in_(list(queued))
+                )
+            )
+            await s.execute(
+                update(OutboxRow).where(OutboxRow.chat_pk == row.id).values(chat_pk=target.id)
+            )
+            await s.delete(row)
+
+    # -- stories and briefs ----------------------------------------------------------------
+    async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:
+        async with self._tx() as s:
+            marks = {m for st in stories for m in story_marks(st)}
+            known: set[str] = set()
+            chunk = sorted(marks)
+            for i in range(0, len(chunk), 500):
+                known.update(
+                    await s.scalars(
+                        select(StoryMarkRow.mark).where(
+                            StoryMarkRow.feed_id == feed_id,
+                            StoryMarkRow.mark.in_(chunk[i : i + 500]),
+                        )
+                    )
+                )
+            fresh: list[Story] = []
+            taken: set[str] = set()
+            for story in stories:
+                story_ids = story_marks(story)
+                if any(m in known or m in taken for m in story_ids):
+                    continue
+                taken.update(story_ids)
+                fresh.append(story)
+            return fresh
+
+    async def _brief(self, s: AsyncSession, row: BriefRow) -> Brief:
+        names = list(
+            await s.execute(
+                select(BriefSourceRow.feed_id, FeedRow.title)
+                .join(FeedRow, FeedRow.id == BriefSourceRow.feed_id)
+                .where(BriefSourceRow.brief_id == row.id)
+                .order_by(BriefSourceRow.seen_at, BriefSourceRow.feed_id)
+            )
+        )
+        first = next((title for fid, title in names if fid == row.feed_id), row.feed_id)
+        also = tuple(dict.fromkeys(t for fid, t in names if fid != row.feed_id and t != first))
+        return Brief(
+            id=row.id,
+            story_key=row.story_key,
+            feed_id=row.feed_id,
+            title=row.title,
+            summary=row.summary,
+            link=row.link,
+            source=first,
+            published=row.published,
+            image_url=row.image_url,
+            also_sources=also,
+        )
+
+    async def brief_for_story(self, story_key: str) -> Brief | None:
+        async with self._tx() as s:
+            row = await s.scalar(select(BriefRow).where(BriefRow.story_key == story_key))
+            return None if row is None else await self._brief(s, row)
+
+    async def record_story(
+        self,
+        story: Story,
+        text: Summarised | None,
+        now: datetime,
+        *,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+    ) -> Brief:
+        async with self._tx() as s:
+            row = await s.scalar(select(BriefRow).where(BriefRow.story_key == story.key))
+            if row is None:
+                if text is None:
+                    raise StorageError(f"no brief yet for {story.key!r} and no text given")
+                row = BriefRow(
+                    story_key=story.key,
+                    feed_id=story.feed_id,
+                    title=text.title,
+                    summary=text.summary,
+                    link=story.link,
+                    published=story.published,
+                    image_url=story.image_url,
+                    created_at=now,
+                )
+                s.add(row)
+                await s.flush()
+            if await s.get(BriefSourceRow, (row.id, story.feed_id)) is None:
+                s.add(BriefSourceRow(brief_id=row.id, feed_id=story.feed_id, seen_at=now))
+            for mark in story_marks(story):
+                if await s.get(StoryMarkRow, (story.feed_id, mark)) is None:
+                    s.add(StoryMarkRow(feed_id=story.feed_id, mark=mark, brief_id=row.id))
+            if deliver:
+                await self._enqueue(s, row.id, story.feed_id, alerts or {}, now)
+            await s.flush()
+            return await self._brief(s, row)
+
+    async def _enqueue(
+        self,
+        s: AsyncSession,
+        brief_id: int,
+        feed_id: str,
+        alerts: Mapping[ChatRef, Sequence[str]],
+        now: datetime,
+    ) -> None:
+        targets: dict[int, str] = {
+            pk: ""
+            for pk in await s.scalars(
+                select(SubscriptionRow.chat_pk).where(SubscriptionRow.feed_id == feed_id)
+            )
+        }
+        for chat, terms in alerts.items():
+            chat_row = await self._chat_row(s, chat, create=True)
+            assert chat_row is not None
+            targets[chat_row.id] = _SEP.join(terms)
+        if not targets:
+            return
+        queued = set(
+            await s.scalars(
+                select(OutboxRow.chat_pk).where(
+                    OutboxRow.brief_id == brief_id, OutboxRow.chat_pk.in_(list(targets))
+                )
+            )
+        )
+        s.add_all(
+            OutboxRow(
+                brief_id=brief_id,
+                chat_pk=pk,
+                state=DeliveryState.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                alert_terms=terms,
+                created_at=now,
+            )
+            for pk, terms in targets.items()
+            if pk not in queued
+        )
+
+    async def latest(self, feed_ids: Sequence[str] | None, limit: int) -> list[Brief]:
+        async with self._tx() as s:
+            query = select(BriefRow)
+            if feed_ids is not None:
+                query = query.where(
+                    BriefRow.id.in_(
+                        select(BriefSourceRow.brief_id).where(
+                            BriefSourceRow.feed_id.in_(list(feed_ids))
+                        )
+                    )
+                )
+            rows = await s.scalars(
+                query.order_by(BriefRow.published.desc(), BriefRow.id.desc()).limit(limit)
+            )
+            return [await self._brief(s, r) for r in rows]
+
+    # -- alerts ----------------------------------------------------------------------------
+    async def add_alert(self, chat: ChatRef, query: str, now: datetime) -> Alert:
+        async with self._tx() as s:
+            chat_row = await self._chat_row(s, chat, create=True)
+            assert chat_row is not None
+            row = AlertRow(chat_pk=chat_row.id, query=query, created_at=now)
+            s.add(row)
+            await s.flush()
+            return Alert(row.id, chat, query, now)
+
+    async def alerts(self, chat: ChatRef | None = None) -> list[Alert]:
+        async with self._tx() as s:
+            query = select(AlertRow, ChatRow).join(ChatRow, ChatRow.id == AlertRow.chat_pk)
+            if chat is not None:
+                query = query.where(
+                    ChatRow.platform == chat.platform.value,
+                    ChatRow.chat_id == chat.chat_id,
+                    ChatRow.thread_id == chat.thread_id,
+                )
+            rows = await s.execute(query.order_by(AlertRow.id))
+            return [Alert(a.id, _chat_ref(c), a.query, a.created_at) for a, c in rows.tuples()]
+
+    async def remove_alert(self, chat: ChatRef, alert_id: int) -> bool:
+        async with self._tx() as s:
+            chat_row = await self._chat_row(s, chat, create=False)
+            if chat_row is None:
+                return False
+            result = await s.execute(
+                delete(AlertRow).where(AlertRow.id == alert_id, AlertRow.chat_pk == chat_row.id)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    # -- outbox ----------------------------------------------------------------------------
+    async def _deliveries(self, s: AsyncSession, rows: Sequence[OutboxRow]) -> list[Delivery]:
+        out = []
+        for row in rows:
+            chat = await s.get(ChatRow, row.chat_pk)
+            brief = await s.get(BriefRow, row.brief_id)
+            assert chat is not None and brief is not None
+            out.append(
+                Delivery(
+                    id=row.id,
+                    chat=_chat_ref(chat),
+                    brief=await self._brief(s, brief),
+                    state=DeliveryState(row.state),
+                    attempts=row.attempts,
+                    next_attempt_at=row.next_attempt_at,
+                    alert_terms=_split(row.alert_terms),
+                )
+            )
+        return out
+
+    async def claim_deliveries(
+        self, now: datetime, limit: int, lease_seconds: float
+    ) -> list[Delivery]:
+        async with self._tx() as s:
+            rows = list(
+                await s.scalars(
+                    select(OutboxRow)
+                    .join(ChatRow, ChatRow.id == OutboxRow.chat_pk)
+                    .where(ChatRow.available.is_(True))
+                    .where(
+                        OutboxRow.state.in_(
+                            [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
+                        )
+                    )
+                    .where(OutboxRow.next_attempt_at <= now)
+                    .order_by(OutboxRow.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True, of=OutboxRow)
+                )
+            )
+            lease_end = now + timedelta(seconds=lease_seconds)
+            for row in rows:
+                row.state = DeliveryState.SENDING.value
+                row.next_attempt_at = lease_end
+            await s.flush()
+            return await self._deliveries(s, rows)
+
+    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
+        async with self._tx() as s:
+            await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == delivery_id)
+                .values(
+                    state=DeliveryState.SENT.value,
+                    sent_at=now,
+                    attempts=OutboxRow.attempts + 1,
+                    last_error=None,
+                )
+            )
+
+    async def retry_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
+        async with self._tx() as s:
+            await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == delivery_id)
+                .values(
+                    state=DeliveryState.PENDING.value,
+                    next_attempt_at=at,
+                    attempts=OutboxRow.attempts + 1,
+                    last_error=error[:1000],
+                )
+            )
+
+    async def fail_delivery(self, delivery_id: int, error: str) -> None:
+        async with self._tx() as s:
+            await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == delivery_id)
+                .values(state=DeliveryState.FAILED.value, last_error=error[:1000])
+            )
+
+    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
+        async with self._tx() as s:
+            chat_row = await self._chat_row(s, chat, create=False)
+            if chat_row is None:
+                return []
+            rows = list(
+                await s.scalars(
+                    select(OutboxRow)
+                    .where(
+                        and_(
+                            OutboxRow.chat_pk == chat_row.id,
+                            OutboxRow.state == DeliveryState.PENDING.value,
+                        )
+                    )
+                    .order_by(OutboxRow.id)
+                )
+            )
+            return await self._deliveries(s, rows)
+
+    async def count_pending(self) -> int:
+        """Rows not yet delivered (pending or in flight); for metrics and tests."""
+        async with self._tx() as s:
+            value = await s.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(
+                    OutboxRow.state.in_([DeliveryState.PENDING.value, DeliveryState.SENDING.value])
+                )
+            )
+            return int(value or 0)
