@@ -12,6 +12,7 @@ import difflib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.core import alerts as alert_syntax
 from bot.core import schedule
@@ -157,9 +158,12 @@ class Commands:
         except UserInputError as exc:
             return Reply(str(exc), ReplyKind.ERROR)
         now = self._clock.now()
+        resumed = await self._resume_paused(feeds, now)
         added = await self._storage.subscribe(chat, [f.id for f in feeds], now)
         await self._mark_chat_active(chat)
         names = ", ".join(f"{f.title} ({f.id})" for f in feeds if f.id in added)
+        if not added and resumed:
+            return Reply(f"Resumed {', '.join(resumed)}: it is checked again now.")
         if not added:
             already = ", ".join(f.id for f in feeds)
             return Reply(
@@ -363,6 +367,20 @@ class Commands:
         close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
         hint = f" Did you mean {close[0]}?" if close else ""
         raise UserInputError(f'No feed or topic called "{target}".{hint} /feeds lists them all.')
+
+    async def _resume_paused(self, feeds: Sequence[Feed], now: datetime) -> list[str]:
+        """Un-pause feeds paused after repeated failures (the pause notice says /subscribe)."""
+        resumed = []
+        for feed in feeds:
+            state = await self._storage.get_feed_state(feed.id)
+            if state.paused_reason and state.failures:
+                await self._storage.save_feed_state(
+                    replace(
+                        state, paused_reason=None, failures=0, last_error=None, next_poll_at=now
+                    )
+                )
+                resumed.append(feed.id)
+        return resumed
 
     async def _mark_chat_active(self, chat: ChatRef) -> None:
         """A chat that talks to the bot can receive again (it unblocked or re-added the bot)."""

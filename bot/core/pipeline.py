@@ -50,6 +50,7 @@ class Pipeline:
         summarizer: Summarizer,
         *,
         poll_interval: timedelta,
+        max_interval: timedelta | None = None,
         max_failures: int = 10,
         concurrency: int = 16,
         notify: Notify | None = None,
@@ -59,6 +60,7 @@ class Pipeline:
         self._source = source
         self._summarizer = summarizer
         self._interval = poll_interval
+        self._max_interval = max_interval or poll_interval * 36
         self._max_failures = max_failures
         self._limit = asyncio.Semaphore(concurrency)
         self._notify = notify
@@ -130,7 +132,10 @@ class Pipeline:
                 f"/subscribe {feed.id}"
             )
             for chat in await self._storage.subscribers(feed.id):
-                await self._notify(chat, text)
+                try:
+                    await self._notify(chat, text)
+                except Exception:  # one chat's failure must not stop the others' notice
+                    logger.exception("could not tell %s that feed %s is paused", chat, feed.id)
 
     async def _ingest(
         self,
@@ -150,7 +155,13 @@ class Pipeline:
             alerts = index.match(_alert_text(story, text)) if deliver else {}
             await self._storage.record_story(story, text, now, deliver=deliver, alerts=alerts)
             made += 1
-        interval = max(self._interval.total_seconds(), result.min_interval_seconds or 0)
+        interval = schedule.next_interval(
+            state.interval_seconds,
+            floor=int(self._interval.total_seconds()),
+            ceiling=int(self._max_interval.total_seconds()),
+            new_items=made,
+            hint=result.min_interval_seconds,
+        )
         await self._storage.save_feed_state(
             replace(
                 state,
@@ -161,6 +172,7 @@ class Pipeline:
                 last_polled_at=now,
                 last_success_at=now,
                 next_poll_at=now + timedelta(seconds=interval),
+                interval_seconds=interval,
                 failures=0,
                 last_error=None,
                 primed=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -53,16 +54,32 @@ def _split(text: str) -> tuple[str, ...]:
 
 
 def story_marks(story: Story) -> list[str]:
-    """The identifiers by which a feed's entry is recognised again: guid, link, title."""
+    """The identifiers by which a feed's entry is recognised again: guid, link, title hash.
+
+    The title is normalised (NFKC, case-folded, whitespace collapsed) before hashing.
+    """
     marks = []
     if story.guid:
         marks.append("g:" + story.guid)
     if story.link:
         marks.append("l:" + story.link)
-    title = " ".join(story.title.lower().split())
+    title = " ".join(unicodedata.normalize("NFKC", story.title).casefold().split())
     if title:
         marks.append("t:" + hashlib.sha1(title.encode()).hexdigest())
     return [m[:2048] for m in marks]
+
+
+def identity_marks(story: Story) -> list[str]:
+    """The marks that decide whether a feed carried ``story`` before.
+
+    The guid and the canonical link are identities: a known guid *or* a known link means
+    "seen", so a re-dated entry, a re-published one with a new guid (BBC's ``#0`` -> ``#1``)
+    or one whose link changed keeps one of them. The title hash only decides for an entry
+    that has neither, because unrelated stories share titles ("Live updates", "Letters").
+    """
+    marks = story_marks(story)
+    strong = [m for m in marks if not m.startswith("t:")]
+    return strong or marks
 
 
 def _feed(row: FeedRow) -> Feed:
@@ -364,7 +381,7 @@ class SqlStorage:
     # -- stories and briefs ----------------------------------------------------------------
     async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:
         async with self._tx() as s:
-            marks = {m for st in stories for m in story_marks(st)}
+            marks = {m for st in stories for m in identity_marks(st)}
             known: set[str] = set()
             chunk = sorted(marks)
             for i in range(0, len(chunk), 500):
@@ -379,7 +396,7 @@ class SqlStorage:
             fresh: list[Story] = []
             taken: set[str] = set()
             for story in stories:
-                story_ids = story_marks(story)
+                story_ids = identity_marks(story)
                 if any(m in known or m in taken for m in story_ids):
                     continue
                 taken.update(story_ids)
