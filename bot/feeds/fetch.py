@@ -88,7 +88,7 @@ def make_client(
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
         follow_redirects=False,
         headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
-        cookies=httpx.Cookies(http.cookiejar.CookieJar(policy=_NoCookies())),
+        cookies=http.cookiejar.CookieJar(policy=_NoCookies()),  # a jar is used as is
         trust_env=False,
     )
 

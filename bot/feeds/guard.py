@@ -67,9 +67,11 @@ def _v4_problem(ip: ipaddress.IPv4Address) -> str | None:
         return f"{ip} is a link-local address (such as a cloud metadata service)"
     if ip.is_multicast:
         return f"{ip} is a multicast address"
+    if ip.is_reserved:
+        return f"{ip} is a reserved address"
     if ip.is_private:
         return f"{ip} is a private network address"
-    if ip.is_reserved or not ip.is_global:
+    if not ip.is_global:
         return f"{ip} is a reserved address"
     return None
 

@@ -19,7 +19,7 @@ _TRACKING_KEYS = frozenset(
     {
         "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "twclid", "ocid",
         "cmpid", "cmp", "xtor", "ito", "smid", "emc", "partner", "_ga", "wt_mc", "wt.mc_id",
-        "src_trk", "ref_src",
+        "src_trk", "ref_src", "feedtype", "feedname",
     }
 )  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -84,12 +84,18 @@ def _utc(value: Any) -> datetime | None:
         return None
 
 
+def _own(entry: Mapping[str, Any], key: str) -> Any:
+    """``entry[key]`` without feedparser's aliases (``updated`` quietly falling back to
+    ``published`` with a DeprecationWarning)."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+
+
 def _published(entry: Mapping[str, Any], first_seen: datetime) -> datetime:
     when = (
-        _utc(entry.get("published_parsed"))
-        or _utc(entry.get("updated_parsed"))
-        or parse_loose_date(entry.get("published"))
-        or parse_loose_date(entry.get("updated"))
+        _utc(_own(entry, "published_parsed"))
+        or _utc(_own(entry, "updated_parsed"))
+        or parse_loose_date(_own(entry, "published"))
+        or parse_loose_date(_own(entry, "updated"))
     )
     if when is None or when > first_seen + _FUTURE_SLACK:
         return first_seen

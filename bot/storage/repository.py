@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.errors import StorageError
@@ -441,6 +441,25 @@ class SqlStorage:
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]] | None = None,
     ) -> Brief:
+        try:
+            return await self._record_story(story, text, now, deliver=deliver, alerts=alerts)
+        except StorageError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+        # Another feed (or process) stored the same story, or queued it for the same chat,
+        # between our read and our write: do it again on top of what is there now.
+        logger.info("story %s was stored concurrently; joining it", story.key)
+        return await self._record_story(story, text, now, deliver=deliver, alerts=alerts)
+
+    async def _record_story(
+        self,
+        story: Story,
+        text: Summarised | None,
+        now: datetime,
+        *,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+    ) -> Brief:
         async with self._tx() as s:
             row = await s.scalar(select(BriefRow).where(BriefRow.story_key == story.key))
             if row is None:
@@ -545,7 +564,7 @@ class SqlStorage:
                     ChatRow.thread_id == chat.thread_id,
                 )
             rows = await s.execute(query.order_by(AlertRow.id))
-            return [Alert(a.id, _chat_ref(c), a.query, a.created_at) for a, c in rows.tuples()]
+            return [Alert(a.id, _chat_ref(c), a.query, a.created_at) for a, c in rows]
 
     async def remove_alert(self, chat: ChatRef, alert_id: int) -> bool:
         async with self._tx() as s:

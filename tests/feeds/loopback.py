@@ -1,4 +1,4 @@
-"""A tiny HTTP/1.1 server on a loopback address for fetch tests: scripted answers, recorded.
+"""A tiny HTTP/1.1 server on a loopback address for fetch tests, with scripted answers.
 
 Each request is answered by the route registered for its path (``server.route(path, handler)``);
 a handler gets the ``Request`` and returns a ``Reply`` (or awaits first, to be slow). Every
