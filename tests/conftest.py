@@ -10,6 +10,9 @@ import pytest
 
 from bot.storage import SqlStorage, open_storage
 from tests.fakes import FakeStorage
+from tests.loopback import server
+
+__all__ = ["server"]
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost,::1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -3,70 +3,20 @@ fetcher, parser and SQLite storage; the real delivery loop pushes to a recording
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
-from aiohttp import web
 
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Feed, Platform
 from bot.core.pipeline import Pipeline
+from bot.core.ports import Storage
 from bot.feeds.fetch import Fetcher, make_client
 from bot.feeds.source import HttpFeedSource
 from bot.storage import open_storage
 from tests.fakes import FakeSummarizer, FixedClock, RecordingNotifier
+from tests.loopback import FeedServer
 
 CHAT = ChatRef(Platform.CONSOLE, "console")
-
-
-def rss(items: list[int]) -> bytes:
-    entries = "".join(
-        f"<item><title>Story {n}: troops cross into Kursk</title>"
-        f"<link>https://news.example/story-{n}?utm_source=rss</link><guid>id-{n}</guid>"
-        f"<pubDate>Tue, 24 Nov 2026 {10 + n % 10:02d}:00:00 GMT</pubDate>"
-        f"<description>Officials said story {n} unfolded near Sudzha on Tuesday.</description>"
-        "</item>"
-        for n in items
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>Loopback News</title><link>https://news.example/</link>{entries}"
-        "</channel></rss>"
-    ).encode()
-
-
-@dataclass
-class FeedServer:
-    items: list[int] = field(default_factory=lambda: [1, 2])
-    requests: list[dict[str, str]] = field(default_factory=list)
-    url: str = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.requests.append(dict(request.headers))
-        etag = f'"v{len(self.items)}-{self.items[-1]}"'
-        if request.headers.get("If-None-Match") == etag:
-            return web.Response(status=304)
-        return web.Response(
-            body=rss(self.items), content_type="application/rss+xml", headers={"ETag": etag}
-        )
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    feed = FeedServer()
-    app = web.Application()
-    app.router.add_get("/feed.xml", feed.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    feed.url = f"http://127.0.0.1:{port}/feed.xml"
-    yield feed
-    await runner.cleanup()
 
 
 async def test_poll_push_repeat_and_restart(server: FeedServer, tmp_path: Path) -> None:
@@ -77,8 +27,8 @@ async def test_poll_push_repeat_and_restart(server: FeedServer, tmp_path: Path) 
     async with make_client(5.0) as client:
         source = HttpFeedSource(Fetcher(client, max_bytes=1_000_000))
 
-        def pipeline_for(storage: object) -> Pipeline:
-            return Pipeline(storage, source, summarizer, poll_interval=timedelta(seconds=60))  # type: ignore[arg-type]
+        def pipeline_for(storage: Storage) -> Pipeline:
+            return Pipeline(storage, source, summarizer, poll_interval=timedelta(seconds=60))
 
         storage = await open_storage(db)
         await storage.sync_catalogue([Feed("loop", server.url, "Loopback News", ("world",))])
