@@ -156,7 +156,7 @@ class Pipeline:
             await self._storage.record_story(story, text, now, deliver=deliver, alerts=alerts)
             made += 1
         interval = schedule.next_interval(
-            state.interval_seconds,
+            state.interval_seconds if state.primed else None,
             floor=int(self._interval.total_seconds()),
             ceiling=int(self._max_interval.total_seconds()),
             new_items=made,

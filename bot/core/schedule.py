@@ -67,16 +67,18 @@ def next_interval(
     honoured up to ``ceiling``. The result is never below ``floor``.
 
     Args:
-        previous: the interval used so far (None: start at ``floor``).
+        previous: the interval used so far; None for a feed's first poll (then ``floor``).
         floor: shortest interval (``NEWSBRIEF_POLL_INTERVAL_SECONDS``).
         ceiling: longest interval (``NEWSBRIEF_MAX_POLL_INTERVAL_SECONDS``).
         new_items: entries this poll found that the feed had not carried before.
         hint: the shortest interval the feed asked for, if any.
     """
     ceiling = max(ceiling, floor)
-    base = float(previous or floor)
-    base = base * BUSY_FACTOR if new_items > 0 else base * QUIET_FACTOR
-    interval = min(max(base, floor), ceiling)
+    if previous is None:  # a first poll says nothing yet about how often the feed changes
+        interval = float(floor)
+    else:
+        factor = BUSY_FACTOR if new_items > 0 else QUIET_FACTOR
+        interval = min(max(previous * factor, floor), ceiling)
     if hint:
         interval = max(interval, min(hint, ceiling))
     return round(interval)
