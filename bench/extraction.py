@@ -14,6 +14,7 @@ Run: ``PYTHONPATH=$PWD python bench/extraction.py``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import statistics
@@ -146,10 +147,8 @@ def main() -> int:
     if not (CORPUS / "index.jsonl").exists():
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
         return 1
-    try:
+    with contextlib.suppress(FeedError):
         newsbrief(b"<html><body><p>warm up</p></body></html>", "")  # import cost not timed
-    except FeedError:
-        pass
     ours = evaluate("newsbrief", newsbrief)
     base = evaluate("baseline", baseline)
     print(report(ours))
