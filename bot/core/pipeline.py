@@ -107,7 +107,8 @@ class Pipeline:
                 return
             if result.not_modified:
                 report.not_modified += 1
-            report.new_briefs += await self._ingest(feed, state, result, now, index)
+            made = await self._ingest(feed, state, result, now, index)
+            report.new_briefs += made  # not "+= await": other feeds add to it meanwhile
 
     async def _failed(self, feed: Feed, state: FeedState, now: datetime, error: str) -> None:
         failures = state.failures + 1
@@ -147,7 +148,7 @@ class Pipeline:
     ) -> int:
         if result.moved_to:
             await self._storage.move_feed(feed.id, result.moved_to)
-        new = await self._storage.unseen(feed.id, result.stories)
+        new = await self._storage.unseen(feed.id, result.stories) if result.stories else []
         new.sort(key=lambda s: s.published)
         deliver = state.primed
         made = 0
