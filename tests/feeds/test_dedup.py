@@ -140,3 +140,14 @@ async def test_two_feeds_bringing_the_same_new_story_at_once(world: World) -> No
     briefs = [b for b in await world.storage.latest(None, 10) if b.link == "https://news.test/d"]
     assert len(briefs) == 1 and len(briefs[0].also_sources) == 1
     assert len(await world.storage.pending_deliveries(CHAT)) == 1
+
+
+async def test_poll_report_counts_every_feeds_new_stories(world: World) -> None:
+    """Feeds are ingested concurrently; each one's count must reach the report."""
+    world.serve(
+        "/one", Item("Delta", "https://news.test/d", "d"), Item("Eps", "https://news.test/e", "e")
+    )
+    world.serve("/two", Item("Zeta", "https://news.test/z", "z"))
+    world.clock.advance(86400)
+    report = await world.pipe.poll_due(world.clock.now())
+    assert report.new_briefs == 3 and report.polled == 2
