@@ -48,6 +48,7 @@ from bot.storage.tables import (
 
 logger = logging.getLogger(__name__)
 _SEP = "\n"
+_DUE_BATCH = 500
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -243,13 +244,19 @@ class SqlStorage:
 
     async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
         async with self._tx() as s:
-            rows = await s.scalars(
+            result = await s.stream_scalars(
                 select(FeedRow)
                 .where(FeedRow.paused_reason.is_(None))
                 .where(or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now))
                 .order_by(FeedRow.next_poll_at.is_not(None), FeedRow.next_poll_at, FeedRow.id)
+                .execution_options(yield_per=_DUE_BATCH)
             )
-            return [(_feed(r), _state(r)) for r in rows]
+            due: list[tuple[Feed, FeedState]] = []
+            # In batches, each its own event-loop step: turning 10,000 rows into values at
+            # once kept the loop busy for ~170 ms (bench/ingest.py).
+            async for rows in result.partitions(_DUE_BATCH):
+                due.extend((_feed(r), _state(r)) for r in rows)
+            return due
 
     # -- chats and subscriptions -----------------------------------------------------------
     async def _chat_row(self, s: AsyncSession, chat: ChatRef, *, create: bool) -> ChatRow | None:
