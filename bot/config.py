@@ -90,6 +90,53 @@ class Settings(BaseSettings):
         "wss://gateway.discord.gg/", description="Discord gateway (websocket) URL."
     )
 
+    # -- delivery: outbox, pacing, coalescing, alerts, digests, cross-source dedup ----------
+    delivery_lease_seconds: float = Field(
+        300.0,
+        ge=5,
+        le=3600,
+        description="How long a claimed outbox row stays claimed; after a crash, rows that "
+        "were in flight are sent again once this has passed.",
+    )
+    delivery_batch: int = Field(500, ge=1, le=10_000, description="Outbox rows claimed per round.")
+    delivery_max_attempts: int = Field(
+        12, ge=1, le=100, description="Failed sends of one brief to one chat before giving up."
+    )
+    coalesce_threshold: int = Field(
+        10,
+        ge=0,
+        description="A chat with this many briefs waiting at once gets one digest message "
+        "instead of a flood (0: never coalesce).",
+    )
+    digest_max_stories: int = Field(
+        20, ge=1, le=100, description="Stories listed in one digest (most covered first)."
+    )
+    alerts_per_hour: int = Field(
+        20,
+        ge=0,
+        description="Keyword-alert messages per chat per rolling hour; further matches wait "
+        "and arrive together (0: no limit).",
+    )
+    undelivered_retention_hours: int = Field(
+        72,
+        ge=25,
+        description="Briefs not delivered within this time (a blocked chat, a chat that keeps "
+        "failing) are given up.",
+    )
+    outbox_keep_days: int = Field(
+        30, ge=1, description="Days sent and failed outbox rows are kept before deletion."
+    )
+    dedup_threshold: float = Field(
+        0.75,
+        gt=0,
+        le=1.0,
+        description="Cosine similarity (MiniLM, headline + lead) above which stories from "
+        "different feeds count as the same story; 1.0 disables near-duplicate merging.",
+    )
+    dedup_window_hours: int = Field(
+        36, ge=1, le=720, description="How far back a new story is compared with earlier briefs."
+    )
+
     @field_validator("telegram_token", "discord_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:

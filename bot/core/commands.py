@@ -50,6 +50,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         "digest", "<off | HH:MM[,HH:MM]> [timezone]", "get digests instead of pushes", True
     ),
+    CommandInfo(
+        "quiet", "<off | HH:MM-HH:MM> [timezone]", "hold messages during quiet hours", True
+    ),
     CommandInfo("status", "", "health of this chat's feeds", False),
 )
 
@@ -108,6 +111,7 @@ class Commands:
             "alerts": lambda chat, _: self.alerts(chat),
             "unalert": self.unalert,
             "digest": self.digest,
+            "quiet": self.quiet,
             "status": lambda chat, _: self.status(chat),
         }
 
@@ -299,21 +303,65 @@ class Commands:
             )
         if words[0].lower() == "off":
             await self._storage.save_chat(replace(settings, digest_times=()))
+            await self._storage.reschedule_pending(chat, self._clock.now())
             return Reply("Digests off: every story is pushed as it arrives.")
         try:
             times = schedule.parse_times(words[0])
             zone = schedule.check_timezone(words[1]) if len(words) > 1 else settings.timezone
         except UserInputError as exc:
             return Reply(str(exc), ReplyKind.ERROR)
+        now = self._clock.now()
         await self._storage.save_chat(
             replace(
                 settings,
                 digest_times=times,
                 timezone=zone,
-                last_digest_at=settings.last_digest_at or self._clock.now(),
+                last_digest_at=settings.last_digest_at or now,
             )
         )
-        return Reply(f"Digests at {', '.join(times)} ({zone}). /digest off to undo.")
+        # Rows already waiting for the old digest times are re-planned at once.
+        await self._storage.reschedule_pending(chat, now)
+        following = schedule.until(schedule.next_digest_time(now, times, zone), now)
+        return Reply(
+            f"Digests at {', '.join(times)} ({zone}); the next one {following}. "
+            "Keyword alerts still arrive at once. /digest off to undo."
+        )
+
+    async def quiet(self, chat: ChatRef, args: str) -> Reply:
+        """``off`` or quiet hours ``HH:MM-HH:MM`` with an optional time zone."""
+        words = args.split()
+        settings = await self._storage.get_chat(chat)
+        if not words:
+            if settings.quiet_start and settings.quiet_end:
+                return Reply(
+                    f"Quiet hours {settings.quiet_start}-{settings.quiet_end} "
+                    f"({settings.timezone}): nothing is sent then; it arrives when they end. "
+                    "/quiet off to remove them.",
+                    ReplyKind.INFO,
+                )
+            return Reply(
+                "No quiet hours. /quiet 22:00-07:00 Europe/Kyiv holds messages overnight and "
+                "sends them when the quiet hours end.",
+                ReplyKind.INFO,
+            )
+        now = self._clock.now()
+        if words[0].lower() == "off":
+            await self._storage.save_chat(replace(settings, quiet_start=None, quiet_end=None))
+            await self._storage.reschedule_pending(chat, now)
+            return Reply("Quiet hours off: messages arrive at any time.")
+        try:
+            start, end = schedule.parse_quiet(words[0])
+            zone = schedule.check_timezone(words[1]) if len(words) > 1 else settings.timezone
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        await self._storage.save_chat(
+            replace(settings, quiet_start=start, quiet_end=end, timezone=zone)
+        )
+        await self._storage.reschedule_pending(chat, now)
+        return Reply(
+            f"Quiet hours {start}-{end} ({zone}): messages that come then wait until {end}. "
+            "/quiet off to undo."
+        )
 
     async def status(self, chat: ChatRef) -> Reply:
         """Health of this chat's feeds: last success, next check, paused and why."""

@@ -3,7 +3,15 @@
 ``Pipeline.poll_due(now)`` is what the scheduler calls. For each due feed it fetches (a
 conditional GET), keeps the entries this feed has not carried before, makes one brief per new
 story (a story another feed already carried reuses that brief and gains a source), and stores
-each brief together with its outbox rows in one transaction (``Storage.record_story``). The
+each brief together with its outbox rows in one transaction (``Storage.record_story``).
+
+One brief per story: a story whose canonical link another feed already carried joins that
+brief; otherwise, with a ``Deduper``, a story that is a near-duplicate of a recent brief from
+another feed joins that brief too (``Storage.add_source``) and is not summarised or posted again
+-- its subscribers who have not had the brief get it once, with "also <source>". The check runs
+before summarising and again, under a lock, right before a new brief is stored, so two feeds
+polled in the same round cannot both create a brief for one story. Alerts are matched over the
+headline, summary and article text of every new story of every polled feed. The
 first poll of a feed only primes it: its current entries are stored (``/latest`` shows them)
 but not pushed. Failures back off exponentially; a feed that keeps failing is paused and its
 subscribers are told once why and how to resume.
@@ -18,10 +26,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.core import schedule
-from bot.core.alerts import AlertIndex
+from bot.core.alerts import AlertIndex, plain_text
 from bot.core.errors import FeedError, HostThrottledError
-from bot.core.models import ChatRef, Feed, FeedState, Story
-from bot.core.ports import FeedSource, FetchResult, Storage, Summarised, Summarizer
+from bot.core.models import Brief, ChatRef, Feed, FeedState, Story
+from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised, Summarizer
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +62,8 @@ class Pipeline:
         concurrency: int = 16,
         notify: Notify | None = None,
         on_queued: Callable[[], None] | None = None,
+        deduper: Deduper | None = None,
+        dedup_window: timedelta = timedelta(hours=36),
     ) -> None:
         self._storage = storage
         self._source = source
@@ -63,6 +73,9 @@ class Pipeline:
         self._limit = asyncio.Semaphore(concurrency)
         self._notify = notify
         self._on_queued = on_queued
+        self._deduper = deduper
+        self._dedup_window = dedup_window
+        self._record_lock = asyncio.Lock()
 
     async def poll_due(self, now: datetime) -> PollReport:
         """Poll every feed whose time has come; never raises for one feed's failure."""
@@ -146,9 +159,26 @@ class Pipeline:
         new.sort(key=lambda s: s.published)
         deliver = state.primed
         made = 0
-        for story, text in zip(new, await self._texts(new), strict=True):
-            alerts = index.match(_alert_text(story, text)) if deliver else {}
-            await self._storage.record_story(story, text, now, deliver=deliver, alerts=alerts)
+        todo: list[Story] = []
+        for story in new:
+            existing = await self._existing_brief(story, now)
+            if existing is None:
+                todo.append(story)
+                continue
+            await self._record_source(story, existing, now, index, deliver)
+            made += 1
+        enriched, texts = await self._texts(todo)
+        for story, text in zip(enriched, texts, strict=True):
+            async with self._record_lock:
+                # Another feed of this round may have stored the same story meanwhile.
+                existing = await self._existing_brief(story, now)
+                if existing is not None:
+                    await self._record_source(story, existing, now, index, deliver)
+                else:
+                    alerts = index.match(_alert_text(story, text)) if deliver else {}
+                    await self._storage.record_story(
+                        story, text, now, deliver=deliver, alerts=alerts
+                    )
             made += 1
         interval = max(self._interval.total_seconds(), result.min_interval_seconds or 0)
         await self._storage.save_feed_state(
@@ -168,25 +198,45 @@ class Pipeline:
         )
         return made
 
-    async def _texts(self, stories: Sequence[Story]) -> list[Summarised | None]:
-        """A new headline + summary for each story no feed carried before; None otherwise."""
-        texts: list[Summarised | None] = []
-        todo: list[tuple[int, Story]] = []
-        for i, story in enumerate(stories):
-            texts.append(None)
-            if await self._storage.brief_for_story(story.key) is None:
-                todo.append((i, story))
-        if not todo:
-            return texts
-        enriched = [await self._source.enrich(story) for _, story in todo]
+    async def _existing_brief(self, story: Story, now: datetime) -> Brief | None:
+        """The brief this story belongs to: same link/guid, or a near-duplicate."""
+        brief = await self._storage.brief_for_story(story.key)
+        if brief is not None or self._deduper is None:
+            return brief
+        candidates = await self._storage.recent_briefs(
+            now - self._dedup_window, exclude_feed=story.feed_id
+        )
+        if not candidates:
+            return None
+        brief_id = await self._deduper.same_story(story, candidates)
+        if brief_id is None:
+            return None
+        found = next((b for b in candidates if b.id == brief_id), None)
+        if found is not None:
+            logger.info("story %s of %s joins brief %d", story.key, story.feed_id, brief_id)
+        return found
+
+    async def _record_source(
+        self, story: Story, brief: Brief, now: datetime, index: AlertIndex, deliver: bool
+    ) -> None:
+        text = Summarised(brief.title, brief.summary)
+        alerts = index.match(_alert_text(story, text)) if deliver else {}
+        await self._storage.add_source(story, brief.id, now, deliver=deliver, alerts=alerts)
+
+    async def _texts(self, stories: Sequence[Story]) -> tuple[list[Story], list[Summarised]]:
+        """The stories with their article text, and a new headline + summary for each."""
+        if not stories:
+            return [], []
+        enriched = [await self._source.enrich(story) for story in stories]
         made = await self._summarizer.summarize(enriched)
-        for (i, _), text in zip(todo, made, strict=True):
-            texts[i] = text
-        return texts
+        return enriched, list(made)
 
 
 def _alert_text(story: Story, text: Summarised | None) -> str:
+    """What alerts are matched against: headline, summary and article text."""
     parts = [story.title, story.summary]
     if text is not None:
         parts += [text.title, text.summary]
+    if story.content_html:
+        parts.append(plain_text(story.content_html))
     return "\n".join(parts)
