@@ -16,9 +16,10 @@ What happens to a chat's claimed rows, in order:
 3. Coalescing: ``coalesce_threshold`` or more rows at once (a busy feed, a burst after
    downtime, rows that waited out a long Retry-After) go out as one digest instead of a flood.
    Rows are marked sent only after the digest was sent.
-4. Alert limit: at most ``alerts_per_hour`` alert messages per chat per rolling hour; further
-   alert rows wait until the window frees a slot (then, if many, they coalesce), and the chat
-   gets one notice saying so.
+4. Alert limit: at most ``alerts_per_hour`` alert messages per chat per rolling hour. When
+   more alert rows are due than slots are left, the last slot carries the rest as one
+   combined message; with no slot left they wait until one frees up (then arrive together),
+   and the chat gets one notice saying so.
 5. The rest are sent one by one. Outcomes:
 
    - sent: done.
@@ -59,6 +60,10 @@ logger = logging.getLogger(__name__)
 
 HOUR = timedelta(hours=1)
 _MAX_BACKOFF = 3600.0
+MAX_PACING_WAIT = 10.0
+"""A chat that may not get a message for longer than this (it sent a Retry-After) has its
+rows released until then rather than waited for: a round never stalls on one chat, and the
+rows that pile up meanwhile come due together (and coalesce)."""
 
 
 def _backoff(failures: int, base: float) -> timedelta:
@@ -187,6 +192,10 @@ class Deliverer:
                 if end is not None:
                     await self._release(rows, end, "quiet hours")
                     return
+            blocked = self._pacer.blocked_for(chat)
+            if blocked > MAX_PACING_WAIT:
+                await self._release(rows, now + timedelta(seconds=blocked), "rate limited")
+                return
             if settings.digest_times:
                 regular = [r for r in rows if not r.alert_terms]
                 rows = [r for r in rows if r.alert_terms]
@@ -195,8 +204,12 @@ class Deliverer:
             if self._coalesce and len(rows) >= self._coalesce:
                 await self._send_digest(notifier, chat, f"{len(rows)} new stories", rows)
                 return
-            rows = await self._within_alert_limit(notifier, chat, rows, now)
+            rows, combined = await self._within_alert_limit(notifier, chat, rows, now)
             await self._send_each(notifier, settings, rows)
+            if combined:
+                terms = ", ".join(dict.fromkeys(t for r in combined for t in r.alert_terms))
+                heading = f"Alerts: {len(combined)} matches ({terms})"
+                await self._send_digest(notifier, chat, heading, combined)
 
     async def _digest_rows(
         self, notifier: Notifier, settings: ChatSettings, rows: list[Delivery], now: datetime
@@ -238,34 +251,39 @@ class Deliverer:
 
     async def _within_alert_limit(
         self, notifier: Notifier, chat: ChatRef, rows: list[Delivery], now: datetime
-    ) -> list[Delivery]:
-        """The rows that may go now; alert rows over the hourly limit are held back."""
+    ) -> tuple[list[Delivery], list[Delivery]]:
+        """Split ``rows`` into those to send one by one and alert rows to combine into one
+        message; alert rows beyond the hourly limit wait until a slot frees up."""
         alert_rows = [r for r in rows if r.alert_terms]
         if not alert_rows or self._alerts_per_hour <= 0:
-            return rows
+            return rows, []
         sent = await self._storage.alert_sends(chat, now - HOUR)
-        budget = max(0, self._alerts_per_hour - len(sent))
+        budget = self._alerts_per_hour - len(sent)
         if budget >= len(alert_rows):
-            return rows
-        over = alert_rows[budget:]
+            return rows, []
+        if budget >= 1:
+            # The last free slot carries every remaining match in one message.
+            combined = alert_rows[budget - 1 :]
+            held = {r.id for r in combined}
+            return [r for r in rows if r.id not in held], combined
         free_at = (sent[0] if sent else now) + HOUR
-        await self._release(over, free_at, "alert limit")
+        await self._release(alert_rows, free_at, "alert limit")
         noticed_until = self._alert_notice_until.get(chat)
         if noticed_until is None or noticed_until <= now:
             self._alert_notice_until[chat] = free_at
             settings = await self._storage.get_chat(chat)
             text = (
                 f"Alert limit reached: this chat gets at most {self._alerts_per_hour} alert "
-                f"messages an hour. {len(over)} more matches wait and arrive together at "
-                f"{schedule.local_time(free_at, settings.timezone)} ({settings.timezone}). "
-                "Narrow your alerts with -words; /alerts lists them."
+                f"messages an hour. {len(alert_rows)} more matches wait until "
+                f"{schedule.local_time(free_at, settings.timezone)} ({settings.timezone}) and "
+                "then arrive together. Narrow your alerts with -words; /alerts lists them."
             )
             try:
                 await notifier.send_text(chat, text)
             except DeliveryError as exc:
                 logger.warning("alert-limit notice to %s not sent: %s", chat, exc)
-        held = {r.id for r in over}
-        return [r for r in rows if r.id not in held]
+        held = {r.id for r in alert_rows}
+        return [r for r in rows if r.id not in held], []
 
     async def _send_each(
         self, notifier: Notifier, settings: ChatSettings, rows: list[Delivery]

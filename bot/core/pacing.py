@@ -56,6 +56,10 @@ class ChatPacer:
         if start > now:
             await sleep(start - now)
 
+    def blocked_for(self, chat: Hashable) -> float:
+        """Seconds until ``chat`` may get its next message (0 when it may now)."""
+        return max(0.0, self._next.get(chat, 0.0) - self._monotonic())
+
     def pause(self, chat: Hashable, seconds: float) -> None:
         """Push the chat's next slot ``seconds`` from now (after a rate limit)."""
         self._next[chat] = max(self._next.get(chat, 0.0), self._monotonic() + seconds)

@@ -288,8 +288,9 @@ class Storage(Protocol):
         ...
 
     async def alert_sends(self, chat: ChatRef, since: datetime) -> list[datetime]:
-        """When alert rows were sent to the chat as their own message since ``since``,
-        oldest first (for the alerts-per-hour limit)."""
+        """When messages carrying alert rows were sent to the chat after ``since``
+        (exclusive), oldest first; rows sent in one digest count once (for the
+        alerts-per-hour limit)."""
         ...
 
     async def expire_deliveries(self, created_before: datetime, reason: str) -> int:

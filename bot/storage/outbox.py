@@ -223,13 +223,14 @@ class OutboxStore(abc.ABC):
             chat_row = await self._chat_row(s, chat, create=False)
             if chat_row is None:
                 return []
+            # Rows sent together (one digest) share their ``sent_at``: one message each.
             times = await s.scalars(
                 select(OutboxRow.sent_at)
+                .distinct()
                 .where(OutboxRow.chat_pk == chat_row.id)
                 .where(OutboxRow.state == DeliveryState.SENT.value)
-                .where(OutboxRow.batched.is_(False))
                 .where(OutboxRow.alert_terms != "")
-                .where(OutboxRow.sent_at >= since)
+                .where(OutboxRow.sent_at > since)
                 .order_by(OutboxRow.sent_at)
             )
             return [t for t in times if t is not None]

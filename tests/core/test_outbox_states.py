@@ -121,18 +121,22 @@ async def test_alert_rows_are_queued_once_per_chat_and_story(storage: SqlStorage
     assert rows[chat(1)].brief.also_sources == ("Daily",)
 
 
-async def test_alert_sends_counts_only_alerts_sent_on_their_own(storage: SqlStorage) -> None:
-    for n in range(3):
+async def test_alert_sends_counts_messages_not_rows(storage: SqlStorage) -> None:
+    for n in range(4):
         s = story("wire", n)
         await storage.record_story(
             s, Summarised(s.title, ""), T0, deliver=True, alerts={chat(1): ("x",)}
         )
-    one, two, three = await storage.claim_deliveries(T0, 10, 60)
+    await storage.subscribe(chat(1), ["daily"], T0)
+    await add_briefs(storage, "daily", 1, T0)  # not an alert
+    one, two, three, four, plain = await storage.claim_deliveries(T0, 10, 60)
+    later = T0 + timedelta(seconds=5)
     await storage.mark_sent(one.id, T0)
-    await storage.mark_sent_many([two.id], T0, batched=True)
-    assert await storage.alert_sends(chat(1), T0 - timedelta(hours=1)) == [T0]
-    assert await storage.alert_sends(chat(1), T0 + timedelta(seconds=1)) == []
-    assert three.alert_terms == ("x",)
+    await storage.mark_sent_many([two.id, three.id], later, batched=True)
+    await storage.mark_sent(plain.id, later)
+    assert await storage.alert_sends(chat(1), T0 - timedelta(hours=1)) == [T0, later]
+    assert await storage.alert_sends(chat(1), T0) == [later]  # the lower bound is exclusive
+    assert four.alert_terms == ("x",) and plain.alert_terms == ()
 
 
 async def test_a_near_duplicate_joins_the_existing_brief(storage: SqlStorage) -> None:
