@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.core.models import Brief, ChatRef, Platform, Story
-from bot.core.ports import Pace, Summarised
+from bot.core.models import Brief, ChatRef, Feed, FeedState, Platform, Story
+from bot.core.ports import FetchResult, Pace, Summarised
 from bot.storage import SqlStorage
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -100,3 +100,45 @@ async def add_briefs(
             await storage.record_story(s, Summarised(s.title, s.summary), now, deliver=True)
         )
     return made
+
+
+class ScriptedSource:
+    """FeedSource fake: each poll of a feed returns the next list of stories scripted for it."""
+
+    def __init__(self, script: dict[str, list[list[Story]]]) -> None:
+        self._script = script
+
+    async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
+        rounds = self._script.get(feed.id) or [[]]
+        stories = rounds.pop(0) if len(rounds) > 1 else rounds[0]
+        return FetchResult(not_modified=False, stories=tuple(stories))
+
+    async def resolve(self, url: str) -> Feed:
+        raise NotImplementedError
+
+    async def enrich(self, story: Story) -> Story:
+        return story
+
+
+class EchoSummarizer:
+    """Summarizer fake: the feed's own title and summary."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def summarize(self, stories: Sequence[Story]) -> list[Summarised]:
+        self.seen += [s.key for s in stories]
+        return [Summarised(s.title, s.summary) for s in stories]
+
+
+class PairDeduper:
+    """Deduper fake: stories whose titles were declared the same story match."""
+
+    def __init__(self, *pairs: tuple[str, str]) -> None:
+        self._same = {frozenset(p) for p in pairs}
+
+    async def same_story(self, story: Story, candidates: Sequence[Brief]) -> int | None:
+        for brief in candidates:
+            if frozenset((story.title, brief.title)) in self._same:
+                return brief.id
+        return None
