@@ -99,6 +99,13 @@ class Settings(BaseSettings):
         "were in flight are sent again once this has passed.",
     )
     delivery_batch: int = Field(500, ge=1, le=10_000, description="Outbox rows claimed per round.")
+    delivery_in_flight: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Sends that may be out at once before their outcome is recorded; a crash "
+        "repeats at most this many briefs. Raise it when the chat platform answers slowly.",
+    )
     delivery_max_attempts: int = Field(
         12, ge=1, le=100, description="Failed sends of one brief to one chat before giving up."
     )

@@ -44,12 +44,24 @@ def normalize(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The word tokens of ``text``: case-folded, accents removed, punctuation dropped."""
+    """The word tokens of ``text``: case-folded, accents removed, punctuation dropped.
+
+    Most news text is ASCII but for a few characters (curly quotes, one accented name), so
+    tokens are cut first (after NFC composition, so a decomposed accent stays inside its word)
+    and only non-ASCII tokens are decomposed (NFKD) and stripped of their combining marks.
+    """
     folded = text.casefold()
-    if not folded.isascii():
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _WORD.findall(folded)
+    if folded.isascii():
+        return _WORD.findall(folded)
+    out: list[str] = []
+    for token in _WORD.findall(unicodedata.normalize("NFC", folded)):
+        if token.isascii():
+            out.append(token)
+            continue
+        decomposed = unicodedata.normalize("NFKD", token)
+        bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        out.extend(_WORD.findall(bare))
+    return out
 
 
 def plain_text(markup: str) -> str:
@@ -60,18 +72,22 @@ def plain_text(markup: str) -> str:
 class Document:
     """A text prepared once for matching many phrases against it."""
 
-    __slots__ = ("_padded", "tokens")
+    __slots__ = ("_padded", "_words", "tokens")
 
     def __init__(self, text: str) -> None:
-        found = words(text[:MAX_TEXT_CHARS])
-        self.tokens = frozenset(found)
-        self._padded = f" {' '.join(found)} "
+        self._words = words(text[:MAX_TEXT_CHARS])
+        self.tokens = frozenset(self._words)
+        self._padded: str | None = None
 
     def has(self, phrase: str) -> bool:
         """True when the normalised ``phrase`` occurs on word boundaries."""
         if " " not in phrase:
             return phrase in self.tokens
-        return all(w in self.tokens for w in phrase.split()) and f" {phrase} " in self._padded
+        if not all(w in self.tokens for w in phrase.split()):
+            return False
+        if self._padded is None:
+            self._padded = f" {' '.join(self._words)} "
+        return f" {phrase} " in self._padded
 
 
 @dataclass(frozen=True)

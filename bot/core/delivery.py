@@ -95,6 +95,7 @@ class Deliverer:
         sleep: Sleep = asyncio.sleep,
         monotonic: Monotonic = time.monotonic,
         concurrency: int = 256,
+        in_flight: int = 1,
     ) -> None:
         self._storage = storage
         self._notifiers = notifiers
@@ -112,6 +113,7 @@ class Deliverer:
         self._gates = {p: RateGate(n.pace.per_second, monotonic) for p, n in notifiers.items()}
         self._pacer = ChatPacer(monotonic)
         self._chat_limit = asyncio.Semaphore(concurrency)
+        self._in_flight = asyncio.Semaphore(in_flight)
         self._wake = asyncio.Event()
         self._error_streak: dict[ChatRef, int] = {}
         self._alert_notice_until: dict[ChatRef, datetime] = {}
@@ -234,17 +236,23 @@ class Deliverer:
         if len(shown) < len(ordered):
             heading += f" (the {len(shown)} most covered; /latest for more)"
         await self._pace(notifier, chat)
-        try:
-            await notifier.send_digest(chat, heading, [r.brief for r in shown])
-        except DeliveryError as exc:
-            pause = await self._handle_error(chat, ordered[0], exc, rows_in_batch=len(ordered))
+        async with self._in_flight:
+            try:
+                await notifier.send_digest(chat, heading, [r.brief for r in shown])
+            except DeliveryError as exc:
+                failure: DeliveryError | None = exc
+            else:
+                failure = None
+                now = self._clock.now()
+                await self._storage.mark_sent_many([r.id for r in rows], now, batched=True)
+        if failure is not None:
+            pause = await self._handle_error(chat, ordered[0], failure, rows_in_batch=len(ordered))
             if pause is not None:
                 await self._release(ordered[1:], pause, "held back")
             else:
                 for row in ordered[1:]:
-                    await self._failed(row, str(exc))
+                    await self._failed(row, str(failure))
             return False
-        await self._storage.mark_sent_many([r.id for r in rows], self._clock.now(), batched=True)
         logger.info("sent a digest of %d briefs to %s", len(rows), chat)
         await self._succeeded(chat, None)
         return True
@@ -291,15 +299,20 @@ class Deliverer:
         chat = settings.chat
         for i, row in enumerate(rows):
             await self._pace(notifier, chat)
-            try:
-                await notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms)
-            except DeliveryError as exc:
-                pause = await self._handle_error(chat, row, exc, rows_in_batch=len(rows) - i)
+            async with self._in_flight:
+                try:
+                    await notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms)
+                except DeliveryError as exc:
+                    failure: DeliveryError | None = exc
+                else:
+                    failure = None
+                    await self._storage.mark_sent(row.id, self._clock.now())
+            if failure is not None:
+                pause = await self._handle_error(chat, row, failure, rows_in_batch=len(rows) - i)
                 if pause is not None:
                     await self._release(rows[i + 1 :], pause, "held back")
                     return
                 continue
-            await self._storage.mark_sent(row.id, self._clock.now())
             await self._succeeded(chat, settings.failures)
             settings = replace(settings, failures=0)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat
 
 from bot.core.delivery import Deliverer
@@ -184,3 +186,52 @@ async def test_rows_for_a_platform_not_running_here_wait(
     assert await d.drain() == 1
     [row] = await storage.pending_deliveries(discord)
     assert row.attempts == 0 and row.next_attempt_at == clock.now() + timedelta(minutes=5)
+
+
+class SlowNotifier(RecordingNotifier):
+    """Yields to the event loop inside every send, like a network call."""
+
+    async def send_brief(self, chat: ChatRef, brief: object, *, alert_terms: object = ()) -> None:
+        await asyncio.sleep(0)
+        await super().send_brief(chat, brief, alert_terms=alert_terms)  # type: ignore[arg-type]
+
+
+class Outstanding:
+    """Storage proxy counting briefs sent but not yet recorded as sent."""
+
+    def __init__(self, inner: SqlStorage, notifier: RecordingNotifier) -> None:
+        self._inner, self._notifier, self.peak, self._marked = inner, notifier, 0, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    async def mark_sent(self, delivery_id: int, now: object) -> None:
+        sent = sum(1 for kind, _, _ in self._notifier.log if kind == "brief")
+        self.peak = max(self.peak, sent - self._marked)
+        await asyncio.sleep(0)
+        await self._inner.mark_sent(delivery_id, now)  # type: ignore[arg-type]
+        self._marked += 1
+
+
+@pytest.mark.parametrize("in_flight", [1, 4])
+async def test_in_flight_bounds_sends_not_yet_recorded(
+    storage: SqlStorage, clock: TimeMachine, in_flight: int
+) -> None:
+    notifier = SlowNotifier()
+    for n in range(8):
+        await storage.subscribe(chat(n), ["wire"], clock.now())
+    await add_briefs(storage, "wire", 2, clock.now())
+    proxy = Outstanding(storage, notifier)
+    d = Deliverer(
+        proxy,  # type: ignore[arg-type]
+        {notifier.platform: notifier},
+        clock,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+        in_flight=in_flight,
+    )
+    await drain_all(d, clock)
+    assert len(notifier.log) == 16
+    assert 1 <= proxy.peak <= in_flight
+    if in_flight > 1:
+        assert proxy.peak > 1  # the bound is what limits it, not the fake
