@@ -370,6 +370,20 @@ class Commands:
         if not settings.available or settings.failures:
             await self._storage.save_chat(replace(settings, available=True, failures=0))
 
+    async def catalogue(self) -> list[Feed]:
+        """Every known feed (for adapters' autocomplete and menus)."""
+        return await self._storage.list_feeds()
+
+    async def leave_notice(self, chat: ChatRef, text: str) -> None:
+        """Keep ``text`` for the chat's admins, replacing an older notice (see ``take_notice``).
+
+        Adapters call it when the platform refuses a delivery, so that the next admin who
+        talks to the bot learns why and how to fix it.
+        """
+        settings = await self._storage.get_chat(chat)
+        if settings.notice != text:
+            await self._storage.save_chat(replace(settings, notice=text))
+
     async def take_notice(self, chat: ChatRef) -> str | None:
         """Return and clear the chat's pending notice for its admins (shown once)."""
         settings = await self._storage.get_chat(chat)
