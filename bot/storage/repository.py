@@ -528,7 +528,7 @@ class SqlStorage:
                     ChatRow.thread_id == chat.thread_id,
                 )
             rows = await s.execute(query.order_by(AlertRow.id))
-            return [Alert(a.id, _chat_ref(c), a.query, a.created_at) for a, c in rows.tuples()]
+            return [Alert(a.id, _chat_ref(c), a.query, a.created_at) for a, c in rows]
 
     async def remove_alert(self, chat: ChatRef, alert_id: int) -> bool:
         async with self._tx() as s:
