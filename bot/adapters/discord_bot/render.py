@@ -59,6 +59,47 @@ _COMMAND_NAMES = {
     "status": "status",
 }
 _COMMAND_REF = re.compile(r"(?<![\w/.:-])/(" + "|".join(_COMMAND_NAMES) + r")\b(?!/)")
+_ABBREVIATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "mt",
+        "jr",
+        "sr",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "vs",
+        "etc",
+        "no",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    }
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
 
 
@@ -118,9 +159,17 @@ def footer_text(brief: Brief) -> str:
 
 
 def first_sentence(text: str, limit: int = DIGEST_SUMMARY_MAX) -> str:
-    """The first sentence of ``text`` (cut at ``limit`` characters)."""
-    head = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
-    return truncate(head, limit)
+    """The first sentence of ``text`` (cut at ``limit`` characters).
+
+    A full stop after a known abbreviation ("Mr.", "U.S.") or an initial ("J.") does not end
+    the sentence.
+    """
+    text = text.strip()
+    for match in _SENTENCE_END.finditer(text):
+        word = text[: match.start()].rsplit(None, 1)[-1].rstrip(".").lower()
+        if len(word) > 1 and word not in _ABBREVIATIONS and "." not in word:
+            return truncate(text[: match.start()], limit)
+    return truncate(text, limit)
 
 
 def _is_web_url(url: str) -> bool:
