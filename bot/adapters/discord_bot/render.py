@@ -167,7 +167,8 @@ def first_sentence(text: str, limit: int = DIGEST_SUMMARY_MAX) -> str:
     text = text.strip()
     for match in _SENTENCE_END.finditer(text):
         word = text[: match.start()].rsplit(None, 1)[-1].rstrip(".").lower()
-        if len(word) > 1 and word not in _ABBREVIATIONS and "." not in word:
+        initial = len(word) == 1 and word.isalpha()
+        if not initial and word not in _ABBREVIATIONS and "." not in word:
             return truncate(text[: match.start()], limit)
     return truncate(text, limit)
 
