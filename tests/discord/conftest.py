@@ -14,12 +14,13 @@ import pytest
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
-from discord_support import CATALOGUE, Clock, ScriptedSource, crashed, discord_settings
+from discord_support import CATALOGUE, crashed, discord_settings
 from fake_discord import FakeDiscord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.core.commands import Commands
 from bot.storage import SqlStorage, open_storage
+from tests.fakes import FakeFeedSource, FixedClock
 
 
 @pytest.fixture
@@ -40,17 +41,17 @@ async def storage(tmp_path: Path) -> AsyncIterator[SqlStorage]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FixedClock:
+    return FixedClock()
 
 
 @pytest.fixture
-def source() -> ScriptedSource:
-    return ScriptedSource()
+def source() -> FakeFeedSource:
+    return FakeFeedSource()
 
 
 @pytest.fixture
-def commands(storage: SqlStorage, source: ScriptedSource, clock: Clock) -> Commands:
+def commands(storage: SqlStorage, source: FakeFeedSource, clock: FixedClock) -> Commands:
     return Commands(storage, source, clock)
 
 

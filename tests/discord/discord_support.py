@@ -1,11 +1,9 @@
-"""Helpers for the Discord adapter tests: a movable clock, a scripted feed source, an echo
-summariser, story factories, and running slash commands against the fake Discord."""
+"""Helpers for the Discord adapter tests: the catalogue, a story factory, settings that point
+at the fake Discord, and running slash commands against it (fakes of the ports: tests.fakes)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from discord_payloads import TOKEN
@@ -13,51 +11,13 @@ from fake_discord import FakeDiscord, InteractionLog
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.config import Settings
-from bot.core.errors import FeedUnavailableError
-from bot.core.models import Feed, FeedState, Story
-from bot.core.ports import FetchResult, Summarised
+from bot.core.models import Feed, Story
+from tests.fakes import T0
 
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CATALOGUE = [
     Feed("world-news", "https://example.org/world.xml", "World News", ("world",)),
     Feed("tech-daily", "https://example.org/tech.xml", "Tech Daily", ("tech", "science")),
 ]
-
-
-@dataclass
-class Clock:
-    """A clock that moves only when told."""
-
-    now_: datetime = T0
-
-    def now(self) -> datetime:
-        return self.now_
-
-    def advance(self, seconds: float) -> None:
-        self.now_ += timedelta(seconds=seconds)
-
-
-@dataclass
-class ScriptedSource:
-    """A FeedSource whose feeds carry the stories the test puts in ``stories``."""
-
-    stories: dict[str, list[Story]] = field(default_factory=dict)
-
-    async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
-        return FetchResult(not_modified=False, stories=tuple(self.stories.get(feed.id, [])))
-
-    async def resolve(self, url: str) -> Feed:
-        raise FeedUnavailableError(f"{url} is not reachable in tests")
-
-    async def enrich(self, story: Story) -> Story:
-        return story
-
-
-class EchoSummarizer:
-    """Uses the feed's own title and teaser as the brief."""
-
-    async def summarize(self, stories: Sequence[Story]) -> list[Summarised]:
-        return [Summarised(s.title, s.summary) for s in stories]
 
 
 def story(feed_id: str, n: int, title: str, summary: str = "", **kw: Any) -> Story:

@@ -3,6 +3,8 @@ the real core ``Commands`` on SQLite storage."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from discord.http import Route
 from discord_payloads import (
@@ -15,7 +17,7 @@ from discord_payloads import (
     THREAD_ID,
     ChannelOpt,
 )
-from discord_support import Clock, ScriptedSource, crashed, discord_settings, run, story
+from discord_support import crashed, discord_settings, run, story
 from fake_discord import FakeDiscord
 
 from bot.adapters.discord_bot import DiscordAdapter
@@ -24,6 +26,7 @@ from bot.core.errors import ConfigError
 from bot.core.models import ChatRef, Platform, Reply
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage
+from tests.fakes import T0, FakeFeedSource, FixedClock
 
 
 async def test_start_registers_the_news_group_globally(
@@ -106,7 +109,7 @@ async def test_members_may_read_latest_feeds_and_help(
 
 
 async def test_latest_sends_briefs_as_embeds(
-    fake: FakeDiscord, adapter: DiscordAdapter, storage: SqlStorage, clock: Clock
+    fake: FakeDiscord, adapter: DiscordAdapter, storage: SqlStorage, clock: FixedClock
 ) -> None:
     for n in range(3):
         await storage.record_story(
@@ -123,7 +126,7 @@ async def test_latest_sends_briefs_as_embeds(
     assert first["url"] == "https://example.org/world-news/2"
     assert first["description"] == "Summary \\*2\\*."  # markdown escaped
     assert first["footer"]["text"] == "World News"
-    assert first["timestamp"].startswith("2025-03-01T12:02:00")
+    assert first["timestamp"] == (T0 + timedelta(minutes=2)).isoformat()
     assert first["thumbnail"]["url"] == "https://img.example/1.jpg"
     assert len(reply.embeds) == 2
 
@@ -204,8 +207,8 @@ async def test_thread_and_dm_are_chats_of_their_own(
 async def test_unexpected_failure_is_logged_and_answered_politely(
     fake: FakeDiscord,
     storage: SqlStorage,
-    source: ScriptedSource,
-    clock: Clock,
+    source: FakeFeedSource,
+    clock: FixedClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     class Broken(Commands):

@@ -7,16 +7,17 @@ from datetime import timedelta
 
 import pytest
 from discord_payloads import FORUM_ID, GUILD_ID, MEMBER, TEXT_ID, THREAD_ID, ChannelOpt
-from discord_support import Clock, EchoSummarizer, ScriptedSource, run, story
+from discord_support import CATALOGUE, run, story
 from fake_discord import FakeDiscord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.notifier import server_notice_ref
 from bot.core.delivery import Deliverer
 from bot.core.errors import ChatUnavailable, RateLimited
-from bot.core.models import Brief, ChatRef, Platform
+from bot.core.models import Brief, ChatRef, Platform, Story
 from bot.core.pipeline import Pipeline
 from bot.storage import SqlStorage
+from tests.fakes import FakeFeedSource, FakeSummarizer, FixedClock
 
 CHANNEL = ChatRef(Platform.DISCORD, str(TEXT_ID))
 NO_MENTIONS = {"parse": []}
@@ -27,11 +28,15 @@ class World:
     """The core's push path, wired to the adapter under test."""
 
     def __init__(
-        self, storage: SqlStorage, source: ScriptedSource, clock: Clock, adapter: DiscordAdapter
+        self,
+        storage: SqlStorage,
+        source: FakeFeedSource,
+        clock: FixedClock,
+        adapter: DiscordAdapter,
     ) -> None:
         self.storage, self.source, self.clock = storage, source, clock
         self.pipeline = Pipeline(
-            storage, source, EchoSummarizer(), poll_interval=timedelta(minutes=10)
+            storage, source, FakeSummarizer(), poll_interval=timedelta(minutes=10)
         )
         self.sleeps: list[float] = []
 
@@ -44,16 +49,17 @@ class World:
 
     async def prime(self) -> None:
         """First poll of every feed: stores what is there, pushes nothing."""
-        self.source.stories = {
-            "world-news": [story("world-news", 0, "Old news")],
-            "tech-daily": [story("tech-daily", 0, "Old tech")],
-        }
+        for feed in CATALOGUE:
+            self.source.items[feed.url] = [story(feed.id, 0, f"Old news of {feed.id}")]
         await self.pipeline.poll_due(self.clock.now())
 
-    async def publish(self, *stories: object) -> int:
+    async def publish(self, *stories: Story) -> int:
         """New stories appear; poll when due and drain the outbox once."""
+        urls = {f.id: f.url for f in CATALOGUE}
         for s in stories:
-            self.source.stories.setdefault(s.feed_id, []).append(s)  # type: ignore[attr-defined]
+            items = self.source.items[urls[s.feed_id]]
+            assert isinstance(items, list)
+            items.append(s)
         self.clock.advance(601)
         await self.pipeline.poll_due(self.clock.now())
         return await self.deliverer.drain()
@@ -61,7 +67,7 @@ class World:
 
 @pytest.fixture
 async def world(
-    storage: SqlStorage, source: ScriptedSource, clock: Clock, adapter: DiscordAdapter
+    storage: SqlStorage, source: FakeFeedSource, clock: FixedClock, adapter: DiscordAdapter
 ) -> World:
     w = World(storage, source, clock, adapter)
     await w.prime()
