@@ -27,6 +27,7 @@ from datetime import UTC
 
 import discord
 
+from bot.core import briefs as shared
 from bot.core.models import Brief
 
 CONTENT_MAX = 2000
@@ -143,19 +144,21 @@ def discord_commands(text: str) -> str:
 
 
 def alert_prefix(terms: Sequence[str]) -> str:
-    """``Alert "kursk": `` or ``Alert "kursk", "sudzha": `` (BRIEFS.md); empty without terms."""
-    if not terms:
-        return ""
-    named = ", ".join(f'"{t}"' for t in terms)
-    return f"Alert {named}:"
+    """``Alert "kursk":`` naming every alert that matched (the shared wording of
+    ``bot.core.briefs``); empty without terms."""
+    return shared.alert_prefix(terms).rstrip()
 
 
 def footer_text(brief: Brief) -> str:
-    """Source, then the other publishers that carried the story."""
-    text = brief.source or brief.feed_id
+    """Source, then the other publishers that carried the story.
+
+    Like ``bot.core.briefs.footer`` without the relative time, which the embed timestamp
+    shows instead (see the module docstring).
+    """
+    parts = [brief.source or brief.feed_id]
     if brief.also_sources:
-        text += " · also " + ", ".join(brief.also_sources)
-    return truncate(text, FOOTER_MAX)
+        parts.append("also " + ", ".join(brief.also_sources))
+    return truncate(shared.SEPARATOR.join(parts), FOOTER_MAX)
 
 
 def first_sentence(text: str, limit: int = DIGEST_SUMMARY_MAX) -> str:
