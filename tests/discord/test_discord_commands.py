@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from discord.http import Route
 from discord_payloads import (
     APP_ID,
     DM_ID,
@@ -22,7 +21,6 @@ from fake_discord import FakeDiscord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.core.commands import Commands
-from bot.core.errors import ConfigError
 from bot.core.models import ChatRef, Platform, Reply
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage
@@ -229,22 +227,3 @@ async def test_unexpected_failure_is_logged_and_answered_politely(
     assert "database on fire" not in reply.content
     (record,) = [r for r in caplog.records if r.name == "bot.adapters.discord_bot.slash"]
     assert record.levelname == "ERROR" and record.exc_info is not None
-
-
-async def test_development_guild_sync_and_rejected_token(
-    fake: FakeDiscord, commands: Commands
-) -> None:
-    bot = DiscordAdapter(
-        discord_settings(fake, discord_guild_id=GUILD_ID), commands, guild_ready_timeout=0
-    )
-    await bot.start()
-    await bot.stop()
-    assert fake.count("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands") == 1
-    assert "global" not in fake.synced
-    assert fake.synced[str(GUILD_ID)][0]["name"] == "news"
-
-    fake.fail("GET", "/users/@me", 401, {"message": "401: Unauthorized", "code": 0})
-    bot = DiscordAdapter(discord_settings(fake), commands, guild_ready_timeout=0)
-    with pytest.raises(ConfigError, match="NEWSBRIEF_DISCORD_TOKEN"):
-        await bot.start()
-    assert Route.BASE == "https://discord.com/api/v10"
