@@ -82,6 +82,7 @@ async def test_member_without_manage_channels_is_refused(
     (reply,) = log.messages
     assert reply.ephemeral is True
     assert "Manage Channels" in reply.content
+    assert reply.allowed_mentions == NO_MENTIONS
     assert await storage.subscriptions(CHANNEL) == []
     # ...and the same goes for a change made to another channel from here.
     payload = fake.command(
