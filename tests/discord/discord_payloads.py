@@ -70,6 +70,7 @@ class Payloads:
         channel_id: int = TEXT_ID,
         permissions: int = ADMIN,
         focused: str | None = None,
+        guild_command: bool = False,
     ) -> dict[str, Any]:
         """An INTERACTION_CREATE for ``/news <path>`` (type 4, autocomplete, with ``focused``)."""
         leaf, resolved = [], {}
@@ -92,6 +93,8 @@ class Payloads:
         }
         if resolved:
             data["resolved"] = {"channels": resolved}
+        if guild_command:  # registered in one server (NEWSBRIEF_DISCORD_GUILD_ID), not globally
+            data["guild_id"] = str(GUILD_ID)
         payload: dict[str, Any] = {
             "id": str(next(self._ids)),
             "application_id": str(APP_ID),

@@ -8,22 +8,30 @@ import logging
 import pytest
 from discord.http import Route
 from discord_payloads import APP_ID, GUILD_ID
-from discord_support import discord_settings
+from discord_support import discord_settings, run
 from fake_discord import FakeDiscord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError
+from bot.storage import SqlStorage
 
 
 async def test_development_guild_sync_and_rejected_token(
-    fake: FakeDiscord, commands: Commands
+    fake: FakeDiscord, commands: Commands, storage: SqlStorage
 ) -> None:
     bot = DiscordAdapter(
         discord_settings(fake, discord_guild_id=GUILD_ID), commands, guild_ready_timeout=0
     )
     await bot.start()
-    await bot.stop()
+    try:
+        answer = await run(
+            fake, bot, fake.command("alert add", {"query": "kursk"}, guild_command=True)
+        )
+    finally:
+        await bot.stop()
+    assert answer.messages[0].content.startswith("Alert 1 set")
+    assert [a.query for a in await storage.alerts()] == ["kursk"]
     assert fake.count("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands") == 1
     assert "global" not in fake.synced
     assert fake.synced[str(GUILD_ID)][0]["name"] == "news"

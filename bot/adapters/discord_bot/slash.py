@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from functools import cache
 
 import discord
 from discord import app_commands
@@ -78,11 +77,6 @@ class DeliveryChannel(app_commands.Transformer[discord.Client]):
 ChannelOption = app_commands.Transform[Target, DeliveryChannel]
 
 
-@cache
-def _timezones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
 def _choices(pairs: list[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:
     """Up to 25 (name, value) pairs whose name contains ``current``, prefix matches first."""
     needle = current.strip().lower()
@@ -100,6 +94,7 @@ class NewsGroup(app_commands.Group, name="news", description="News briefs in thi
         super().__init__()
         self._commands = commands
         self._responder = Responder(commands)
+        self._zones: tuple[str, ...] = ()
 
     # -- autocomplete -----------------------------------------------------------------
     async def _targets(self, current: str) -> list[app_commands.Choice[str]]:
@@ -234,7 +229,9 @@ class NewsGroup(app_commands.Group, name="news", description="News briefs in thi
     async def _digest_timezone(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return _choices([(z, z) for z in _timezones()], current)
+        if not self._zones:  # read once, on first use: the list does not change while running
+            self._zones = tuple(sorted(zoneinfo.available_timezones()))
+        return _choices([(z, z) for z in self._zones], current)
 
     # -- alerts -------------------------------------------------------------------------
     @alert.command(name="add", description="Alert on keywords, e.g. kursk OR sudzha")
