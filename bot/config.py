@@ -90,6 +90,21 @@ class Settings(BaseSettings):
         "wss://gateway.discord.gg/", description="Discord gateway (websocket) URL."
     )
 
+    # -- discord adapter ------------------------------------------------------------------
+    discord_guild_id: int | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Development server (guild) id: register the /news commands there only (instant) "
+            "instead of globally."
+        ),
+    )
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _empty_guild_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
     # -- delivery: outbox, pacing, coalescing, alerts, digests, cross-source dedup ----------
     delivery_lease_seconds: float = Field(
         300.0,

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
 MAX_ALERTS_PER_CHAT = 20
+REMOVED_FROM_CATALOGUE = "removed from feeds.yaml"
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Commands:
         handler = self._handlers().get(name.lower())
         if handler is None:
             return Reply(f'Unknown command "/{name}". /help lists the commands.', ReplyKind.ERROR)
+        await self.touch(chat)
         return await handler(chat, rest.strip())
 
     def _handlers(self) -> dict[str, Callable[[ChatRef, str], Awaitable[Reply]]]:
@@ -162,7 +164,8 @@ class Commands:
             return Reply(str(exc), ReplyKind.ERROR)
         now = self._clock.now()
         added = await self._storage.subscribe(chat, [f.id for f in feeds], now)
-        await self._mark_chat_active(chat)
+        for feed in feeds:
+            await self._resume(feed.id)
         names = ", ".join(f"{f.title} ({f.id})" for f in feeds if f.id in added)
         if not added:
             already = ", ".join(f.id for f in feeds)
@@ -262,7 +265,6 @@ class Commands:
         if any(a.query.lower() == query.lower() for a in existing):
             return Reply(f'This chat already has the alert "{query}".', ReplyKind.INFO)
         created = await self._storage.add_alert(chat, query, self._clock.now())
-        await self._mark_chat_active(chat)
         return Reply(
             f'Alert {created.id} set: stories matching "{query}" from any feed arrive here. '
             "/alerts lists your alerts."
@@ -412,11 +414,34 @@ class Commands:
         hint = f" Did you mean {close[0]}?" if close else ""
         raise UserInputError(f'No feed or topic called "{target}".{hint} /feeds lists them all.')
 
-    async def _mark_chat_active(self, chat: ChatRef) -> None:
-        """A chat that talks to the bot can receive again (it unblocked or re-added the bot)."""
+    async def touch(self, chat: ChatRef) -> None:
+        """Note that ``chat`` talked to the bot: a chat marked unavailable (it had blocked or
+        removed the bot) can receive again. Adapters call this for every command."""
         settings = await self._storage.get_chat(chat)
         if not settings.available or settings.failures:
             await self._storage.save_chat(replace(settings, available=True, failures=0))
+
+    async def catalogue(self) -> list[Feed]:
+        """Every known feed (for adapters' autocomplete and menus)."""
+        return await self._storage.list_feeds()
+
+    async def leave_notice(self, chat: ChatRef, text: str) -> None:
+        """Keep ``text`` for the chat's admins, replacing an older notice (see ``take_notice``).
+
+        Adapters call it when the platform refuses a delivery, so that the next admin who
+        talks to the bot learns why and how to fix it.
+        """
+        settings = await self._storage.get_chat(chat)
+        if settings.notice != text:
+            await self._storage.save_chat(replace(settings, notice=text))
+
+    async def _resume(self, feed_id: str) -> None:
+        """Subscribing to a paused feed resumes it (its failure count starts again)."""
+        state = await self._storage.get_feed_state(feed_id)
+        if state.paused_reason and state.paused_reason != REMOVED_FROM_CATALOGUE:
+            await self._storage.save_feed_state(
+                replace(state, paused_reason=None, failures=0, next_poll_at=None)
+            )
 
     async def take_notice(self, chat: ChatRef) -> str | None:
         """Return and clear the chat's pending notice for its admins (shown once)."""

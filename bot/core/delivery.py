@@ -60,10 +60,6 @@ logger = logging.getLogger(__name__)
 
 HOUR = timedelta(hours=1)
 _MAX_BACKOFF = 3600.0
-MAX_PACING_WAIT = 10.0
-"""A chat that may not get a message for longer than this (it sent a Retry-After) has its
-rows released until then rather than waited for: a round never stalls on one chat, and the
-rows that pile up meanwhile come due together (and coalesce)."""
 
 
 def _backoff(failures: int, base: float) -> timedelta:
@@ -116,6 +112,7 @@ class Deliverer:
         self._in_flight = asyncio.Semaphore(in_flight)
         self._wake = asyncio.Event()
         self._error_streak: dict[ChatRef, int] = {}
+        self._rate_limited_until: dict[ChatRef, datetime] = {}
         self._alert_notice_until: dict[ChatRef, datetime] = {}
         self._last_housekeeping: datetime | None = None
 
@@ -194,10 +191,14 @@ class Deliverer:
                 if end is not None:
                     await self._release(rows, end, "quiet hours")
                     return
-            blocked = self._pacer.blocked_for(chat)
-            if blocked > MAX_PACING_WAIT:
-                await self._release(rows, now + timedelta(seconds=blocked), "rate limited")
-                return
+            # A chat that sent a Retry-After gets nothing until then; rows that arrive meanwhile
+            # wait too (not an attempt), come due together, and coalesce. No round waits.
+            blocked = self._rate_limited_until.get(chat)
+            if blocked is not None:
+                if blocked > now:
+                    await self._release(rows, blocked, "rate limited")
+                    return
+                del self._rate_limited_until[chat]
             if settings.digest_times:
                 regular = [r for r in rows if not r.alert_terms]
                 rows = [r for r in rows if r.alert_terms]
@@ -325,8 +326,8 @@ class Deliverer:
         now = self._clock.now()
         if isinstance(exc, RateLimited):
             logger.info("chat %s rate limited for %.1fs", chat, exc.retry_after)
-            self._pacer.pause(chat, exc.retry_after)
             at = now + timedelta(seconds=exc.retry_after)
+            self._rate_limited_until[chat] = at
             await self._storage.retry_delivery(row.id, at, str(exc))
             return at
         if isinstance(exc, ChatMoved):

@@ -55,11 +55,3 @@ class ChatPacer:
             self._next = {k: v for k, v in self._next.items() if v > now}
         if start > now:
             await sleep(start - now)
-
-    def blocked_for(self, chat: Hashable) -> float:
-        """Seconds until ``chat`` may get its next message (0 when it may now)."""
-        return max(0.0, self._next.get(chat, 0.0) - self._monotonic())
-
-    def pause(self, chat: Hashable, seconds: float) -> None:
-        """Push the chat's next slot ``seconds`` from now (after a rate limit)."""
-        self._next[chat] = max(self._next.get(chat, 0.0), self._monotonic() + seconds)

@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.commands import REMOVED_FROM_CATALOGUE
 from bot.core.errors import StorageError
 from bot.core.models import (
     Alert,
@@ -121,11 +122,13 @@ class SqlStorage(BriefStore):
                 row.url, row.title, row.language = feed.url, feed.title, feed.language
                 row.topics = _SEP.join(feed.topics)
                 row.trusted, row.in_catalogue = True, True
+                if row.paused_reason == REMOVED_FROM_CATALOGUE:
+                    row.paused_reason = None
             listed = {f.id for f in feeds}
             for row in existing.values():
                 if row.in_catalogue and row.id not in listed:
                     row.in_catalogue = False
-                    row.paused_reason = row.paused_reason or "removed from feeds.yaml"
+                    row.paused_reason = row.paused_reason or REMOVED_FROM_CATALOGUE
 
     async def add_feed(self, feed: Feed) -> Feed:
         async with self._tx() as s:

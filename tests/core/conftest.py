@@ -1,4 +1,4 @@
-"""Fixtures for the delivery tests: SQLite storage in a temp dir, a time machine, a notifier."""
+"""Fixtures for the delivery tests: SQLite db in a temp dir, a time machine, a notifier."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from delivery_support import RecordingNotifier, TimeMachine
 
 from bot.core.models import Feed
 from bot.storage import SqlStorage, open_storage
+from tests.core.delivery_support import RecordingNotifier, TimeMachine
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def storage(db_url: str) -> AsyncIterator[SqlStorage]:
+async def db(db_url: str) -> AsyncIterator[SqlStorage]:
     store = await open_storage(db_url)
     await store.sync_catalogue(
         [

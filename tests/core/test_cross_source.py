@@ -4,41 +4,40 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from delivery_support import T0, EchoSummarizer, PairDeduper, ScriptedSource, chat, story
 
 from bot.core.pipeline import Pipeline
 from bot.core.ports import Deduper
 from bot.storage import SqlStorage
+from tests.conftest import shared_path
+from tests.core.delivery_support import T0, EchoSummarizer, PairDeduper, ScriptedSource, chat, story
 
-CORPUS = Path("/work/shared/corpora/news-feeds")
 INTERVAL = timedelta(minutes=10)
 
 
 async def poll_twice(
-    storage: SqlStorage, source: ScriptedSource, deduper: Deduper | None
+    db: SqlStorage, source: ScriptedSource, deduper: Deduper | None
 ) -> EchoSummarizer:
     """Prime every feed with an empty poll, then poll once more with the scripted stories."""
     summarizer = EchoSummarizer()
-    pipeline = Pipeline(storage, source, summarizer, poll_interval=INTERVAL, deduper=deduper)
+    pipeline = Pipeline(db, source, summarizer, poll_interval=INTERVAL, deduper=deduper)
     await pipeline.poll_due(T0)
     await pipeline.poll_due(T0 + INTERVAL)
     return summarizer
 
 
-async def test_a_near_duplicate_from_another_feed_joins_the_brief(storage: SqlStorage) -> None:
-    await storage.subscribe(chat(1), ["wire"], T0)
-    await storage.subscribe(chat(2), ["daily"], T0)
-    await storage.subscribe(chat(3), ["wire", "daily"], T0)
+async def test_a_near_duplicate_from_another_feed_joins_the_brief(db: SqlStorage) -> None:
+    await db.subscribe(chat(1), ["wire"], T0)
+    await db.subscribe(chat(2), ["daily"], T0)
+    await db.subscribe(chat(3), ["wire", "daily"], T0)
     a = story("wire", 1, title="Pistorius to be paroled", when=T0)
     b = story("daily", 2, title="Oscar Pistorius released on parole", when=T0)
     other = story("daily", 3, title="Black Friday is not what it was", when=T0)
     source = ScriptedSource({"wire": [[], [a]], "daily": [[], [b, other]]})
     # Both feeds are polled in the same round: the check under the lock merges them.
-    await poll_twice(storage, source, PairDeduper((a.title, b.title)))
-    rows = await storage.claim_deliveries(T0 + INTERVAL, 50, 60)
+    await poll_twice(db, source, PairDeduper((a.title, b.title)))
+    rows = await db.claim_deliveries(T0 + INTERVAL, 50, 60)
     per_chat = Counter(r.chat for r in rows)
     assert per_chat == {chat(1): 1, chat(2): 2, chat(3): 2}  # chat 3 gets Pistorius once
     merged = {r.brief.id: r.brief for r in rows if "Pistorius" in r.brief.title}
@@ -46,35 +45,35 @@ async def test_a_near_duplicate_from_another_feed_joins_the_brief(storage: SqlSt
     assert {brief.source, *brief.also_sources} == {"Wire", "Daily"}
 
 
-async def test_without_a_deduper_near_duplicates_stay_separate(storage: SqlStorage) -> None:
-    await storage.subscribe(chat(3), ["wire", "daily"], T0)
+async def test_without_a_deduper_near_duplicates_stay_separate(db: SqlStorage) -> None:
+    await db.subscribe(chat(3), ["wire", "daily"], T0)
     a = story("wire", 1, title="Pistorius to be paroled")
     b = story("daily", 2, title="Oscar Pistorius released on parole")
-    await poll_twice(storage, ScriptedSource({"wire": [[], [a]], "daily": [[], [b]]}), None)
-    assert len(await storage.claim_deliveries(T0 + INTERVAL, 50, 60)) == 2
+    await poll_twice(db, ScriptedSource({"wire": [[], [a]], "daily": [[], [b]]}), None)
+    assert len(await db.claim_deliveries(T0 + INTERVAL, 50, 60)) == 2
 
 
 async def test_the_same_link_in_two_feeds_is_one_brief_even_without_a_deduper(
-    storage: SqlStorage,
+    db: SqlStorage,
 ) -> None:
-    await storage.subscribe(chat(3), ["wire", "daily"], T0)
+    await db.subscribe(chat(3), ["wire", "daily"], T0)
     a = story("wire", 1, link="https://agency.example/story")
     b = story("daily", 7, link="https://agency.example/story", title="Other words")
-    await poll_twice(storage, ScriptedSource({"wire": [[], [a]], "daily": [[], [b]]}), None)
-    [row] = await storage.claim_deliveries(T0 + INTERVAL, 50, 60)
+    await poll_twice(db, ScriptedSource({"wire": [[], [a]], "daily": [[], [b]]}), None)
+    [row] = await db.claim_deliveries(T0 + INTERVAL, 50, 60)
     assert row.brief.also_sources in (("Daily",), ("Wire",))
 
 
 async def test_a_later_source_adds_to_the_record_instead_of_posting_again(
-    storage: SqlStorage,
+    db: SqlStorage,
 ) -> None:
-    await storage.subscribe(chat(3), ["wire", "daily"], T0)
+    await db.subscribe(chat(3), ["wire", "daily"], T0)
     a = story("wire", 1, title="Pistorius to be paroled")
     b = story("daily", 2, title="Oscar Pistorius released on parole")
     source = ScriptedSource({"wire": [[], [a]], "daily": [[], [], [b]]})
     summarizer = EchoSummarizer()
     pipeline = Pipeline(
-        storage,
+        db,
         source,
         summarizer,
         poll_interval=INTERVAL,
@@ -82,11 +81,11 @@ async def test_a_later_source_adds_to_the_record_instead_of_posting_again(
     )
     await pipeline.poll_due(T0)
     await pipeline.poll_due(T0 + INTERVAL)
-    [row] = await storage.claim_deliveries(T0 + INTERVAL, 50, 60)
-    await storage.mark_sent(row.id, T0 + INTERVAL)
+    [row] = await db.claim_deliveries(T0 + INTERVAL, 50, 60)
+    await db.mark_sent(row.id, T0 + INTERVAL)
     await pipeline.poll_due(T0 + 2 * INTERVAL)
-    assert await storage.claim_deliveries(T0 + 2 * INTERVAL, 50, 60) == []
-    [brief] = await storage.latest(None, 5)
+    assert await db.claim_deliveries(T0 + 2 * INTERVAL, 50, 60) == []
+    [brief] = await db.latest(None, 5)
     assert brief.also_sources == ("Daily",)
     assert summarizer.seen == [a.key]  # the later duplicate was never summarised
 
@@ -95,9 +94,7 @@ async def test_a_later_source_adds_to_the_record_instead_of_posting_again(
 def _real_stories(name: str, feed_id: str) -> list:  # type: ignore[type-arg]
     from bot.feeds.parse import parse_bytes
 
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"{path} not available")
+    path = shared_path("corpora", "news-feeds", name)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     return list(parse_bytes(feed_id, path.read_bytes(), {}, f"https://x/{name}", now).stories)
 
@@ -146,7 +143,7 @@ async def test_minilm_deduper_on_real_feed_pairs(embedding_deduper, pair, same) 
     assert got == (7 if same else None), (a.title, b.title)
 
 
-async def test_two_real_feeds_through_the_pipeline(storage: SqlStorage, embedding_deduper) -> None:  # type: ignore[no-untyped-def]
+async def test_two_real_feeds_through_the_pipeline(db: SqlStorage, embedding_deduper) -> None:  # type: ignore[no-untyped-def]
     npr = [
         s.__class__(**{**s.__dict__, "feed_id": "wire"})
         for s in _real_stories("npr-news-2023.xml", "wire")
@@ -155,10 +152,10 @@ async def test_two_real_feeds_through_the_pipeline(storage: SqlStorage, embeddin
         s.__class__(**{**s.__dict__, "feed_id": "daily"})
         for s in _real_stories("nyt-homepage-2023.xml", "daily")
     ]
-    await storage.subscribe(chat(1), ["wire", "daily"], T0)
+    await db.subscribe(chat(1), ["wire", "daily"], T0)
     source = ScriptedSource({"wire": [[], npr], "daily": [[], nyt]})
-    await poll_twice(storage, source, embedding_deduper)
-    rows = await storage.claim_deliveries(T0 + INTERVAL, 500, 60)
+    await poll_twice(db, source, embedding_deduper)
+    rows = await db.claim_deliveries(T0 + INTERVAL, 500, 60)
     assert len(rows) == len(npr) + len(nyt) - 1  # Pistorius once
     [merged] = [r.brief for r in rows if r.brief.also_sources]
     assert "Pistorius" in merged.title

@@ -1,4 +1,4 @@
-"""The Deliverer against SQLite storage, a recording notifier and a time machine."""
+"""The Deliverer against SQLite db, a recording notifier and a time machine."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat
 
 from bot.core.delivery import Deliverer
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
 from bot.core.models import ChatRef, Platform
 from bot.storage import SqlStorage
+from tests.core.delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat
 
 
 def deliverer(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine, **kwargs: object
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine, **kwargs: object
 ) -> Deliverer:
     return Deliverer(
-        storage,
+        db,
         {notifier.platform: notifier},
         clock,
         sleep=clock.sleep,
@@ -35,43 +35,43 @@ async def drain_all(d: Deliverer, clock: TimeMachine, rounds: int = 50) -> None:
 
 
 async def test_briefs_arrive_in_order_paced_per_chat(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 3, clock.now())
-    await drain_all(deliverer(storage, notifier, clock), clock)
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 3, clock.now())
+    await drain_all(deliverer(db, notifier, clock), clock)
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
     # 1 s apart (the notifier's per-chat pace), the first one at once.
     assert [round(s, 3) for s in clock.slept if s >= 0.5] == [1.0, 1.0]
-    assert await storage.count_pending() == 0
+    assert await db.count_pending() == 0
 
 
 async def test_pace_holds_across_rounds(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    d = deliverer(storage, notifier, clock)
-    await add_briefs(storage, "wire", 1, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    d = deliverer(db, notifier, clock)
+    await add_briefs(db, "wire", 1, clock.now())
     await d.drain()
-    await add_briefs(storage, "wire", 1, clock.now(), start=1)
+    await add_briefs(db, "wire", 1, clock.now(), start=1)
     await d.drain()
     assert len(notifier.briefs_to(chat(1))) == 2
     assert max(clock.slept) >= 0.99
 
 
 async def test_rate_limit_waits_and_holds_the_rest_without_counting_attempts(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    await storage.subscribe(chat(2), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 3, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    await db.subscribe(chat(2), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 3, clock.now())
     notifier.failures[chat(1)] = [RateLimited(120)]
-    d = deliverer(storage, notifier, clock)
+    d = deliverer(db, notifier, clock)
     start = clock.now()
     await d.drain()
     assert notifier.briefs_to(chat(1)) == []
     assert notifier.briefs_to(chat(2)) == [b.id for b in briefs]  # other chats keep flowing
-    pending = await storage.pending_deliveries(chat(1))
+    pending = await db.pending_deliveries(chat(1))
     assert [(r.brief.id, r.attempts) for r in pending] == [
         (briefs[0].id, 1),
         (briefs[1].id, 0),
@@ -85,106 +85,106 @@ async def test_rate_limit_waits_and_holds_the_rest_without_counting_attempts(
 
 
 async def test_moved_chat_is_rekeyed_and_gets_its_briefs(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
     old, new = chat(1), ChatRef(Platform.TELEGRAM, "-100777")
-    await storage.subscribe(old, ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 2, clock.now())
+    await db.subscribe(old, ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 2, clock.now())
     notifier.failures[old] = [ChatMoved(new)]
-    await drain_all(deliverer(storage, notifier, clock), clock)
+    await drain_all(deliverer(db, notifier, clock), clock)
     assert notifier.briefs_to(new) == [b.id for b in briefs]
-    assert [f.id for f in await storage.subscriptions(new)] == ["wire"]
+    assert [f.id for f in await db.subscriptions(new)] == ["wire"]
 
 
 async def test_unavailable_chat_keeps_its_rows_until_it_returns(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 2, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 2, clock.now())
     notifier.failures[chat(1)] = [ChatUnavailable("blocked")] * 3
-    d = deliverer(storage, notifier, clock, unavailable_after=3)
+    d = deliverer(db, notifier, clock, unavailable_after=3)
     for _ in range(3):
         await d.drain()
         clock.advance(3600)
-    settings = await storage.get_chat(chat(1))
+    settings = await db.get_chat(chat(1))
     assert not settings.available and settings.failures == 3
     assert await d.drain() == 0  # an unavailable chat's rows are not claimed
-    assert await storage.count_pending() == 2
-    await storage.save_chat(replace(settings, available=True))  # it talked to the bot again
+    assert await db.count_pending() == 2
+    await db.save_chat(replace(settings, available=True))  # it talked to the bot again
     await drain_all(d, clock)
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
-    assert (await storage.get_chat(chat(1))).failures == 0
+    assert (await db.get_chat(chat(1))).failures == 0
 
 
 async def test_rows_of_a_chat_that_never_returns_expire_after_retention(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    await add_briefs(storage, "wire", 2, clock.now())
-    settings = await storage.get_chat(chat(1))
-    await storage.save_chat(replace(settings, available=False))
-    d = deliverer(storage, notifier, clock, retention=timedelta(hours=72))
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    await add_briefs(db, "wire", 2, clock.now())
+    settings = await db.get_chat(chat(1))
+    await db.save_chat(replace(settings, available=False))
+    d = deliverer(db, notifier, clock, retention=timedelta(hours=72))
     clock.advance(71 * 3600)
     assert await d.housekeep() == (0, 0)
     clock.advance(2 * 3600)
     assert await d.housekeep() == (2, 0)
-    assert await storage.count_pending() == 0
+    assert await db.count_pending() == 0
     clock.advance(31 * 86400)
     assert await d.housekeep() == (0, 2)
 
 
 async def test_delivery_errors_back_off_and_give_up_after_max_attempts(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    await add_briefs(storage, "wire", 1, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    await add_briefs(db, "wire", 1, clock.now())
     notifier.failures[chat(1)] = [DeliveryError("HTTP 502")] * 4
-    d = deliverer(storage, notifier, clock, max_attempts=4)
+    d = deliverer(db, notifier, clock, max_attempts=4)
     waits = []
     for _ in range(4):
         assert await d.drain() == 1
-        [row] = await storage.pending_deliveries(chat(1)) or [None]
+        [row] = await db.pending_deliveries(chat(1)) or [None]
         if row is None:
             break
         waits.append((row.next_attempt_at - clock.now()).total_seconds())
         clock.advance(waits[-1])
     assert waits == [10.0, 20.0, 40.0]  # exponential back-off
-    assert await storage.count_pending() == 0  # the 4th failure gave up
+    assert await db.count_pending() == 0  # the 4th failure gave up
     assert notifier.briefs_to(chat(1)) == []
 
 
 async def test_one_bad_brief_does_not_block_the_chat(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 3, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 3, clock.now())
     notifier.failures[chat(1)] = [DeliveryError("Bad Request: can't parse entities")]
-    await deliverer(storage, notifier, clock).drain()
+    await deliverer(db, notifier, clock).drain()
     assert notifier.briefs_to(chat(1)) == [briefs[1].id, briefs[2].id]
 
 
 async def test_a_failing_chat_backs_off_as_a_whole(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    await add_briefs(storage, "wire", 5, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    await add_briefs(db, "wire", 5, clock.now())
     notifier.failures[chat(1)] = [DeliveryError("timeout")] * 2
-    await deliverer(storage, notifier, clock).drain()
+    await deliverer(db, notifier, clock).drain()
     assert notifier.briefs_to(chat(1)) == []
-    pending = await storage.pending_deliveries(chat(1))
+    pending = await db.pending_deliveries(chat(1))
     assert [r.attempts for r in pending] == [1, 1, 0, 0, 0]  # the other three were held back
     assert min(r.next_attempt_at for r in pending) > clock.now()
 
 
 async def test_rows_for_a_platform_not_running_here_wait(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
     discord = ChatRef(Platform.DISCORD, "42")
-    await storage.subscribe(discord, ["wire"], clock.now())
-    await add_briefs(storage, "wire", 1, clock.now())
-    d = deliverer(storage, notifier, clock)
+    await db.subscribe(discord, ["wire"], clock.now())
+    await add_briefs(db, "wire", 1, clock.now())
+    d = deliverer(db, notifier, clock)
     assert await d.drain() == 1
-    [row] = await storage.pending_deliveries(discord)
+    [row] = await db.pending_deliveries(discord)
     assert row.attempts == 0 and row.next_attempt_at == clock.now() + timedelta(minutes=5)
 
 
@@ -215,13 +215,13 @@ class Outstanding:
 
 @pytest.mark.parametrize("in_flight", [1, 4])
 async def test_in_flight_bounds_sends_not_yet_recorded(
-    storage: SqlStorage, clock: TimeMachine, in_flight: int
+    db: SqlStorage, clock: TimeMachine, in_flight: int
 ) -> None:
     notifier = SlowNotifier()
     for n in range(8):
-        await storage.subscribe(chat(n), ["wire"], clock.now())
-    await add_briefs(storage, "wire", 2, clock.now())
-    proxy = Outstanding(storage, notifier)
+        await db.subscribe(chat(n), ["wire"], clock.now())
+    await add_briefs(db, "wire", 2, clock.now())
+    proxy = Outstanding(db, notifier)
     d = Deliverer(
         proxy,  # type: ignore[arg-type]
         {notifier.platform: notifier},

@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat, story
-
 from bot.core.delivery import Deliverer
 from bot.core.errors import RateLimited
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage
+from tests.core.delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat, story
 
 
 def deliverer(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine, **kwargs: object
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine, **kwargs: object
 ) -> Deliverer:
     return Deliverer(
-        storage,
+        db,
         {notifier.platform: notifier},
         clock,
         sleep=clock.sleep,
@@ -34,55 +33,55 @@ async def drain_all(d: Deliverer) -> None:
 
 # -- coalescing ------------------------------------------------------------------------------
 async def test_below_the_threshold_each_brief_is_its_own_message(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 4, clock.now())
-    await drain_all(deliverer(storage, notifier, clock, coalesce_threshold=5))
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 4, clock.now())
+    await drain_all(deliverer(db, notifier, clock, coalesce_threshold=5))
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
     assert notifier.digests_to(chat(1)) == []
 
 
 async def test_a_burst_at_the_threshold_becomes_one_digest(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 5, clock.now())
-    await drain_all(deliverer(storage, notifier, clock, coalesce_threshold=5))
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 5, clock.now())
+    await drain_all(deliverer(db, notifier, clock, coalesce_threshold=5))
     assert notifier.briefs_to(chat(1)) == []
     [(heading, ids)] = notifier.digests_to(chat(1))
     assert heading == "5 new stories"
     assert sorted(ids) == sorted(b.id for b in briefs)
-    assert await storage.count_pending() == 0
+    assert await db.count_pending() == 0
 
 
 async def test_digest_lists_most_covered_first_and_caps_its_length(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 6, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 6, clock.now())
     # The oldest story was also carried by two more feeds.
     for feed in ("daily", "other"):
         s = story(feed, 0, link=briefs[0].link)
-        await storage.record_story(s, None, clock.now(), deliver=False)
-    await drain_all(deliverer(storage, notifier, clock, coalesce_threshold=3, digest_max_stories=4))
+        await db.record_story(s, None, clock.now(), deliver=False)
+    await drain_all(deliverer(db, notifier, clock, coalesce_threshold=3, digest_max_stories=4))
     [(heading, ids)] = notifier.digests_to(chat(1))
     assert ids[0] == briefs[0].id
     assert len(ids) == 4
     assert heading == "6 new stories (the 4 most covered; /latest for more)"
-    assert await storage.count_pending() == 0  # every merged row counts as delivered
+    assert await db.count_pending() == 0  # every merged row counts as delivered
 
 
 async def test_a_long_retry_after_ends_in_one_digest_not_a_flood(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    d = deliverer(storage, notifier, clock, coalesce_threshold=4)
-    first = await add_briefs(storage, "wire", 2, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    d = deliverer(db, notifier, clock, coalesce_threshold=4)
+    first = await add_briefs(db, "wire", 2, clock.now())
     notifier.failures[chat(1)] = [RateLimited(3600)]
     await d.drain()
     clock.advance(60)
-    more = await add_briefs(storage, "wire", 3, clock.now(), start=2)  # more arrive meanwhile
+    more = await add_briefs(db, "wire", 3, clock.now(), start=2)  # more arrive meanwhile
     await d.drain()
     assert clock.slept == [] or max(clock.slept) < 10  # the round did not wait out the hour
     assert notifier.log == []
@@ -91,19 +90,19 @@ async def test_a_long_retry_after_ends_in_one_digest_not_a_flood(
     assert notifier.briefs_to(chat(1)) == []
     [(_, ids)] = notifier.digests_to(chat(1))
     assert sorted(ids) == sorted(b.id for b in first + more)
-    assert await storage.count_pending() == 0
+    assert await db.count_pending() == 0
 
 
 async def test_rows_stay_queued_when_the_digest_send_fails(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    await add_briefs(storage, "wire", 5, clock.now())
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    await add_briefs(db, "wire", 5, clock.now())
     notifier.failures[chat(1)] = [RateLimited(60)]
-    d = deliverer(storage, notifier, clock, coalesce_threshold=5)
+    d = deliverer(db, notifier, clock, coalesce_threshold=5)
     await d.drain()
     assert notifier.digests_to(chat(1)) == []
-    pending = await storage.pending_deliveries(chat(1))
+    pending = await db.pending_deliveries(chat(1))
     assert len(pending) == 5
     assert sorted(r.attempts for r in pending) == [0, 0, 0, 0, 1]
     clock.advance(60)
@@ -113,12 +112,12 @@ async def test_rows_stay_queued_when_the_digest_send_fails(
 
 # -- scheduled digests -----------------------------------------------------------------------
 async def test_digest_chat_gets_one_digest_at_its_local_time(
-    storage: SqlStorage, notifier: RecordingNotifier
+    db: SqlStorage, notifier: RecordingNotifier
 ) -> None:
     # 2026-03-02 05:30 UTC is 07:30 in Kyiv (UTC+2 in winter).
     clock = TimeMachine(datetime(2026, 3, 2, 5, 30, tzinfo=UTC))
-    settings = await storage.get_chat(chat(1))
-    await storage.save_chat(
+    settings = await db.get_chat(chat(1))
+    await db.save_chat(
         replace(
             settings,
             digest_times=("08:00",),
@@ -126,69 +125,69 @@ async def test_digest_chat_gets_one_digest_at_its_local_time(
             last_digest_at=clock.now() - timedelta(hours=1),
         )
     )
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 3, clock.now())
-    d = deliverer(storage, notifier, clock)
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 3, clock.now())
+    d = deliverer(db, notifier, clock)
     await drain_all(d)
     assert notifier.log == []
-    [waiting] = {r.next_attempt_at for r in await storage.pending_deliveries(chat(1))}
+    [waiting] = {r.next_attempt_at for r in await db.pending_deliveries(chat(1))}
     assert waiting == datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
     clock.advance(30 * 60)
     await drain_all(d)
     [(heading, ids)] = notifier.digests_to(chat(1))
     assert heading == "Your 08:00 briefing: 3 stories"
     assert sorted(ids) == sorted(b.id for b in briefs)
-    assert (await storage.get_chat(chat(1))).last_digest_at == clock.now()
+    assert (await db.get_chat(chat(1))).last_digest_at == clock.now()
     # A story after the digest waits for tomorrow's.
-    await add_briefs(storage, "wire", 1, clock.now(), start=3)
+    await add_briefs(db, "wire", 1, clock.now(), start=3)
     await drain_all(d)
     assert len(notifier.digests_to(chat(1))) == 1
-    [row] = await storage.pending_deliveries(chat(1))
+    [row] = await db.pending_deliveries(chat(1))
     assert row.next_attempt_at == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
 
 
 async def test_alerts_are_pushed_at_once_in_digest_mode(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    settings = await storage.get_chat(chat(1))
-    await storage.save_chat(replace(settings, digest_times=("08:00",), last_digest_at=clock.now()))
+    settings = await db.get_chat(chat(1))
+    await db.save_chat(replace(settings, digest_times=("08:00",), last_digest_at=clock.now()))
     s = story("other", 1, title="Kursk offensive")
-    brief = await storage.record_story(
+    brief = await db.record_story(
         s, Summarised(s.title, ""), clock.now(), deliver=True, alerts={chat(1): ("kursk",)}
     )
-    await drain_all(deliverer(storage, notifier, clock))
+    await drain_all(deliverer(db, notifier, clock))
     assert notifier.log == [("brief", chat(1), (brief.id, ("kursk",)))]
 
 
 # -- quiet hours -----------------------------------------------------------------------------
 async def test_quiet_hours_hold_everything_until_they_end(
-    storage: SqlStorage, notifier: RecordingNotifier
+    db: SqlStorage, notifier: RecordingNotifier
 ) -> None:
     # 23:10 in New York (UTC-5 on 2026-03-02).
     clock = TimeMachine(datetime(2026, 3, 3, 4, 10, tzinfo=UTC))
-    settings = await storage.get_chat(chat(1))
-    await storage.save_chat(
+    settings = await db.get_chat(chat(1))
+    await db.save_chat(
         replace(settings, quiet_start="22:00", quiet_end="07:00", timezone="America/New_York")
     )
-    await storage.subscribe(chat(1), ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 2, clock.now())
-    d = deliverer(storage, notifier, clock)
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 2, clock.now())
+    d = deliverer(db, notifier, clock)
     await drain_all(d)
     assert notifier.log == []
-    [until] = {r.next_attempt_at for r in await storage.pending_deliveries(chat(1))}
+    [until] = {r.next_attempt_at for r in await db.pending_deliveries(chat(1))}
     assert until == datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # 07:00 local
-    assert all(r.attempts == 0 for r in await storage.pending_deliveries(chat(1)))
+    assert all(r.attempts == 0 for r in await db.pending_deliveries(chat(1)))
     clock.advance((until - clock.now()).total_seconds())
     await drain_all(d)
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
 
 
 # -- alert limit -----------------------------------------------------------------------------
-async def alert_stories(storage: SqlStorage, clock: TimeMachine, numbers: range) -> list[int]:
+async def alert_stories(db: SqlStorage, clock: TimeMachine, numbers: range) -> list[int]:
     made = []
     for n in numbers:
         s = story("other", n, title=f"Kursk update {n}")
-        brief = await storage.record_story(
+        brief = await db.record_story(
             s, Summarised(s.title, ""), clock.now(), deliver=True, alerts={chat(1): ("kursk",)}
         )
         made.append(brief.id)
@@ -201,10 +200,10 @@ def delivered(notifier: RecordingNotifier) -> list[int]:
 
 
 async def test_alert_limit_combines_then_holds_extra_alerts_and_says_so_once(
-    storage: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
 ) -> None:
-    d = deliverer(storage, notifier, clock, alerts_per_hour=2, coalesce_threshold=0)
-    burst = await alert_stories(storage, clock, range(5))
+    d = deliverer(db, notifier, clock, alerts_per_hour=2, coalesce_threshold=0)
+    burst = await alert_stories(db, clock, range(5))
     start = clock.now()
     await drain_all(d)
     # Two messages: one alert on its own, the last slot carries the other four.
@@ -213,17 +212,17 @@ async def test_alert_limit_combines_then_holds_extra_alerts_and_says_so_once(
     assert heading == "Alerts: 4 matches (kursk)" and sorted(ids) == burst[1:]
 
     clock.advance(600)
-    later = await alert_stories(storage, clock, range(5, 7))
+    later = await alert_stories(db, clock, range(5, 7))
     await drain_all(d)
     clock.advance(600)
-    later += await alert_stories(storage, clock, range(7, 8))
+    later += await alert_stories(db, clock, range(7, 8))
     await drain_all(d)
     assert len(notifier.log) == 3  # no more alerts this hour: held, with one notice
     notice = notifier.log[-1]
     assert notice[0] == "text"
     assert "at most 2 alert messages an hour" in str(notice[2])
     assert "2 more matches wait until 13:00 (UTC)" in str(notice[2])
-    held = await storage.pending_deliveries(chat(1))
+    held = await db.pending_deliveries(chat(1))
     assert len(held) == 3 and all(r.attempts == 0 for r in held)
     assert {r.next_attempt_at for r in held} == {start + timedelta(hours=1)}
 

@@ -1,7 +1,7 @@
 """Crash at every step of a delivery, restart on the same SQLite file: nothing is lost, and
 only a send that was in flight at the moment of the crash is repeated.
 
-A crash is simulated by a proxy that, from the chosen moment on, makes every storage and
+A crash is simulated by a proxy that, from the chosen moment on, makes every db and
 notifier call raise: nothing after that point takes effect, as after ``kill -9``. The restart
 opens a new ``SqlStorage`` on the same file and a new ``Deliverer``.
 """
@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat
 
 from bot.core.delivery import Deliverer
 from bot.storage import SqlStorage, open_storage
+from tests.core.delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat
 
 LEASE = 60.0
 
@@ -86,18 +86,18 @@ STEPS = [
 @pytest.mark.parametrize("nth", [1, 5])
 @pytest.mark.parametrize(("step", "repeats_one"), STEPS)
 async def test_restart_after_a_crash_loses_nothing(
-    db_url: str, storage: SqlStorage, clock: TimeMachine, step: str, repeats_one: bool, nth: int
+    db_url: str, db: SqlStorage, clock: TimeMachine, step: str, repeats_one: bool, nth: int
 ) -> None:
     chats = [chat(n) for n in range(3)]
     for c in chats:
-        await storage.subscribe(c, ["wire"], clock.now())
-    briefs = await add_briefs(storage, "wire", 4, clock.now())
+        await db.subscribe(c, ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 4, clock.now())
     expected = Counter((c, b.id) for c in chats for b in briefs)
 
     fuse = Fuse(step, nth)
     doomed = CrashingNotifier(fuse)
     first = Deliverer(
-        CrashingStorage(storage, fuse),  # type: ignore[arg-type]
+        CrashingStorage(db, fuse),  # type: ignore[arg-type]
         {doomed.platform: doomed},
         clock,
         lease_seconds=LEASE,
@@ -111,7 +111,7 @@ async def test_restart_after_a_crash_loses_nothing(
         if fuse.blown:
             break
     assert fuse.blown
-    await storage.close()
+    await db.close()
 
     # Restart: a new process on the same database file, after the lease ran out.
     clock.advance(LEASE)

@@ -1,0 +1,121 @@
+"""The console chat: commands from standard input, replies and briefs on standard output.
+
+Input is read by a daemon thread (so a blocked ``readline`` never delays shutdown) and handed to
+the event loop through a queue. It works with piped, non-interactive input: when the input ends
+the bot keeps running and printing briefs until SIGINT or SIGTERM. Everything it prints goes
+through one lock so that briefs and replies never interleave mid-line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from bot.core import briefs as brief_text
+from bot.core.commands import Commands
+from bot.core.models import Brief, ChatRef, Platform, Reply
+from bot.core.ports import Clock, Pace
+
+logger = logging.getLogger(__name__)
+
+CONSOLE_CHAT = ChatRef(Platform.CONSOLE, "console")
+
+
+class ConsoleNotifier:
+    """Prints briefs, digests and notices as plain text (BRIEFS.md), a blank line between."""
+
+    platform = Platform.CONSOLE
+    pace = Pace(per_chat_interval=0.0, per_second=1000.0)
+
+    def __init__(self, out: TextIO, clock: Clock) -> None:
+        self._out = out
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> None:
+        """Print one block followed by a blank line."""
+        with self._lock:
+            self._out.write(text.rstrip("\n") + "\n\n")
+            self._out.flush()
+
+    async def send_brief(
+        self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        self.write(brief_text.plain(brief, self._clock.now(), alert_terms=alert_terms))
+
+    async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
+        lines = [heading]
+        lines += [f"- {b.title}: {brief_text.first_sentence(b.summary)} {b.link}" for b in briefs]
+        self.write("\n".join(lines))
+
+    async def send_text(self, chat: ChatRef, text: str) -> None:
+        self.write(text)
+
+    def reply(self, reply: Reply) -> None:
+        """Print a command's reply and the briefs it carries."""
+        now = self._clock.now()
+        self.write(reply.text)
+        for brief in reply.briefs:
+            self.write(brief_text.plain(brief, now))
+
+
+class ConsoleAdapter:
+    """Reads commands from ``stdin`` and answers on ``stdout``."""
+
+    def __init__(
+        self, commands: Commands, stdin: TextIO, stdout: TextIO, clock: Clock, *, prompt: bool
+    ) -> None:
+        self._commands = commands
+        self._stdin = stdin
+        self.notifier = ConsoleNotifier(stdout, clock)
+        self._prompt = prompt
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start reading input; returns at once."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def feed(line: str | None) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+
+        threading.Thread(target=self._read, args=(feed,), name="console-input", daemon=True).start()
+        self._task = asyncio.create_task(self._serve(queue), name="console-chat")
+        if self._prompt:
+            self.notifier.write("newsbrief console chat. Type /help (Ctrl-C quits).")
+
+    def _read(self, feed: Callable[[str | None], None]) -> None:
+        try:
+            for line in self._stdin:
+                feed(line)
+        except (OSError, ValueError) as exc:  # stdin closed under us
+            logger.debug("console input ended: %s", exc)
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop is already closed
+                feed(None)
+
+    async def _serve(self, queue: asyncio.Queue[str | None]) -> None:
+        while (line := await queue.get()) is not None:
+            text = line.strip()
+            if not text:
+                continue
+            if not text.startswith("/"):
+                text = "/" + text
+            try:
+                reply = await self._commands.dispatch(CONSOLE_CHAT, text)
+            except Exception:
+                logger.exception("console command %r failed", text)
+                reply = Reply("Sorry, that failed. The log has the details; please try again.")
+            if reply is not None:
+                self.notifier.reply(reply)
+        logger.info("console input ended; still delivering briefs until interrupted")
+
+    async def stop(self) -> None:
+        """Stop serving commands."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)

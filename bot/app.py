@@ -1,0 +1,198 @@
+"""The composition root: builds every object, starts them in order, stops them in reverse.
+
+Start order: storage (migrated) -> catalogue sync -> HTTP client -> summariser -> commands ->
+chat adapters (Telegram, Discord, or the console when no token is set) -> delivery loop ->
+scheduler. Stop order is the reverse: scheduler, delivery, adapters, HTTP client, storage.
+Nothing here runs at import time; ``run(settings)`` is called by ``bot.__main__``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.briefing import ModelSummarizer
+from bot.config import Settings, load_catalogue
+from bot.core.commands import Commands
+from bot.core.delivery import Deliverer
+from bot.core.models import ChatRef, Platform
+from bot.core.pipeline import Pipeline
+from bot.core.ports import Notifier
+from bot.dedup_embedding import build_deduper
+from bot.feeds.fetch import Fetcher, make_client
+from bot.feeds.source import HttpFeedSource
+from bot.storage import SqlStorage, open_storage
+
+logger = logging.getLogger(__name__)
+
+SCHEDULER_TICK_SECONDS = 30
+"""How often the scheduler looks for due feeds (each feed has its own next poll time)."""
+
+
+class SystemClock:
+    """The real clock (UTC)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ChatAdapter(Protocol):
+    """A chat platform: serves commands and provides the platform's notifier."""
+
+    @property
+    def notifier(self) -> Notifier: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class App:
+    """One running newsbrief process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock = SystemClock()
+        self.adapters: list[ChatAdapter] = []
+        self._started: list[str] = []
+
+    async def start(self) -> None:
+        """Build and start everything; on failure, stop what was started and re-raise."""
+        s = self.settings
+        catalogue = load_catalogue(s.feeds_file)
+        self.storage: SqlStorage = await open_storage(s.database_url)
+        self._started.append("storage")
+        await self.storage.sync_catalogue(catalogue)
+        self.http = make_client(s.http_timeout_seconds)
+        self._started.append("http")
+        source = HttpFeedSource(Fetcher(self.http, max_bytes=s.max_feed_bytes))
+        self.commands = Commands(self.storage, source, self.clock)
+        self.adapters = self._build_adapters()
+        for adapter in self.adapters:
+            await adapter.start()
+        self._started.append("adapters")
+        notifiers: dict[Platform, Notifier] = {
+            a.notifier.platform: a.notifier for a in self.adapters
+        }
+        self.deliverer = Deliverer(
+            self.storage,
+            notifiers,
+            self.clock,
+            batch=s.delivery_batch,
+            lease_seconds=s.delivery_lease_seconds,
+            in_flight=s.delivery_in_flight,
+            max_attempts=s.delivery_max_attempts,
+            coalesce_threshold=s.coalesce_threshold,
+            digest_max_stories=s.digest_max_stories,
+            alerts_per_hour=s.alerts_per_hour,
+            retention=timedelta(hours=s.undelivered_retention_hours),
+            keep_finished=timedelta(days=s.outbox_keep_days),
+        )
+        self._delivery = asyncio.create_task(self.deliverer.run(), name="delivery")
+        self._started.append("delivery")
+        self.pipeline = Pipeline(
+            self.storage,
+            source,
+            ModelSummarizer(s.summarizer, model=s.summarizer_model, max_words=s.summary_words),
+            poll_interval=timedelta(seconds=s.poll_interval_seconds),
+            max_failures=s.feed_max_failures,
+            notify=self._notify,
+            on_queued=self.deliverer.wake,
+            deduper=build_deduper(s.dedup_threshold),
+            dedup_window=timedelta(hours=s.dedup_window_hours),
+        )
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.scheduler.add_job(
+            self.poll,
+            "interval",
+            seconds=min(SCHEDULER_TICK_SECONDS, s.poll_interval_seconds),
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+            id="poll",
+        )
+        self.scheduler.start()
+        self._started.append("scheduler")
+        logger.info(
+            "newsbrief running: %d feeds, chats: %s",
+            len(catalogue),
+            ", ".join(a.notifier.platform.value for a in self.adapters),
+        )
+
+    def _build_adapters(self) -> list[ChatAdapter]:
+        s = self.settings
+        adapters: list[ChatAdapter] = []
+        if s.telegram_token is not None:
+            from bot.adapters.telegram_bot import TelegramAdapter
+
+            adapters.append(TelegramAdapter(s, self.commands))
+        if s.discord_token is not None:
+            from bot.adapters.discord_bot import DiscordAdapter
+
+            adapters.append(DiscordAdapter(s, self.commands))
+        if not adapters:
+            from bot.adapters.console import ConsoleAdapter
+
+            adapters.append(
+                ConsoleAdapter(
+                    self.commands, sys.stdin, sys.stdout, self.clock, prompt=sys.stdin.isatty()
+                )
+            )
+        return adapters
+
+    async def poll(self) -> None:
+        """The scheduler job: poll every due feed."""
+        try:
+            await self.pipeline.poll_due(self.clock.now())
+        except Exception:
+            logger.exception("poll failed; the next tick retries")
+
+    async def _notify(self, chat: ChatRef, text: str) -> None:
+        for adapter in self.adapters:
+            if adapter.notifier.platform == chat.platform:
+                try:
+                    await adapter.notifier.send_text(chat, text)
+                except Exception:
+                    logger.warning("could not tell %s: %s", chat, text, exc_info=True)
+
+    async def stop(self) -> None:
+        """Stop in reverse order; each step runs even if an earlier one failed."""
+        if "scheduler" in self._started:
+            self.scheduler.shutdown(wait=False)
+        if "delivery" in self._started:
+            self._delivery.cancel()
+            await asyncio.gather(self._delivery, return_exceptions=True)
+        if "adapters" in self._started:
+            for adapter in reversed(self.adapters):
+                try:
+                    await adapter.stop()
+                except Exception:
+                    logger.exception("stopping %s failed", type(adapter).__name__)
+        if "http" in self._started:
+            await self.http.aclose()
+        if "storage" in self._started:
+            await self.storage.close()
+        self._started.clear()
+        logger.info("newsbrief stopped")
+
+
+async def run(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM, then shut down cleanly."""
+    app = App(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.start()
+        await stop.wait()
+    finally:
+        await app.stop()

@@ -1,0 +1,56 @@
+"""Platform-neutral pieces of a brief, shared by every adapter's renderer (see BRIEFS.md).
+
+Adapters add their own markup (Telegram HTML, Discord embeds); the words are the same
+everywhere: the headline, the summary, and a footer ``Source · 2 h ago · also BBC, Reuters``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core import schedule
+from bot.core.models import Brief
+
+SEPARATOR = " · "
+
+
+def footer(brief: Brief, now: datetime) -> str:
+    """``Sky News · 2 h ago · also BBC, Reuters``."""
+    parts = [brief.source, schedule.ago(brief.published, now)]
+    if brief.also_sources:
+        parts.append("also " + ", ".join(brief.also_sources))
+    return SEPARATOR.join(p for p in parts if p)
+
+
+def alert_prefix(terms: Sequence[str]) -> str:
+    """``Alert "kursk": `` (every matched alert named), or ``""`` when not an alert."""
+    if not terms:
+        return ""
+    return "Alert " + ", ".join(f'"{t}"' for t in terms) + ": "
+
+
+def plain(brief: Brief, now: datetime, *, alert_terms: Sequence[str] = ()) -> str:
+    """The brief as plain text: headline, summary, footer and link on their own lines."""
+    lines = [alert_prefix(alert_terms) + brief.title]
+    if brief.summary:
+        lines.append(brief.summary)
+    lines.append(footer(brief, now))
+    if brief.link:
+        lines.append(brief.link)
+    return "\n".join(lines)
+
+
+def digest_heading(label: str, count: int) -> str:
+    """``Your 08:00 briefing: 7 stories``."""
+    noun = "story" if count == 1 else "stories"
+    return f"Your {label} briefing: {count} {noun}"
+
+
+def first_sentence(summary: str) -> str:
+    """The summary's first sentence (for digest lines)."""
+    for end in (". ", "! ", "? "):
+        cut = summary.find(end)
+        if cut != -1:
+            return summary[: cut + 1]
+    return summary

@@ -1,0 +1,530 @@
+"""In-memory fakes of every port, for tests of the core. No mocks: real, small implementations.
+
+``FakeStorage`` follows the same contract as ``SqlStorage`` (``tests/test_storage_contract.py``
+runs the same tests against both).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from bot.core.errors import FeedError
+from bot.core.models import (
+    Alert,
+    Brief,
+    ChatRef,
+    ChatSettings,
+    Delivery,
+    DeliveryState,
+    Feed,
+    FeedState,
+    Platform,
+    Story,
+)
+from bot.core.ports import FetchResult, Pace, Summarised
+
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock that moves only when told."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        """A ``sleep`` for code under test that advances this clock instead of waiting."""
+        self.advance(seconds)
+
+
+def story_marks(story: Story) -> list[str]:
+    marks = []
+    if story.guid:
+        marks.append("g:" + story.guid)
+    if story.link:
+        marks.append("l:" + story.link)
+    title = " ".join(story.title.lower().split())
+    if title:
+        marks.append("t:" + hashlib.sha1(title.encode()).hexdigest())
+    return marks
+
+
+@dataclass
+class _Row:
+    id: int
+    brief_id: int
+    chat: ChatRef
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime
+    alert_terms: tuple[str, ...]
+    error: str | None = None
+    created_at: datetime = T0
+    sent_at: datetime | None = None
+    batched: bool = False
+
+
+@dataclass
+class FakeStorage:
+    """The ``Storage`` port in memory."""
+
+    feeds: dict[str, Feed] = field(default_factory=dict)
+    states: dict[str, FeedState] = field(default_factory=dict)
+    in_catalogue: set[str] = field(default_factory=set)
+    aliases: dict[str, str] = field(default_factory=dict)
+    subs: dict[ChatRef, dict[str, datetime]] = field(default_factory=dict)
+    chats: dict[ChatRef, ChatSettings] = field(default_factory=dict)
+    briefs: dict[int, Brief] = field(default_factory=dict)
+    sources: dict[int, list[str]] = field(default_factory=dict)
+    marks: dict[tuple[str, str], int] = field(default_factory=dict)
+    alert_rows: dict[int, Alert] = field(default_factory=dict)
+    outbox: dict[int, _Row] = field(default_factory=dict)
+    created: dict[int, datetime] = field(default_factory=dict)
+    _ids: int = 0
+
+    def _next(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    async def close(self) -> None:
+        return None
+
+    async def sync_catalogue(self, feeds: Sequence[Feed]) -> None:
+        for feed in feeds:
+            self.feeds[feed.id] = replace(feed, trusted=True)
+            self.states.setdefault(feed.id, FeedState(feed.id))
+            if self.states[feed.id].paused_reason == "removed from feeds.yaml":
+                self.states[feed.id] = replace(self.states[feed.id], paused_reason=None)
+        listed = {f.id for f in feeds}
+        for feed_id in self.in_catalogue - listed:
+            state = self.states[feed_id]
+            self.states[feed_id] = replace(
+                state, paused_reason=state.paused_reason or "removed from feeds.yaml"
+            )
+        self.in_catalogue = listed
+
+    async def add_feed(self, feed: Feed) -> Feed:
+        found = await self.find_feed_by_url(feed.url)
+        if found is not None:
+            return found
+        feed_id, n = feed.id, 1
+        while feed_id in self.feeds:
+            n += 1
+            feed_id = f"{feed.id[:60]}-{n}"
+        stored = replace(feed, id=feed_id)
+        self.feeds[feed_id] = stored
+        self.states[feed_id] = FeedState(feed_id)
+        return stored
+
+    async def get_feed(self, feed_id: str) -> Feed | None:
+        return self.feeds.get(feed_id)
+
+    async def find_feed_by_url(self, url: str) -> Feed | None:
+        for feed in self.feeds.values():
+            if feed.url == url:
+                return feed
+        alias = self.aliases.get(url)
+        return None if alias is None else self.feeds.get(alias)
+
+    async def list_feeds(self) -> list[Feed]:
+        return sorted(self.feeds.values(), key=lambda f: f.id)
+
+    async def move_feed(self, feed_id: str, new_url: str) -> None:
+        feed = self.feeds.get(feed_id)
+        if feed is None or feed.url == new_url:
+            return
+        if any(f.url == new_url for f in self.feeds.values()):
+            return
+        self.aliases.setdefault(feed.url, feed_id)
+        self.aliases.pop(new_url, None)
+        self.feeds[feed_id] = replace(feed, url=new_url)
+
+    async def get_feed_state(self, feed_id: str) -> FeedState:
+        return self.states.get(feed_id, FeedState(feed_id))
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        self.states[state.feed_id] = state
+
+    async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
+        due = [
+            (self.feeds[i], s)
+            for i, s in self.states.items()
+            if i in self.feeds
+            and s.paused_reason is None
+            and (s.next_poll_at is None or s.next_poll_at <= now)
+        ]
+        return sorted(due, key=lambda p: (p[1].next_poll_at is not None, p[1].next_poll_at or now))
+
+    async def subscribe(self, chat: ChatRef, feed_ids: Sequence[str], now: datetime) -> list[str]:
+        have = self.subs.setdefault(chat, {})
+        self.chats.setdefault(chat, ChatSettings(chat))
+        added = [f for f in dict.fromkeys(feed_ids) if f not in have]
+        for f in added:
+            have[f] = now
+        return added
+
+    async def unsubscribe(self, chat: ChatRef, feed_ids: Sequence[str] | None) -> list[str]:
+        have = self.subs.get(chat, {})
+        gone = sorted(have if feed_ids is None else [f for f in feed_ids if f in have])
+        for f in gone:
+            del have[f]
+        return gone
+
+    async def subscriptions(self, chat: ChatRef) -> list[Feed]:
+        return [self.feeds[f] for f in sorted(self.subs.get(chat, {}))]
+
+    async def subscribers(self, feed_id: str) -> list[ChatRef]:
+        return [c for c, feeds in self.subs.items() if feed_id in feeds]
+
+    async def get_chat(self, chat: ChatRef) -> ChatSettings:
+        return self.chats.get(chat, ChatSettings(chat))
+
+    async def save_chat(self, settings: ChatSettings) -> None:
+        self.chats[settings.chat] = settings
+
+    async def move_chat(self, old: ChatRef, new: ChatRef) -> None:
+        if old in self.subs:
+            merged = self.subs.pop(old)
+            merged.update(self.subs.get(new, {}))
+            self.subs[new] = merged
+        if old in self.chats:
+            self.chats[new] = replace(self.chats.pop(old), chat=new)
+        for alert_id, alert in list(self.alert_rows.items()):
+            if alert.chat == old:
+                self.alert_rows[alert_id] = replace(alert, chat=new)
+        queued = {r.brief_id for r in self.outbox.values() if r.chat == new}
+        for row_id, row in list(self.outbox.items()):
+            if row.chat == old:
+                if row.brief_id in queued:
+                    del self.outbox[row_id]
+                else:
+                    row.chat = new
+
+    async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:
+        fresh, taken = [], set()
+        for story in stories:
+            marks = story_marks(story)
+            if any((feed_id, m) in self.marks or m in taken for m in marks):
+                continue
+            taken.update(marks)
+            fresh.append(story)
+        return fresh
+
+    def _with_sources(self, brief: Brief) -> Brief:
+        names = [self.feeds[f].title if f in self.feeds else f for f in self.sources[brief.id]]
+        first = names[0] if names else brief.feed_id
+        also = tuple(dict.fromkeys(n for n in names[1:] if n != first))
+        return replace(brief, source=first, also_sources=also)
+
+    async def brief_for_story(self, story_key: str) -> Brief | None:
+        for brief in self.briefs.values():
+            if brief.story_key == story_key:
+                return self._with_sources(brief)
+        for (_, mark), brief_id in self.marks.items():
+            if story_key and mark in ("l:" + story_key, "g:" + story_key):
+                return self._with_sources(self.briefs[brief_id])
+        return None
+
+    async def recent_briefs(
+        self, since: datetime, *, exclude_feed: str | None = None, limit: int = 500
+    ) -> list[Brief]:
+        chosen = [
+            b
+            for b in self.briefs.values()
+            if self.created[b.id] >= since and exclude_feed not in self.sources[b.id]
+        ]
+        chosen.sort(key=lambda b: b.id, reverse=True)
+        return [self._with_sources(b) for b in chosen[:limit]]
+
+    async def add_source(
+        self,
+        story: Story,
+        brief_id: int,
+        now: datetime,
+        *,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+    ) -> Brief:
+        return self._attach(self.briefs[brief_id], story, now, deliver, alerts or {})
+
+    async def record_story(
+        self,
+        story: Story,
+        text: Summarised | None,
+        now: datetime,
+        *,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+    ) -> Brief:
+        brief = await self.brief_for_story(story.key)
+        if brief is None:
+            if text is None:
+                raise AssertionError("no text for a new story")
+            brief = Brief(
+                id=self._next(),
+                story_key=story.key,
+                feed_id=story.feed_id,
+                title=text.title,
+                summary=text.summary,
+                link=story.link,
+                source="",
+                published=story.published,
+                image_url=story.image_url,
+            )
+            self.briefs[brief.id] = brief
+            self.sources[brief.id] = []
+            self.created[brief.id] = now
+        return self._attach(brief, story, now, deliver, alerts or {})
+
+    def _attach(
+        self,
+        brief: Brief,
+        story: Story,
+        now: datetime,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]],
+    ) -> Brief:
+        if story.feed_id not in self.sources[brief.id]:
+            self.sources[brief.id].append(story.feed_id)
+        for mark in story_marks(story):
+            self.marks.setdefault((story.feed_id, mark), brief.id)
+        if deliver:
+            targets: dict[ChatRef, tuple[str, ...]] = {
+                c: () for c, feeds in self.subs.items() if story.feed_id in feeds
+            }
+            for chat, terms in alerts.items():
+                targets[chat] = tuple(terms)
+                self.chats.setdefault(chat, ChatSettings(chat))
+            queued = {r.chat for r in self.outbox.values() if r.brief_id == brief.id}
+            for chat, terms in targets.items():
+                if chat not in queued:
+                    row_id = self._next()
+                    self.outbox[row_id] = _Row(
+                        row_id, brief.id, chat, DeliveryState.PENDING, 0, now, terms, created_at=now
+                    )
+        return self._with_sources(self.briefs[brief.id])
+
+    async def latest(self, feed_ids: Sequence[str] | None, limit: int) -> list[Brief]:
+        chosen = [
+            b
+            for b in self.briefs.values()
+            if feed_ids is None or set(self.sources[b.id]) & set(feed_ids)
+        ]
+        chosen.sort(key=lambda b: (b.published, b.id), reverse=True)
+        return [self._with_sources(b) for b in chosen[:limit]]
+
+    async def add_alert(self, chat: ChatRef, query: str, now: datetime) -> Alert:
+        alert = Alert(self._next(), chat, query, now)
+        self.alert_rows[alert.id] = alert
+        self.chats.setdefault(chat, ChatSettings(chat))
+        return alert
+
+    async def alerts(self, chat: ChatRef | None = None) -> list[Alert]:
+        return [a for a in self.alert_rows.values() if chat is None or a.chat == chat]
+
+    async def remove_alert(self, chat: ChatRef, alert_id: int) -> bool:
+        alert = self.alert_rows.get(alert_id)
+        if alert is None or alert.chat != chat:
+            return False
+        del self.alert_rows[alert_id]
+        return True
+
+    def _delivery(self, row: _Row) -> Delivery:
+        return Delivery(
+            id=row.id,
+            chat=row.chat,
+            brief=self._with_sources(self.briefs[row.brief_id]),
+            state=row.state,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            alert_terms=row.alert_terms,
+        )
+
+    async def claim_deliveries(
+        self, now: datetime, limit: int, lease_seconds: float
+    ) -> list[Delivery]:
+        due = [
+            r
+            for r in sorted(self.outbox.values(), key=lambda r: r.id)
+            if r.state in (DeliveryState.PENDING, DeliveryState.SENDING)
+            and r.next_attempt_at <= now
+            and self.chats.get(r.chat, ChatSettings(r.chat)).available
+        ][:limit]
+        for row in due:
+            row.state = DeliveryState.SENDING
+            row.next_attempt_at = now + timedelta(seconds=lease_seconds)
+        return [self._delivery(r) for r in due]
+
+    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
+        await self.mark_sent_many([delivery_id], now, batched=False)
+
+    async def mark_sent_many(
+        self, delivery_ids: Sequence[int], now: datetime, *, batched: bool
+    ) -> None:
+        for delivery_id in delivery_ids:
+            row = self.outbox[delivery_id]
+            row.state, row.attempts, row.error = DeliveryState.SENT, row.attempts + 1, None
+            row.sent_at, row.batched = now, batched
+
+    async def release_deliveries(
+        self, delivery_ids: Sequence[int], at: datetime, reason: str
+    ) -> None:
+        for delivery_id in delivery_ids:
+            row = self.outbox[delivery_id]
+            row.state, row.next_attempt_at, row.error = DeliveryState.PENDING, at, reason
+
+    async def retry_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
+        row = self.outbox[delivery_id]
+        row.state, row.next_attempt_at = DeliveryState.PENDING, at
+        row.attempts, row.error = row.attempts + 1, error
+
+    async def fail_delivery(self, delivery_id: int, error: str) -> None:
+        row = self.outbox[delivery_id]
+        row.state, row.error = DeliveryState.FAILED, error
+
+    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
+        return [
+            self._delivery(r)
+            for r in sorted(self.outbox.values(), key=lambda r: r.id)
+            if r.chat == chat and r.state == DeliveryState.PENDING
+        ]
+
+    async def reschedule_pending(self, chat: ChatRef, at: datetime) -> int:
+        moved = 0
+        for row in self.outbox.values():
+            if row.chat == chat and row.state == DeliveryState.PENDING and row.next_attempt_at > at:
+                row.next_attempt_at, moved = at, moved + 1
+        return moved
+
+    async def alert_sends(self, chat: ChatRef, since: datetime) -> list[datetime]:
+        return sorted(
+            {
+                r.sent_at
+                for r in self.outbox.values()
+                if r.chat == chat
+                and r.state == DeliveryState.SENT
+                and r.alert_terms
+                and r.sent_at is not None
+                and r.sent_at > since
+            }
+        )
+
+    async def expire_deliveries(self, created_before: datetime, reason: str) -> int:
+        expired = 0
+        for row in self.outbox.values():
+            if (
+                row.state in (DeliveryState.PENDING, DeliveryState.SENDING)
+                and row.created_at < created_before
+            ):
+                row.state, row.error, expired = DeliveryState.FAILED, reason, expired + 1
+        return expired
+
+    async def purge_deliveries(self, finished_before: datetime) -> int:
+        gone = [
+            row_id
+            for row_id, row in self.outbox.items()
+            if row.state in (DeliveryState.SENT, DeliveryState.FAILED)
+            and (row.sent_at or row.created_at) < finished_before
+        ]
+        for row_id in gone:
+            del self.outbox[row_id]
+        return len(gone)
+
+    async def count_pending(self) -> int:
+        return sum(
+            r.state in (DeliveryState.PENDING, DeliveryState.SENDING) for r in self.outbox.values()
+        )
+
+
+@dataclass
+class FakeFeedSource:
+    """Serves scripted stories per feed URL; raise by scripting an exception instead."""
+
+    items: dict[str, list[Story] | Exception] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    resolvable: dict[str, Feed] = field(default_factory=dict)
+
+    async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
+        self.calls.append(feed.id)
+        got = self.items.get(feed.url, [])
+        if isinstance(got, Exception):
+            raise got
+        stories = tuple(replace(s, feed_id=feed.id) for s in got)
+        return FetchResult(not_modified=False, stories=stories, etag='"v1"')
+
+    async def resolve(self, url: str) -> Feed:
+        if url in self.resolvable:
+            return self.resolvable[url]
+        raise FeedError("it is not an RSS or Atom feed")
+
+    async def enrich(self, story: Story) -> Story:
+        return story
+
+
+@dataclass
+class FakeSummarizer:
+    """Summary = the story's text cut to ``words`` words; records every call."""
+
+    words: int = 40
+    calls: list[str] = field(default_factory=list)
+
+    async def summarize(self, stories: Sequence[Story]) -> list[Summarised]:
+        out = []
+        for story in stories:
+            self.calls.append(story.key)
+            text = " ".join((story.summary or story.title).split()[: self.words])
+            out.append(Summarised(story.title, text))
+        return out
+
+
+@dataclass
+class RecordingNotifier:
+    """Records what would be sent; ``fail`` scripts exceptions per chat id (consumed in order)."""
+
+    platform: Platform = Platform.CONSOLE
+    pace: Pace = field(default_factory=lambda: Pace(per_chat_interval=0.0, per_second=1e6))
+    sent: list[tuple[ChatRef, Brief, tuple[str, ...]]] = field(default_factory=list)
+    digests: list[tuple[ChatRef, str, tuple[Brief, ...]]] = field(default_factory=list)
+    texts: list[tuple[ChatRef, str]] = field(default_factory=list)
+    fail: dict[str, list[Exception]] = field(default_factory=dict)
+
+    def _maybe_fail(self, chat: ChatRef) -> None:
+        queue = self.fail.get(chat.chat_id)
+        if queue:
+            raise queue.pop(0)
+
+    async def send_brief(
+        self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        self._maybe_fail(chat)
+        self.sent.append((chat, brief, tuple(alert_terms)))
+
+    async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
+        self._maybe_fail(chat)
+        self.digests.append((chat, heading, tuple(briefs)))
+
+    async def send_text(self, chat: ChatRef, text: str) -> None:
+        self.texts.append((chat, text))
+
+
+def make_story(n: int, feed_id: str = "f", *, published: datetime = T0, **kw: str) -> Story:
+    """A story numbered ``n`` with a unique guid, link and title."""
+    link = kw.pop("link", f"https://news.example/{n}")
+    return Story(
+        feed_id=feed_id,
+        key=link,
+        guid=kw.pop("guid", f"guid-{n}"),
+        link=link,
+        title=kw.pop("title", f"Story number {n} happened"),
+        published=published + timedelta(minutes=n),
+        summary=kw.pop("summary", f"Officials said story {n} unfolded on Tuesday in Kursk."),
+    )

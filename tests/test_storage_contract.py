@@ -1,0 +1,248 @@
+"""The Storage contract, run against the in-memory fake and SQLite alike."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.core.models import ChatRef, DeliveryState, Feed, Platform
+from bot.core.ports import Storage, Summarised
+from tests.fakes import T0, make_story
+
+CHAT = ChatRef(Platform.TELEGRAM, "100")
+OTHER = ChatRef(Platform.DISCORD, "200", "thread-7")
+FEEDS = [
+    Feed("bbc-world", "https://bbc.example/rss", "BBC World", ("world", "europe"), "en"),
+    Feed("dw-europe", "https://dw.example/rss", "DW Europe", ("europe",), "en"),
+]
+
+
+async def test_catalogue_sync_and_lookup(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    assert [f.id for f in await storage.list_feeds()] == ["bbc-world", "dw-europe"]
+    feed = await storage.get_feed("bbc-world")
+    assert feed is not None and feed.topics == ("world", "europe") and feed.trusted
+    assert await storage.find_feed_by_url("https://dw.example/rss") == FEEDS[1]
+    await storage.sync_catalogue(FEEDS[:1])
+    state = await storage.get_feed_state("dw-europe")
+    assert state.paused_reason == "removed from feeds.yaml"
+    assert [f.id for f, _ in await storage.due_feeds(T0)] == ["bbc-world"]
+    await storage.sync_catalogue(FEEDS)
+    assert (await storage.get_feed_state("dw-europe")).paused_reason is None
+
+
+async def test_added_feed_gets_unique_id_and_alias_after_move(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    added = await storage.add_feed(
+        Feed("bbc-world", "https://new.example/feed", "New", trusted=False)
+    )
+    assert added.id == "bbc-world-2" and not added.trusted
+    again = await storage.add_feed(Feed("other", "https://new.example/feed", "New"))
+    assert again.id == "bbc-world-2"
+    await storage.move_feed("bbc-world-2", "https://new.example/moved")
+    moved = await storage.find_feed_by_url("https://new.example/feed")
+    assert moved is not None and moved.url == "https://new.example/moved"
+
+
+async def test_subscriptions(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    assert await storage.subscribe(CHAT, ["bbc-world", "dw-europe"], T0) == [
+        "bbc-world",
+        "dw-europe",
+    ]
+    assert await storage.subscribe(CHAT, ["bbc-world"], T0) == []
+    await storage.subscribe(OTHER, ["bbc-world"], T0)
+    assert await storage.subscribers("bbc-world") == [CHAT, OTHER]
+    assert [f.id for f in await storage.subscriptions(OTHER)] == ["bbc-world"]
+    assert await storage.unsubscribe(CHAT, ["dw-europe", "nope"]) == ["dw-europe"]
+    assert await storage.unsubscribe(CHAT, None) == ["bbc-world"]
+    assert await storage.subscriptions(CHAT) == []
+
+
+async def test_feed_state_round_trip_and_due(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    state = replace(
+        await storage.get_feed_state("bbc-world"),
+        etag='W/"abc"',
+        last_modified="Tue, 24 Nov 2026 10:00:00 GMT",
+        next_poll_at=T0 + timedelta(minutes=10),
+        failures=2,
+        primed=True,
+    )
+    await storage.save_feed_state(state)
+    assert await storage.get_feed_state("bbc-world") == state
+    assert [f.id for f, _ in await storage.due_feeds(T0)] == ["dw-europe"]
+    due_later = await storage.due_feeds(T0 + timedelta(minutes=10))
+    assert {f.id for f, _ in due_later} == {"bbc-world", "dw-europe"}
+
+
+async def test_story_dedup_and_outbox(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    s1, s2 = make_story(1, "bbc-world"), make_story(2, "bbc-world")
+    assert await storage.unseen("bbc-world", [s1, s2, s1]) == [s1, s2]
+    brief = await storage.record_story(s1, Summarised("Title 1", "Sum 1"), T0, deliver=True)
+    assert brief.source == "BBC World" and brief.title == "Title 1"
+    # Same entry again, re-dated or with a new guid but the same link: not new.
+    redated = replace(s1, guid="other-guid", published=T0 + timedelta(days=1))
+    assert await storage.unseen("bbc-world", [redated, s2]) == [s2]
+    # Another feed carries the same story: one brief, two sources, no second outbox row.
+    await storage.subscribe(CHAT, ["dw-europe"], T0)
+    await storage.subscribe(OTHER, ["dw-europe"], T0)
+    assert await storage.brief_for_story(s1.key) is not None
+    again = await storage.record_story(replace(s1, feed_id="dw-europe"), None, T0, deliver=True)
+    assert again.id == brief.id and again.also_sources == ("DW Europe",)
+    claimed = await storage.claim_deliveries(T0, 10, 60)
+    assert sorted((d.chat, d.brief.id) for d in claimed) == sorted(
+        [(CHAT, brief.id), (OTHER, brief.id)]
+    )
+    assert all(d.state == DeliveryState.SENDING for d in claimed)
+    assert await storage.claim_deliveries(T0, 10, 60) == []  # leased
+    await storage.mark_sent(claimed[0].id, T0)
+    await storage.retry_delivery(claimed[1].id, T0 + timedelta(seconds=5), "429")
+    assert await storage.claim_deliveries(T0 + timedelta(seconds=4), 10, 60) == []
+    retried = await storage.claim_deliveries(T0 + timedelta(seconds=5), 10, 60)
+    assert [d.id for d in retried] == [claimed[1].id] and retried[0].attempts == 1
+
+
+async def test_expired_lease_is_claimed_again(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    await storage.record_story(make_story(1, "bbc-world"), Summarised("T", "S"), T0, deliver=True)
+    first = await storage.claim_deliveries(T0, 10, 30)
+    assert len(first) == 1
+    assert await storage.claim_deliveries(T0 + timedelta(seconds=29), 10, 30) == []
+    second = await storage.claim_deliveries(T0 + timedelta(seconds=31), 10, 30)
+    assert [d.id for d in second] == [first[0].id]
+
+
+async def test_alert_rows_reach_unsubscribed_chats_once(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    story = make_story(3, "bbc-world")
+    await storage.record_story(
+        story,
+        Summarised("T", "S"),
+        T0,
+        deliver=True,
+        alerts={OTHER: ["kursk"], CHAT: ["kursk"]},
+    )
+    rows = await storage.claim_deliveries(T0, 10, 60)
+    assert {(d.chat, d.alert_terms) for d in rows} == {(CHAT, ("kursk",)), (OTHER, ("kursk",))}
+
+
+async def test_unavailable_chat_keeps_rows(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    await storage.record_story(make_story(1, "bbc-world"), Summarised("T", "S"), T0, deliver=True)
+    settings = await storage.get_chat(CHAT)
+    await storage.save_chat(replace(settings, available=False, failures=3))
+    assert await storage.claim_deliveries(T0, 10, 60) == []
+    assert len(await storage.pending_deliveries(CHAT)) == 1
+    await storage.save_chat(replace(settings, available=True, failures=0))
+    assert len(await storage.claim_deliveries(T0, 10, 60)) == 1
+
+
+async def test_move_chat_keeps_subscriptions_alerts_and_rows(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    old, new = ChatRef(Platform.TELEGRAM, "-100"), ChatRef(Platform.TELEGRAM, "-100200")
+    await storage.subscribe(old, ["bbc-world"], T0)
+    await storage.add_alert(old, "kursk", T0)
+    await storage.record_story(make_story(1, "bbc-world"), Summarised("T", "S"), T0, deliver=True)
+    await storage.move_chat(old, new)
+    assert [f.id for f in await storage.subscriptions(new)] == ["bbc-world"]
+    assert await storage.subscriptions(old) == []
+    assert [a.query for a in await storage.alerts(new)] == ["kursk"]
+    assert [d.chat for d in await storage.pending_deliveries(new)] == [new]
+
+
+async def test_alerts_and_latest(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    a = await storage.add_alert(CHAT, "kursk OR sudzha", T0)
+    assert [x.query for x in await storage.alerts(CHAT)] == ["kursk OR sudzha"]
+    assert [x.chat for x in await storage.alerts()] == [CHAT]
+    assert not await storage.remove_alert(OTHER, a.id)
+    assert await storage.remove_alert(CHAT, a.id)
+    assert await storage.alerts(CHAT) == []
+    for n in range(4):
+        feed = "bbc-world" if n % 2 else "dw-europe"
+        await storage.record_story(make_story(n, feed), Summarised(f"T{n}", "S"), T0, deliver=False)
+    assert [b.title for b in await storage.latest(None, 3)] == ["T3", "T2", "T1"]
+    assert [b.title for b in await storage.latest(["bbc-world"], 5)] == ["T3", "T1"]
+
+
+# -- delivery: outbox transitions, retention, near-duplicate sources ---------------------------
+async def test_release_counts_no_attempt_and_reschedule_pulls_rows_forward(
+    storage: Storage,
+) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    for n in (1, 2):
+        await storage.record_story(
+            make_story(n, "bbc-world"), Summarised("T", "S"), T0, deliver=True
+        )
+    first, second = await storage.claim_deliveries(T0, 10, 60)
+    later = T0 + timedelta(hours=10)
+    await storage.retry_delivery(first.id, later, "429")
+    await storage.release_deliveries([second.id], later, "held back")
+    assert await storage.claim_deliveries(T0 + timedelta(hours=1), 10, 60) == []
+    assert await storage.reschedule_pending(CHAT, T0 + timedelta(hours=1)) == 2
+    rows = await storage.claim_deliveries(T0 + timedelta(hours=1), 10, 60)
+    assert sorted((r.id, r.attempts) for r in rows) == [(first.id, 1), (second.id, 0)]
+
+
+async def test_alert_sends_count_messages_after_since(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    for n in (1, 2, 3):
+        await storage.record_story(
+            make_story(n, "bbc-world"),
+            Summarised("T", "S"),
+            T0,
+            deliver=True,
+            alerts={CHAT: ["kursk"]},
+        )
+    one, two, three = await storage.claim_deliveries(T0, 10, 60)
+    later = T0 + timedelta(minutes=5)
+    await storage.mark_sent(one.id, T0)
+    await storage.mark_sent_many([two.id, three.id], later, batched=True)  # one digest
+    assert await storage.alert_sends(CHAT, T0 - timedelta(hours=1)) == [T0, later]
+    assert await storage.alert_sends(CHAT, T0) == [later]
+    assert await storage.alert_sends(OTHER, T0 - timedelta(hours=1)) == []
+
+
+async def test_expire_open_rows_and_purge_finished_ones(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    for n in (1, 2):
+        await storage.record_story(
+            make_story(n, "bbc-world"), Summarised("T", "S"), T0, deliver=True
+        )
+    sent, _ = await storage.claim_deliveries(T0, 10, 60)
+    await storage.mark_sent(sent.id, T0)
+    assert await storage.expire_deliveries(T0, "old") == 0
+    assert await storage.expire_deliveries(T0 + timedelta(seconds=1), "old") == 1
+    assert await storage.count_pending() == 0  # type: ignore[attr-defined]
+    assert await storage.purge_deliveries(T0) == 0
+    assert await storage.purge_deliveries(T0 + timedelta(seconds=1)) == 2
+
+
+async def test_near_duplicate_source_joins_a_brief_and_is_found_by_its_link(
+    storage: Storage,
+) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world", "dw-europe"], T0)
+    await storage.subscribe(OTHER, ["dw-europe"], T0)
+    original = make_story(1, "bbc-world")
+    brief = await storage.record_story(original, Summarised("T", "S"), T0, deliver=True)
+    dup = make_story(2, "dw-europe", title="Same story, other words")
+    assert [b.id for b in await storage.recent_briefs(T0, exclude_feed="dw-europe")] == [brief.id]
+    joined = await storage.add_source(dup, brief.id, T0, deliver=True)
+    assert joined.id == brief.id and joined.also_sources == ("DW Europe",)
+    assert await storage.recent_briefs(T0, exclude_feed="dw-europe") == []
+    found = await storage.brief_for_story(dup.key)
+    assert found is not None and found.id == brief.id
+    rows = await storage.claim_deliveries(T0, 10, 60)
+    assert sorted((r.chat.chat_id, r.brief.id) for r in rows) == [
+        ("100", brief.id),
+        ("200", brief.id),
+    ]
