@@ -191,28 +191,36 @@ class Deliverer:
                 if end is not None:
                     await self._release(rows, end, "quiet hours")
                     return
-            # A chat that sent a Retry-After gets nothing until then; rows that arrive meanwhile
-            # wait too (not an attempt), come due together, and coalesce. No round waits.
-            blocked = self._rate_limited_until.get(chat)
-            if blocked is not None:
-                if blocked > now:
-                    await self._release(rows, blocked, "rate limited")
-                    return
-                del self._rate_limited_until[chat]
+            if await self._held_by_rate_limit(chat, rows):
+                return
             if settings.digest_times:
                 regular = [r for r in rows if not r.alert_terms]
                 rows = [r for r in rows if r.alert_terms]
                 if regular:
                     await self._digest_rows(notifier, settings, regular, now)
+                    if await self._held_by_rate_limit(chat, rows):
+                        return
             if self._coalesce and len(rows) >= self._coalesce:
                 await self._send_digest(notifier, chat, f"{len(rows)} new stories", rows)
                 return
             rows, combined = await self._within_alert_limit(notifier, chat, rows, now)
             await self._send_each(notifier, settings, rows)
-            if combined:
+            if combined and not await self._held_by_rate_limit(chat, combined):
                 terms = ", ".join(dict.fromkeys(t for r in combined for t in r.alert_terms))
                 heading = f"Alerts: {len(combined)} matches ({terms})"
                 await self._send_digest(notifier, chat, heading, combined)
+
+    async def _held_by_rate_limit(self, chat: ChatRef, rows: list[Delivery]) -> bool:
+        """A chat that sent a Retry-After gets nothing until then: its rows wait (not an
+        attempt), come due together and coalesce, and no round waits for it."""
+        blocked = self._rate_limited_until.get(chat)
+        if blocked is None:
+            return False
+        if blocked <= self._clock.now():
+            del self._rate_limited_until[chat]
+            return False
+        await self._release(rows, blocked, "rate limited")
+        return True
 
     async def _digest_rows(
         self, notifier: Notifier, settings: ChatSettings, rows: list[Delivery], now: datetime

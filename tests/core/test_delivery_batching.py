@@ -230,3 +230,28 @@ async def test_alert_limit_combines_then_holds_extra_alerts_and_says_so_once(
     await drain_all(d)
     assert notifier.digests_to(chat(1))[-1][0] == "Alerts: 3 matches (kursk)"
     assert sorted(delivered(notifier)) == burst + later  # nothing lost, nothing twice
+
+
+async def test_a_rate_limited_digest_holds_the_alerts_of_the_same_round(
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+) -> None:
+    settings = await db.get_chat(chat(1))
+    await db.save_chat(replace(settings, digest_times=("08:00",), last_digest_at=None))
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    await add_briefs(db, "wire", 2, clock.now())
+    s = story("other", 1, title="Kursk offensive")
+    await db.record_story(
+        s, Summarised(s.title, ""), clock.now(), deliver=True, alerts={chat(1): ("kursk",)}
+    )
+    notifier.failures[chat(1)] = [RateLimited(300)]
+    d = deliverer(db, notifier, clock)
+    start = clock.now()
+    await drain_all(d)
+    assert notifier.log == []  # the digest hit the limit; the alert did not try
+    pending = await db.pending_deliveries(chat(1))
+    assert len(pending) == 3
+    assert {r.next_attempt_at for r in pending} == {start + timedelta(seconds=300)}
+    assert sorted(r.attempts for r in pending) == [0, 0, 1]
+    clock.advance(300)
+    await drain_all(d)
+    assert [kind for kind, _, _ in notifier.log] == ["digest", "brief"]
