@@ -40,7 +40,7 @@ def corpus_texts() -> list[str]:
 
 def make_alerts(texts: list[str], count: int, rng: random.Random) -> list[str]:
     docs = [normalize(t).split() for t in texts]
-    df = Counter(w for d in docs for w in set(d))
+    df = Counter(w for d in docs for w in dict.fromkeys(d))
     n = len(docs)
     words = [w for w, c in df.items() if len(w) >= 4 and not w.isdigit() and c / n < 0.2]
     rare = [w for w in words if df[w] <= 3]

@@ -35,6 +35,11 @@ MAX_TEXT_CHARS = 20_000
 """Only this much of a story's text (headline + summary + article) is searched."""
 _TOKEN = re.compile(r'-?"[^"]*"|\S+')
 _WORD = re.compile(r"\w+")
+_MARKS = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f]+"
+)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -46,22 +51,16 @@ def normalize(text: str) -> str:
 def words(text: str) -> list[str]:
     """The word tokens of ``text``: case-folded, accents removed, punctuation dropped.
 
-    Most news text is ASCII but for a few characters (curly quotes, one accented name), so
-    tokens are cut first (after NFC composition, so a decomposed accent stays inside its word)
-    and only non-ASCII tokens are decomposed (NFKD) and stripped of their combining marks.
+    Non-ASCII text is decomposed (NFKD) and its combining marks -- Latin, Greek and Cyrillic
+    accents, Hebrew points, Arabic harakat, kana voicing marks -- are removed before words are
+    cut, so ``Sudža`` (composed or decomposed) and ``Sudza`` are one token. Marks of other scripts
+    (Indic vowel signs) are not word characters and split a word into pieces, the same way for
+    queries and stories; scripts written without spaces (CJK, Thai) match whole runs only.
     """
     folded = text.casefold()
     if folded.isascii():
         return _WORD.findall(folded)
-    out: list[str] = []
-    for token in _WORD.findall(unicodedata.normalize("NFC", folded)):
-        if token.isascii():
-            out.append(token)
-            continue
-        decomposed = unicodedata.normalize("NFKD", token)
-        bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-        out.extend(_WORD.findall(bare))
-    return out
+    return _WORD.findall(_MARKS.sub("", unicodedata.normalize("NFKD", folded)))
 
 
 def plain_text(markup: str) -> str:
@@ -184,8 +183,8 @@ class AlertIndex:
         """Chats whose alerts match ``text``, with the terms that matched (each chat once)."""
         doc = Document(text)
         candidates: dict[int, list[int]] = defaultdict(list)
-        for token in doc.tokens:
-            for number, group in self._by_anchor.get(token, ()):
+        for token in doc.tokens & self._by_anchor.keys():
+            for number, group in self._by_anchor[token]:
                 candidates[number].append(group)
         hits: dict[ChatRef, tuple[str, ...]] = {}
         for number in sorted(candidates):

@@ -39,7 +39,14 @@ def test_bad_queries_explain_themselves(text: str) -> None:
 
 def test_normalize_folds_case_and_accents() -> None:
     assert normalize("Sudža, KÖLN & São Paulo!") == "sudza koln sao paulo"
+    assert normalize("Sudz\u030ca") == "sudza"  # decomposed input
     assert normalize("Київ") == normalize("київ")
+    assert normalize("Ἀθῆναι, Straße, ﬁnance") == "αθηναι strasse finance"
+
+
+def test_points_and_harakat_do_not_split_words() -> None:
+    assert normalize("مُحَمَّد") == normalize("محمد")  # Arabic with and without harakat
+    assert normalize("עִבְרִית") == "עברית"  # Hebrew with niqqud
 
 
 @pytest.mark.parametrize(
