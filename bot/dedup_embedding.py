@@ -95,9 +95,13 @@ class _Encoder:
 
     def similarities(self, query: str, candidates: Sequence[str]) -> list[float]:
         """Cosine of ``query`` with each candidate. Blocking: call from a thread."""
+        import torch
+
         vectors = self.encode([query, *candidates])
-        first = vectors[0]
-        return [float(first @ v) for v in vectors[1:]]
+        if len(vectors) == 1:
+            return []
+        scores: list[float] = (torch.stack(vectors[1:]) @ vectors[0]).tolist()
+        return scores
 
 
 class EmbeddingDeduper:

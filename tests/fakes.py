@@ -528,3 +528,18 @@ def make_story(n: int, feed_id: str = "f", *, published: datetime = T0, **kw: st
         published=published + timedelta(minutes=n),
         summary=kw.pop("summary", f"Officials said story {n} unfolded on Tuesday in Kursk."),
     )
+
+
+class FakeDeduper:
+    """``Deduper`` fake: stories whose headlines were declared one story match each other."""
+
+    def __init__(self, *same: tuple[str, str]) -> None:
+        self._same = {frozenset(pair) for pair in same}
+        self.calls: list[tuple[str, tuple[int, ...]]] = []
+
+    async def same_story(self, story: Story, candidates: Sequence[Brief]) -> int | None:
+        self.calls.append((story.title, tuple(b.id for b in candidates)))
+        for brief in candidates:
+            if frozenset((story.title, brief.title)) in self._same:
+                return brief.id
+        return None

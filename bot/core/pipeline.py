@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from bot.core import schedule
 from bot.core.alerts import AlertIndex, plain_text
+from bot.core.dedup import StoryMatcher
 from bot.core.errors import FeedError, HostThrottledError
 from bot.core.models import Brief, ChatRef, Feed, FeedState, Story
 from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised, Summarizer
@@ -34,6 +35,14 @@ from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised
 logger = logging.getLogger(__name__)
 
 Notify = Callable[[ChatRef, str], Awaitable[None]]
+
+
+@dataclass
+class _Round:
+    """What the feeds of one ``poll_due`` share: the alert index and the story matcher."""
+
+    alerts: AlertIndex
+    matcher: StoryMatcher
 
 
 @dataclass
@@ -84,7 +93,9 @@ class Pipeline:
         if not due:
             return report
         index = AlertIndex([(a.chat, a.query) for a in await self._storage.alerts()])
-        await asyncio.gather(*(self._guarded(feed, st, now, index, report) for feed, st in due))
+        matcher = StoryMatcher(self._storage, self._deduper, window=self._dedup_window, now=now)
+        shared = _Round(index, matcher)
+        await asyncio.gather(*(self._guarded(feed, st, now, shared, report) for feed, st in due))
         if report.new_briefs and self._on_queued is not None:
             self._on_queued()
         logger.info(
@@ -97,7 +108,7 @@ class Pipeline:
         return report
 
     async def _guarded(
-        self, feed: Feed, state: FeedState, now: datetime, index: AlertIndex, report: PollReport
+        self, feed: Feed, state: FeedState, now: datetime, shared: _Round, report: PollReport
     ) -> None:
         async with self._limit:
             report.polled += 1
@@ -118,7 +129,7 @@ class Pipeline:
                 return
             if result.not_modified:
                 report.not_modified += 1
-            report.new_briefs += await self._ingest(feed, state, result, now, index)
+            report.new_briefs += await self._ingest(feed, state, result, now, shared)
 
     async def _failed(self, feed: Feed, state: FeedState, now: datetime, error: str) -> None:
         failures = state.failures + 1
@@ -151,7 +162,7 @@ class Pipeline:
         state: FeedState,
         result: FetchResult,
         now: datetime,
-        index: AlertIndex,
+        shared: _Round,
     ) -> int:
         if result.moved_to:
             await self._storage.move_feed(feed.id, result.moved_to)
@@ -161,24 +172,25 @@ class Pipeline:
         made = 0
         todo: list[Story] = []
         for story in new:
-            existing = await self._existing_brief(story, now)
+            existing = await shared.matcher.existing(story)
             if existing is None:
                 todo.append(story)
                 continue
-            await self._record_source(story, existing, now, index, deliver)
+            await self._record_source(story, existing, now, shared, deliver)
             made += 1
         enriched, texts = await self._texts(todo)
         for story, text in zip(enriched, texts, strict=True):
             async with self._record_lock:
                 # Another feed of this round may have stored the same story meanwhile.
-                existing = await self._existing_brief(story, now)
+                existing = await shared.matcher.existing(story)
                 if existing is not None:
-                    await self._record_source(story, existing, now, index, deliver)
+                    await self._record_source(story, existing, now, shared, deliver)
                 else:
-                    alerts = index.match(_alert_text(story, text)) if deliver else {}
-                    await self._storage.record_story(
+                    alerts = shared.alerts.match(_alert_text(story, text)) if deliver else {}
+                    brief = await self._storage.record_story(
                         story, text, now, deliver=deliver, alerts=alerts
                     )
+                    shared.matcher.recorded(story, brief, new=True)
             made += 1
         interval = max(self._interval.total_seconds(), result.min_interval_seconds or 0)
         await self._storage.save_feed_state(
@@ -198,30 +210,14 @@ class Pipeline:
         )
         return made
 
-    async def _existing_brief(self, story: Story, now: datetime) -> Brief | None:
-        """The brief this story belongs to: same link/guid, or a near-duplicate."""
-        brief = await self._storage.brief_for_story(story.key)
-        if brief is not None or self._deduper is None:
-            return brief
-        candidates = await self._storage.recent_briefs(
-            now - self._dedup_window, exclude_feed=story.feed_id
-        )
-        if not candidates:
-            return None
-        brief_id = await self._deduper.same_story(story, candidates)
-        if brief_id is None:
-            return None
-        found = next((b for b in candidates if b.id == brief_id), None)
-        if found is not None:
-            logger.info("story %s of %s joins brief %d", story.key, story.feed_id, brief_id)
-        return found
-
     async def _record_source(
-        self, story: Story, brief: Brief, now: datetime, index: AlertIndex, deliver: bool
+        self, story: Story, brief: Brief, now: datetime, shared: _Round, deliver: bool
     ) -> None:
+        """Store ``story`` as another source of ``brief`` (no new summary, no second post)."""
         text = Summarised(brief.title, brief.summary)
-        alerts = index.match(_alert_text(story, text)) if deliver else {}
+        alerts = shared.alerts.match(_alert_text(story, text)) if deliver else {}
         await self._storage.add_source(story, brief.id, now, deliver=deliver, alerts=alerts)
+        shared.matcher.recorded(story, brief, new=False)
 
     async def _texts(self, stories: Sequence[Story]) -> tuple[list[Story], list[Summarised]]:
         """The stories with their article text, and a new headline + summary for each."""

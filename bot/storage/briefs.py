@@ -63,29 +63,45 @@ class BriefStore(OutboxStore):
                 fresh.append(story)
             return fresh
 
-    async def _brief(self, s: AsyncSession, row: BriefRow) -> Brief:
-        names = list(
-            await s.execute(
-                select(BriefSourceRow.feed_id, FeedRow.title)
+    async def _briefs(self, s: AsyncSession, rows: Sequence[BriefRow]) -> list[Brief]:
+        """Briefs with their source names, for many rows in one query."""
+        names: dict[int, list[tuple[str, str]]] = {row.id: [] for row in rows}
+        for i in range(0, len(rows), 500):
+            chunk = [row.id for row in rows[i : i + 500]]
+            found = await s.execute(
+                select(BriefSourceRow.brief_id, BriefSourceRow.feed_id, FeedRow.title)
                 .join(FeedRow, FeedRow.id == BriefSourceRow.feed_id)
-                .where(BriefSourceRow.brief_id == row.id)
+                .where(BriefSourceRow.brief_id.in_(chunk))
                 .order_by(BriefSourceRow.seen_at, BriefSourceRow.feed_id)
             )
-        )
-        first = next((title for fid, title in names if fid == row.feed_id), row.feed_id)
-        also = tuple(dict.fromkeys(t for fid, t in names if fid != row.feed_id and t != first))
-        return Brief(
-            id=row.id,
-            story_key=row.story_key,
-            feed_id=row.feed_id,
-            title=row.title,
-            summary=row.summary,
-            link=row.link,
-            source=first,
-            published=row.published,
-            image_url=row.image_url,
-            also_sources=also,
-        )
+            for brief_id, feed_id, title in found:
+                names[brief_id].append((feed_id, title))
+        out = []
+        for row in rows:
+            carried = names[row.id]
+            first = next((title for fid, title in carried if fid == row.feed_id), row.feed_id)
+            also = tuple(
+                dict.fromkeys(t for fid, t in carried if fid != row.feed_id and t != first)
+            )
+            out.append(
+                Brief(
+                    id=row.id,
+                    story_key=row.story_key,
+                    feed_id=row.feed_id,
+                    title=row.title,
+                    summary=row.summary,
+                    link=row.link,
+                    source=first,
+                    published=row.published,
+                    image_url=row.image_url,
+                    also_sources=also,
+                )
+            )
+        return out
+
+    async def _brief(self, s: AsyncSession, row: BriefRow) -> Brief:
+        (brief,) = await self._briefs(s, [row])
+        return brief
 
     async def _brief_row_for(self, s: AsyncSession, story_key: str) -> BriefRow | None:
         """The brief of a story key: its own, or the one a story with that link or guid was
@@ -118,7 +134,7 @@ class BriefStore(OutboxStore):
                     )
                 )
             rows = await s.scalars(query.order_by(BriefRow.id.desc()).limit(limit))
-            return [await self._brief(s, r) for r in rows]
+            return await self._briefs(s, list(rows))
 
     async def record_story(
         self,
@@ -197,4 +213,4 @@ class BriefStore(OutboxStore):
             rows = await s.scalars(
                 query.order_by(BriefRow.published.desc(), BriefRow.id.desc()).limit(limit)
             )
-            return [await self._brief(s, r) for r in rows]
+            return await self._briefs(s, list(rows))

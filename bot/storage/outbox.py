@@ -44,7 +44,7 @@ class OutboxStore(abc.ABC):
     ) -> ChatRow | None: ...
 
     @abc.abstractmethod
-    async def _brief(self, s: AsyncSession, row: BriefRow) -> Brief: ...
+    async def _briefs(self, s: AsyncSession, rows: Sequence[BriefRow]) -> list[Brief]: ...
 
     async def _enqueue(
         self,
@@ -96,11 +96,10 @@ class OutboxStore(abc.ABC):
                 select(ChatRow).where(ChatRow.id.in_({r.chat_pk for r in rows}))
             )
         }
-        briefs: dict[int, Brief] = {}
-        for brief_row in await s.scalars(
-            select(BriefRow).where(BriefRow.id.in_({r.brief_id for r in rows}))
-        ):
-            briefs[brief_row.id] = await self._brief(s, brief_row)
+        brief_rows = list(
+            await s.scalars(select(BriefRow).where(BriefRow.id.in_({r.brief_id for r in rows})))
+        )
+        briefs = {b.id: b for b in await self._briefs(s, brief_rows)}
         return [
             Delivery(
                 id=row.id,

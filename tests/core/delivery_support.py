@@ -129,16 +129,3 @@ class EchoSummarizer:
     async def summarize(self, stories: Sequence[Story]) -> list[Summarised]:
         self.seen += [s.key for s in stories]
         return [Summarised(s.title, s.summary) for s in stories]
-
-
-class PairDeduper:
-    """Deduper fake: stories whose titles were declared the same story match."""
-
-    def __init__(self, *pairs: tuple[str, str]) -> None:
-        self._same = {frozenset(p) for p in pairs}
-
-    async def same_story(self, story: Story, candidates: Sequence[Brief]) -> int | None:
-        for brief in candidates:
-            if frozenset((story.title, brief.title)) in self._same:
-                return brief.id
-        return None

@@ -11,7 +11,8 @@ from bot.core.pipeline import Pipeline
 from bot.core.ports import Deduper
 from bot.storage import SqlStorage
 from tests.conftest import shared_path
-from tests.core.delivery_support import T0, EchoSummarizer, PairDeduper, ScriptedSource, chat, story
+from tests.core.delivery_support import T0, EchoSummarizer, ScriptedSource, chat, story
+from tests.fakes import FakeDeduper
 
 INTERVAL = timedelta(minutes=10)
 
@@ -36,7 +37,7 @@ async def test_a_near_duplicate_from_another_feed_joins_the_brief(db: SqlStorage
     other = story("daily", 3, title="Black Friday is not what it was", when=T0)
     source = ScriptedSource({"wire": [[], [a]], "daily": [[], [b, other]]})
     # Both feeds are polled in the same round: the check under the lock merges them.
-    await poll_twice(db, source, PairDeduper((a.title, b.title)))
+    await poll_twice(db, source, FakeDeduper((a.title, b.title)))
     rows = await db.claim_deliveries(T0 + INTERVAL, 50, 60)
     per_chat = Counter(r.chat for r in rows)
     assert per_chat == {chat(1): 1, chat(2): 2, chat(3): 2}  # chat 3 gets Pistorius once
@@ -77,7 +78,7 @@ async def test_a_later_source_adds_to_the_record_instead_of_posting_again(
         source,
         summarizer,
         poll_interval=INTERVAL,
-        deduper=PairDeduper((a.title, b.title)),
+        deduper=FakeDeduper((a.title, b.title)),
     )
     await pipeline.poll_due(T0)
     await pipeline.poll_due(T0 + INTERVAL)
@@ -88,6 +89,21 @@ async def test_a_later_source_adds_to_the_record_instead_of_posting_again(
     [brief] = await db.latest(None, 5)
     assert brief.also_sources == ("Daily",)
     assert summarizer.seen == [a.key]  # the later duplicate was never summarised
+
+
+async def test_items_of_one_feed_are_never_merged_with_each_other(db: SqlStorage) -> None:
+    await db.subscribe(chat(1), ["wire"], T0)
+    day3 = story("wire", 3, title="Ukraine war live: day 3")
+    day4 = story("wire", 4, title="Ukraine war live: day 4")
+    day5 = story("wire", 5, title="Ukraine war live: day 5")
+    deduper = FakeDeduper((day3.title, day4.title), (day4.title, day5.title))
+    source = ScriptedSource({"wire": [[], [day3, day4], [day5]]})
+    pipeline = Pipeline(db, source, EchoSummarizer(), poll_interval=INTERVAL, deduper=deduper)
+    for n in range(3):
+        await pipeline.poll_due(T0 + n * INTERVAL)
+    rows = await db.claim_deliveries(T0 + 3 * INTERVAL, 50, 60)
+    assert len(rows) == 3  # same round and a later round alike
+    assert deduper.calls == []  # its own items are never candidates, so it is not even asked
 
 
 # -- real feed items and the MiniLM deduper ----------------------------------------------------
