@@ -125,7 +125,7 @@ class Deliverer:
             pace: Pace = notifier.pace
             for i, row in enumerate(rows):
                 if i:
-                    await self._sleep(pace.per_chat_interval)
+                    await self._sleep(pace.interval(chat))
                 await self._gates[chat.platform].wait(self._sleep)
                 if not await self._send(notifier, row):
                     # Stop this chat's batch: the remaining rows are released untouched.
