@@ -29,8 +29,8 @@ from tests.fakes import FakeFeedSource, FakeSummarizer, FixedClock, make_story
 from tests.telegram.fake_bot_api import FakeBotApi, Sent
 from tests.telegram.fake_chats import TOKEN, FakeChat, command
 
+# httpx (inside PTB) honours HTTP(S)_PROXY; loopback must bypass any proxy.
 os.environ["NO_PROXY"] = "127.0.0.1,localhost,::1"
-os.environ["PTB_TIMEDELTA"] = "true"
 
 WORLD = Feed("world", "https://feeds.example/world.xml", "World News", topics=("world",))
 TECH = Feed("tech", "https://feeds.example/tech.xml", "Tech Today", topics=("tech",))

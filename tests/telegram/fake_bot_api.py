@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import itertools
 import json
 import math
 import time
@@ -54,6 +55,7 @@ class Sent:
     thread_id: int | None
     params: JSON
     links: list[str] = field(default_factory=list)
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -104,6 +106,7 @@ class FakeBotApi:
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._dispatch)
         app.router.add_route("GET", "/bot{token}/{method}", self._dispatch)
+        app.router.add_route("GET", "/_fake/stats", self._stats)
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -167,6 +170,24 @@ class FakeBotApi:
             self._updates.append(update)
             self._cond.notify_all()
         return int(update["update_id"])
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        """What a benchmark in another process needs to know."""
+        per_chat = collections.Counter(m.chat_id for m in self.sent)
+        times = [m.at for m in self.sent]
+        gaps = [b - a for a, b in itertools.pairwise(times) if b - a > 0.2]
+        return web.json_response(
+            {
+                "sent": len(self.sent),
+                "first_to_last": round(times[-1] - times[0], 3) if times else 0,
+                "gaps_over_200ms": len(gaps),
+                "gap_seconds": round(sum(gaps), 3),
+                "chats": len(per_chat),
+                "duplicates": sum(n - 1 for n in per_chat.values()),
+                "flood_refusals": self.flood_refusals,
+                "send_calls": self.attempts("sendMessage"),
+            }
+        )
 
     # -- protocol --------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request) -> web.Response:

@@ -10,14 +10,13 @@ runs against a self-hosted Bot API server or a test fake as well as against Tele
 PTB is built without a rate limiter and without a job queue: pacing and retries of pushes are
 the core ``Deliverer``'s, and scheduling is newsbrief's. Updates are handled concurrently (a
 slow ``/subscribe <URL>`` that fetches a feed must not hold up other chats). ``PTB_TIMEDELTA``
-is switched on so that ``RetryAfter.retry_after`` is a ``timedelta`` and PTB emits no
-deprecation warning (the variable is read by PTB at each access; there is no other switch).
+is switched on (``notifier.use_timedelta``) so that ``RetryAfter.retry_after`` is a
+``timedelta`` and PTB emits no deprecation warning: PTB offers no other switch.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram_bot.handlers import Handlers
-from bot.adapters.telegram_bot.notifier import TelegramNotifier
+from bot.adapters.telegram_bot.notifier import TelegramNotifier, use_timedelta
 from bot.config import Settings
 from bot.core.commands import COMMANDS, Commands
 from bot.core.errors import ConfigError, NewsbriefError
@@ -81,7 +80,7 @@ class TelegramAdapter:
         clock: Clock | None = None,
         poll_timeout: timedelta = POLL_TIMEOUT,
     ) -> None:
-        os.environ["PTB_TIMEDELTA"] = "true"
+        use_timedelta()
         self._settings = settings
         self._poll_timeout = poll_timeout
         self._app = build_application(settings)

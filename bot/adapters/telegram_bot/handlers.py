@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from telegram import Bot, Chat, Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
@@ -76,7 +77,7 @@ class Handlers:
         self._notifier = notifier
         self._clock = clock
 
-    def install(self, app: Application) -> None:  # type: ignore[type-arg]
+    def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Register every handler and the error handler on ``app``."""
         typed = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE

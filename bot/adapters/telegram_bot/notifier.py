@@ -19,6 +19,7 @@ channel (negative chat ids): Telegram's published limits.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -52,6 +53,15 @@ _UNREACHABLE = (
     "user is deactivated",
     "need administrator rights",
 )
+
+
+def use_timedelta() -> None:
+    """Make PTB hand out ``RetryAfter.retry_after`` as a ``timedelta``, without warnings.
+
+    PTB reads the ``PTB_TIMEDELTA`` environment variable at every access (v22.2 to v22.x);
+    without it, even constructing a ``RetryAfter`` emits a ``PTBDeprecationWarning``.
+    """
+    os.environ["PTB_TIMEDELTA"] = "true"
 
 
 def chat_interval(chat: ChatRef) -> float:
@@ -123,6 +133,7 @@ class TelegramNotifier:
     def __init__(
         self, bot: Bot, clock: Clock, *, link_preview: bool = False, buttons: bool = False
     ) -> None:
+        use_timedelta()
         self._bot = bot
         self._clock = clock
         self._link_preview = link_preview
