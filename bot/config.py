@@ -115,6 +115,21 @@ class Settings(BaseSettings):
         False, description='Add a "Read" / "Unsubscribe" button row under each pushed brief.'
     )
 
+    # -- discord adapter ------------------------------------------------------------------
+    discord_guild_id: int | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Development server (guild) id: register the /news commands there only (instant) "
+            "instead of globally."
+        ),
+    )
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _empty_guild_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
     @field_validator("telegram_token", "discord_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:

@@ -373,6 +373,20 @@ class Commands:
         if not settings.available or settings.failures:
             await self._storage.save_chat(replace(settings, available=True, failures=0))
 
+    async def catalogue(self) -> list[Feed]:
+        """Every known feed (for adapters' autocomplete and menus)."""
+        return await self._storage.list_feeds()
+
+    async def leave_notice(self, chat: ChatRef, text: str) -> None:
+        """Keep ``text`` for the chat's admins, replacing an older notice (see ``take_notice``).
+
+        Adapters call it when the platform refuses a delivery, so that the next admin who
+        talks to the bot learns why and how to fix it.
+        """
+        settings = await self._storage.get_chat(chat)
+        if settings.notice != text:
+            await self._storage.save_chat(replace(settings, notice=text))
+
     async def _resume(self, feed_id: str) -> None:
         """Subscribing to a paused feed resumes it (its failure count starts again)."""
         state = await self._storage.get_feed_state(feed_id)

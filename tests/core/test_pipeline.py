@@ -1,0 +1,107 @@
+"""The pipeline against fakes: priming, failures, back-off, pausing and cross-feed stories."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.errors import FeedUnavailableError, HostThrottledError
+from bot.core.models import ChatRef, Feed, Platform
+from bot.core.pipeline import Pipeline
+from tests.fakes import FakeFeedSource, FakeStorage, FakeSummarizer, FixedClock, make_story
+
+CHAT = ChatRef(Platform.CONSOLE, "c1")
+A = Feed("a", "https://a.example/rss", "Alpha News", ("world",))
+B = Feed("b", "https://b.example/rss", "Beta Times", ("world",))
+
+
+async def _setup(
+    **kw: int,
+) -> tuple[Pipeline, FakeStorage, FakeFeedSource, list[tuple[ChatRef, str]]]:
+    storage = FakeStorage()
+    await storage.sync_catalogue([A, B])
+    source = FakeFeedSource()
+    told: list[tuple[ChatRef, str]] = []
+
+    async def notify(chat: ChatRef, text: str) -> None:
+        told.append((chat, text))
+
+    pipeline = Pipeline(
+        storage,
+        source,
+        FakeSummarizer(),
+        poll_interval=timedelta(minutes=10),
+        max_failures=kw.get("max_failures", 3),
+        notify=notify,
+    )
+    return pipeline, storage, source, told
+
+
+async def test_first_poll_primes_without_pushing() -> None:
+    pipeline, storage, source, _ = await _setup()
+    await storage.subscribe(CHAT, ["a"], FixedClock().now())
+    source.items[A.url] = [make_story(1), make_story(2)]
+    report = await pipeline.poll_due(FixedClock().now())
+    assert report.new_briefs == 2 and report.polled == 2
+    assert await storage.count_pending() == 0
+    assert len(await storage.latest(["a"], 10)) == 2
+    assert (await storage.get_feed_state("a")).primed
+
+
+async def test_failures_back_off_then_pause_and_tell_subscribers_once() -> None:
+    pipeline, storage, source, told = await _setup(max_failures=3)
+    clock = FixedClock()
+    await storage.subscribe(CHAT, ["a"], clock.now())
+    source.items[A.url] = FeedUnavailableError("HTTP 500 from https://a.example/rss")
+    delays = []
+    for _ in range(3):
+        await pipeline.poll_due(clock.now())
+        state = await storage.get_feed_state("a")
+        assert state.next_poll_at is not None
+        delays.append(state.next_poll_at - clock.now())
+        clock.current = state.next_poll_at
+    assert delays[0] < delays[1]  # exponential
+    state = await storage.get_feed_state("a")
+    assert state.failures == 3 and state.paused_reason is not None
+    assert len(told) == 1 and told[0][0] == CHAT
+    assert "/subscribe a" in told[0][1] and "HTTP 500" in told[0][1]
+    await pipeline.poll_due(clock.now() + timedelta(days=2))
+    assert source.calls.count("a") == 3 and len(told) == 1  # paused: not polled, not re-told
+
+
+async def test_throttled_host_waits_retry_after_without_counting_failure() -> None:
+    pipeline, storage, source, _ = await _setup()
+    clock = FixedClock()
+    source.items[A.url] = HostThrottledError("HTTP 429", retry_after=120)
+    await pipeline.poll_due(clock.now())
+    state = await storage.get_feed_state("a")
+    assert state.failures == 0 and state.next_poll_at == clock.now() + timedelta(seconds=120)
+
+
+async def test_same_story_in_two_feeds_is_one_brief_with_two_sources() -> None:
+    pipeline, storage, source, _ = await _setup()
+    clock = FixedClock()
+    await storage.subscribe(CHAT, ["a", "b"], clock.now())
+    await pipeline.poll_due(clock.now())  # prime both (empty)
+    story = make_story(7)
+    source.items[A.url] = [story]
+    source.items[B.url] = [story]
+    clock.advance(601)
+    report = await pipeline.poll_due(clock.now())
+    assert report.new_briefs == 2  # recorded in both feeds...
+    rows = await storage.pending_deliveries(CHAT)
+    assert len(rows) == 1  # ...but queued once for the chat that follows both
+    brief = rows[0].brief
+    assert {brief.source, *brief.also_sources} == {"Alpha News", "Beta Times"}
+
+
+async def test_alert_reaches_chat_not_subscribed() -> None:
+    pipeline, storage, source, _ = await _setup()
+    clock = FixedClock()
+    watcher = ChatRef(Platform.CONSOLE, "watcher")
+    await storage.add_alert(watcher, "kursk -football", clock.now())
+    await pipeline.poll_due(clock.now())
+    source.items[A.url] = [make_story(1), make_story(2, title="Football in Kursk")]
+    clock.advance(601)
+    await pipeline.poll_due(clock.now())
+    rows = await storage.pending_deliveries(watcher)
+    assert [(d.brief.link, d.alert_terms) for d in rows] == [("https://news.example/1", ("kursk",))]
