@@ -14,7 +14,9 @@ under test is configured only with ``NEWSBRIEF_TELEGRAM_API_URL=http://127.0.0.1
   window overall and one per ``per_chat_interval`` per chat, else 429 with ``retry_after``.
 - Scripted failures (:meth:`FakeBotApi.fail`) answer any method with any error, per chat.
 
-Run it alone to point a real ``newsbrief run`` at it: ``python -m tests.telegram.fake_bot_api``.
+Run it alone to point a real ``newsbrief run`` at it: ``python -m tests.telegram.fake_bot_api``;
+then ``POST /_fake/say`` (form ``chat_id``, ``text``, optional ``from``) types as a user, ``GET
+/_fake/sent`` lists what the bot sent, ``GET /_fake/stats`` counts it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.telegram import tg_html
-from tests.telegram.fake_chats import BOT_ID, BOT_USERNAME, TOKEN, FakeChats
+from tests.telegram.fake_chats import BOT_ID, BOT_USERNAME, TOKEN, FakeChat, FakeChats, command
 
 JSON = dict[str, Any]
 _STRING_PARAMS = frozenset(
@@ -107,6 +109,8 @@ class FakeBotApi:
         app.router.add_route("POST", "/bot{token}/{method}", self._dispatch)
         app.router.add_route("GET", "/bot{token}/{method}", self._dispatch)
         app.router.add_route("GET", "/_fake/stats", self._stats)
+        app.router.add_route("POST", "/_fake/say", self._say)
+        app.router.add_route("GET", "/_fake/sent", self._sent)
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -187,6 +191,21 @@ class FakeBotApi:
                 "flood_refusals": self.flood_refusals,
                 "send_calls": self.attempts("sendMessage"),
             }
+        )
+
+    async def _say(self, request: web.Request) -> web.Response:
+        """For trying a real bot by hand: ``POST chat_id=4242 text=/help`` as that user."""
+        form = await request.post()
+        chat_id = int(str(form["chat_id"]))
+        chat = self.chats.find(chat_id) or self.chats.add(FakeChat(chat_id))
+        sender = _int(form.get("from")) if chat.type != "private" else None
+        update_id = await self.push(command(chat, str(form["text"]), sender=sender))
+        return web.json_response({"update_id": update_id})
+
+    async def _sent(self, request: web.Request) -> web.Response:
+        """Every accepted message: chat, topic and visible text."""
+        return web.json_response(
+            [{"chat_id": m.chat_id, "thread_id": m.thread_id, "text": m.text} for m in self.sent]
         )
 
     # -- protocol --------------------------------------------------------------------------

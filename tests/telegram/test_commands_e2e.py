@@ -9,7 +9,7 @@ import pytest
 from bot.core.commands import COMMANDS
 from bot.core.models import ChatSettings
 from tests.telegram.conftest import TECH, WORLD, World, tg
-from tests.telegram.fake_chats import BOT_ID, FakeChat, button_press, command
+from tests.telegram.fake_chats import BOT_ID, TOKEN, FakeChat, button_press, command
 
 
 def private(world: World, user_id: int = 4242) -> FakeChat:
@@ -181,6 +181,15 @@ async def test_error_handler_logs_and_answers_politely(
     (record,) = [r for r in caplog.records if r.name == "bot.adapters.telegram_bot.handlers"]
     assert record.exc_info is not None and "Internal Server Error" in str(record.exc_info[1])
     assert await world.storage.subscriptions(tg(newsroom.id)) == []
+
+
+async def test_the_token_never_reaches_the_logs(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        await world.say(private(world), "/help")
+    assert any("getUpdates" in r.getMessage() for r in caplog.records)  # httpx logged URLs
+    assert not [r for r in caplog.records if TOKEN in r.getMessage()]
 
 
 async def test_admin_check_asks_telegram_with_the_sender(world: World) -> None:

@@ -39,6 +39,21 @@ CONCURRENT_UPDATES = 16
 POLL_TIMEOUT = timedelta(seconds=30)
 
 
+class TokenRedactor(logging.Filter):
+    """Masks the bot token in log records: httpx logs every request URL at INFO, and a Bot
+    API URL carries the token (``/bot<token>/sendMessage``)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._token in message:
+            record.msg, record.args = message.replace(self._token, "<token>"), None
+        return True
+
+
 class _UtcClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -84,6 +99,7 @@ class TelegramAdapter:
         self._settings = settings
         self._poll_timeout = poll_timeout
         self._app = build_application(settings)
+        self._redactor = TokenRedactor(self._app.bot.token)
         clock = clock or _UtcClock()
         self.notifier = TelegramNotifier(
             self._app.bot,
@@ -101,6 +117,7 @@ class TelegramAdapter:
     async def start(self) -> None:
         """Connect, register the command menu, and begin receiving updates."""
         app = self._app
+        logging.getLogger("httpx").addFilter(self._redactor)
         try:
             await app.initialize()
         except InvalidToken as exc:
@@ -150,3 +167,4 @@ class TelegramAdapter:
         if app.running:
             await app.stop()
         await app.shutdown()
+        logging.getLogger("httpx").removeFilter(self._redactor)
