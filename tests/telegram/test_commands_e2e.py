@@ -198,3 +198,21 @@ async def test_admin_check_asks_telegram_with_the_sender(world: World) -> None:
     asked = [p for m, p in world.fake.calls if m == "getChatMember"]
     assert asked == [{"chat_id": newsroom.id, "user_id": 11}]
     assert BOT_ID not in [p["user_id"] for p in asked]
+
+
+async def test_the_other_commands_answer_through_the_core(world: World) -> None:
+    alice = private(world)
+    (feeds,) = await world.say(alice, "/feeds tech")
+    assert feeds.text.startswith("1 feeds:\ntech: Tech Today [tech]")
+    (alert,) = await world.say(alice, '/alert "interest rates" ecb')
+    assert alert.text.startswith('Alert 1 set: stories matching ""interest rates" ecb"')
+    (alerts,) = await world.say(alice, "/alerts")
+    assert alerts.text.startswith('1 alerts:\n1: "interest rates" ecb')
+    (unalert,) = await world.say(alice, "/unalert 1")
+    assert unalert.text == "Alert 1 removed."
+    (digest,) = await world.say(alice, "/digest 08:00 Europe/Kyiv")
+    assert digest.text == "Digests at 08:00 (Europe/Kyiv). /digest off to undo."
+    assert (await world.storage.get_chat(tg(alice.id))).digest_times == ("08:00",)
+    await world.say(alice, "/subscribe world")
+    (status,) = await world.say(alice, "/status")
+    assert status.text.startswith("world: last success")

@@ -201,3 +201,22 @@ async def test_link_preview_and_button_row_by_setting(world: World) -> None:
     await world.fake.wait_until(lambda: len(world.fake.sent_to(alice.id)) == 3)
     assert world.fake.sent_to(alice.id)[-1].text == "Unsubscribed from world."
     assert await world.storage.subscriptions(tg(alice.id)) == []
+
+
+async def test_a_long_digest_and_a_notice_go_out_as_valid_messages(world: World) -> None:
+    alice = world.fake.chats.add(FakeChat(4242))
+    summary = "A long first sentence " * 12 + "ends here. Second sentence."
+    stories = [world.story(WORLD, summary=summary) for _ in range(60)]
+    await world.publish(WORLD, *stories)
+    briefs = await world.storage.latest(["world"], 60)
+    await world.adapter.notifier.send_digest(
+        tg(alice.id), "Your 08:00 briefing: 60 stories", briefs
+    )
+    parts = world.fake.sent_to(alice.id)
+    assert len(parts) > 1 and all(p.parse_mode == "HTML" for p in parts)
+    lines = [line for p in parts for line in p.text.split("\n")]
+    assert lines[0] == "Your 08:00 briefing: 60 stories"
+    assert len(lines) == 61 and all(line.startswith("• Story number ") for line in lines[1:])
+
+    await world.adapter.notifier.send_text(tg(alice.id), "The feed <x> & co was paused.")
+    assert world.fake.sent_to(alice.id)[-1].text == "The feed <x> & co was paused."
