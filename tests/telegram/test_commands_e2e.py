@@ -203,11 +203,11 @@ async def test_admin_check_asks_telegram_with_the_sender(world: World) -> None:
 async def test_the_other_commands_answer_through_the_core(world: World) -> None:
     alice = private(world)
     (feeds,) = await world.say(alice, "/feeds tech")
-    assert feeds.text.startswith("1 feeds:\ntech: Tech Today [tech]")
+    assert feeds.text.startswith("1 feed:\ntech: Tech Today [tech]")
     (alert,) = await world.say(alice, '/alert "interest rates" ecb')
     assert alert.text.startswith('Alert 1 set: stories matching ""interest rates" ecb"')
     (alerts,) = await world.say(alice, "/alerts")
-    assert alerts.text.startswith('1 alerts:\n1: "interest rates" ecb')
+    assert alerts.text.startswith('1 alert:\n1: "interest rates" ecb')
     (unalert,) = await world.say(alice, "/unalert 1")
     assert unalert.text == "Alert 1 removed."
     (digest,) = await world.say(alice, "/digest 08:00 Europe/Kyiv")
