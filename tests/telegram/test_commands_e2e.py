@@ -56,7 +56,7 @@ async def test_latest_shows_briefs_as_html(world: World) -> None:
     await world.publish(WORLD, world.story(WORLD, title="Talks <resume> in Geneva & Bern"))
     await world.publish(TECH, world.story(TECH, title="Chips get smaller"))
     (reply,) = await world.say(private(world), "/latest world")
-    assert reply.text.startswith("The latest 1 stories:")
+    assert reply.text.startswith("The latest story:")
     assert "Talks <resume> in Geneva & Bern" in reply.text  # visible text, unescaped
     assert "<b><a href=" in reply.raw and "&lt;resume&gt;" in reply.raw
     assert "Chips" not in reply.text
