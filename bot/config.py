@@ -90,6 +90,31 @@ class Settings(BaseSettings):
         "wss://gateway.discord.gg/", description="Discord gateway (websocket) URL."
     )
 
+    # -- Telegram adapter (bot/adapters/telegram_bot) ------------------------------------------
+    telegram_webhook_url: HttpUrl | None = Field(
+        None,
+        description="Public HTTPS URL Telegram posts updates to; set it to use a webhook "
+        "instead of long polling (the path part is also the local path served).",
+    )
+    telegram_webhook_listen: str = Field(
+        "127.0.0.1",
+        description="Address the webhook server binds (0.0.0.0 inside a container).",
+    )
+    telegram_webhook_port: int = Field(
+        8443, ge=1, le=65535, description="Port the webhook server listens on."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret Telegram sends with every webhook request "
+        "(X-Telegram-Bot-Api-Secret-Token): 1-256 of A-Z a-z 0-9 _ -.",
+    )
+    telegram_link_preview: bool = Field(
+        False, description="Show Telegram's link preview under each pushed brief."
+    )
+    telegram_buttons: bool = Field(
+        False, description='Add a "Read" / "Unsubscribe" button row under each pushed brief.'
+    )
+
     # -- discord adapter ------------------------------------------------------------------
     discord_guild_id: int | None = Field(
         None,
@@ -163,6 +188,21 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("telegram_webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("telegram_webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", text):
+            raise ValueError("use 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -145,7 +145,7 @@ class Commands:
             return Reply("No feeds yet. Add one with /subscribe <feed URL>.", ReplyKind.INFO)
         body = "\n".join(_feed_line(f) for f in sorted(feeds, key=lambda f: f.id))
         return Reply(
-            f"{len(feeds)} feeds:\n{body}\n\n/subscribe <feed id | topic> to follow.",
+            f"{_count(len(feeds), 'feed')}:\n{body}\n\n/subscribe <feed id | topic> to follow.",
             ReplyKind.INFO,
         )
 
@@ -192,7 +192,7 @@ class Commands:
             removed = await self._storage.unsubscribe(chat, None)
             if not removed:
                 return Reply("This chat has no subscriptions.", ReplyKind.INFO)
-            return Reply(f"Unsubscribed from all {len(removed)} feeds.")
+            return Reply(f"Unsubscribed from {_count(len(removed), 'feed')}.")
         current = {f.id for f in await self._storage.subscriptions(chat)}
         try:
             feeds = await self._resolve(target, create=False, among=current)
@@ -215,7 +215,7 @@ class Commands:
                 ReplyKind.INFO,
             )
         body = "\n".join(_feed_line(f) for f in feeds)
-        return Reply(f"This chat follows {len(feeds)} feeds:\n{body}", ReplyKind.INFO)
+        return Reply(f"This chat follows {_count(len(feeds), 'feed')}:\n{body}", ReplyKind.INFO)
 
     async def latest(self, chat: ChatRef, args: str = "") -> Reply:
         """The newest briefs of a feed, a topic, this chat's feeds, or every feed."""
@@ -240,7 +240,11 @@ class Commands:
                 "No stories yet: feeds are polled every few minutes. Try again shortly.",
                 ReplyKind.INFO,
             )
-        return Reply(f"The latest {len(briefs)} stories:", ReplyKind.INFO, briefs=tuple(briefs))
+        return Reply(
+            "The latest story:" if len(briefs) == 1 else f"The latest {len(briefs)} stories:",
+            ReplyKind.INFO,
+            briefs=tuple(briefs),
+        )
 
     async def alert(self, chat: ChatRef, query: str) -> Reply:
         """Add a keyword alert."""
@@ -258,7 +262,7 @@ class Commands:
         existing = await self._storage.alerts(chat)
         if len(existing) >= MAX_ALERTS_PER_CHAT:
             return Reply(
-                f"This chat has {len(existing)} alerts, the most allowed. "
+                f"This chat has {_count(len(existing), 'alert')}, the most allowed. "
                 "Remove one with /unalert <id> (/alerts lists them).",
                 ReplyKind.ERROR,
             )
@@ -276,7 +280,9 @@ class Commands:
         if not found:
             return Reply("No alerts here. Add one with /alert <words>.", ReplyKind.INFO)
         body = "\n".join(f"{a.id}: {a.query}" for a in found)
-        return Reply(f"{len(found)} alerts:\n{body}\n\n/unalert <id> removes one.", ReplyKind.INFO)
+        return Reply(
+            f"{_count(len(found), 'alert')}:\n{body}\n\n/unalert <id> removes one.", ReplyKind.INFO
+        )
 
     async def unalert(self, chat: ChatRef, arg: str) -> Reply:
         """Remove an alert by its id."""
@@ -450,6 +456,11 @@ class Commands:
             return None
         await self._storage.save_chat(replace(settings, notice=None))
         return settings.notice
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 feed``, ``3 feeds``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _topics(feeds: Sequence[Feed]) -> list[str]:

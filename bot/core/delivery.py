@@ -390,5 +390,5 @@ class Deliverer:
             await self._storage.release_deliveries([r.id for r in rows], at, reason)
 
     async def _pace(self, notifier: Notifier, chat: ChatRef) -> None:
-        await self._pacer.wait(chat, notifier.pace.per_chat_interval, self._sleep)
+        await self._pacer.wait(chat, notifier.pace.interval(chat), self._sleep)
         await self._gates[chat.platform].wait(self._sleep)

@@ -7,7 +7,7 @@ Adapters implement them: ``bot.storage`` (Storage), ``bot.feeds`` (FeedSource),
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -94,6 +94,15 @@ class Pace:
     """Seconds between two messages to one chat."""
     per_second: float = 30.0
     """Messages per second across all chats of the platform."""
+    chat_interval: Callable[[ChatRef], float] | None = None
+    """Seconds between two messages to this chat, when chats differ (Telegram groups: 3.0);
+    ``None``: ``per_chat_interval`` for every chat."""
+
+    def interval(self, chat: ChatRef) -> float:
+        """Seconds between two messages to ``chat``."""
+        if self.chat_interval is None:
+            return self.per_chat_interval
+        return self.chat_interval(chat)
 
 
 class Notifier(Protocol):

@@ -104,7 +104,7 @@ async def test_unsubscribe_topic_only_touches_subscribed_and_all(
     missing = await commands.unsubscribe(CHAT, "dw-europe")
     assert missing.kind == ReplyKind.ERROR and "does not follow" in missing.text
     everything = await commands.unsubscribe(CHAT, "all")
-    assert everything.text == "Unsubscribed from all 1 feeds."
+    assert everything.text == "Unsubscribed from 1 feed."
     assert await storage.subscriptions(CHAT) == []
 
 

@@ -11,6 +11,7 @@ import pytest
 from bot.core.delivery import Deliverer
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
 from bot.core.models import ChatRef, Platform
+from bot.core.ports import Pace
 from bot.storage import SqlStorage
 from tests.core.delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat
 
@@ -235,3 +236,15 @@ async def test_in_flight_bounds_sends_not_yet_recorded(
     assert 1 <= proxy.peak <= in_flight
     if in_flight > 1:
         assert proxy.peak > 1  # the bound is what limits it, not the fake
+
+
+async def test_pace_may_differ_per_chat(db: SqlStorage, clock: TimeMachine) -> None:
+    group = ChatRef(Platform.TELEGRAM, "-100200")
+    notifier = RecordingNotifier(
+        pace=Pace(per_chat_interval=1.0, per_second=1000.0, chat_interval=lambda c: 3.0)
+    )
+    await db.subscribe(group, ["wire"], clock.now())
+    await add_briefs(db, "wire", 3, clock.now())
+    await drain_all(deliverer(db, notifier, clock), clock)
+    assert len(notifier.briefs_to(group)) == 3
+    assert [round(s, 3) for s in clock.slept if s > 0.01] == [3.0, 3.0]
