@@ -211,7 +211,8 @@ async def test_the_other_commands_answer_through_the_core(world: World) -> None:
     (unalert,) = await world.say(alice, "/unalert 1")
     assert unalert.text == "Alert 1 removed."
     (digest,) = await world.say(alice, "/digest 08:00 Europe/Kyiv")
-    assert digest.text == "Digests at 08:00 (Europe/Kyiv). /digest off to undo."
+    assert digest.text.startswith("Digests at 08:00 (Europe/Kyiv); the next one in ")
+    assert digest.text.endswith("Keyword alerts still arrive at once. /digest off to undo.")
     assert (await world.storage.get_chat(tg(alice.id))).digest_times == ("08:00",)
     await world.say(alice, "/subscribe world")
     (status,) = await world.say(alice, "/status")
