@@ -21,9 +21,13 @@ from summarizer.tiny_model import build_tiny_seq2seq
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def _no_network() -> Iterator[None]:
-    """Hub offline mode, and any socket connection fails, for the whole session."""
+    """Hub offline mode, and any socket connection fails, during every summarizer test.
+
+    Function-scoped on purpose: a session-scoped patch would outlive these tests and break the
+    loopback servers of every test that runs after them.
+    """
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise OSError("network access is not allowed in tests")
