@@ -1,24 +1,21 @@
 """Shared fixtures for the summarizer tests.
 
-Copyrighted corpora are read from the repository's sibling `../shared` and never copied in;
-tests that need them skip when it is absent. Models are loaded once per session. The
-network is blocked for every test.
+Models are loaded once per session; the network is blocked for every test. Helpers live in
+`summarizer_testdata` (a unique module name: test directories here are not packages).
 """
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from summarizer_testdata import read_jsonl, shared_path
 
 from summarizer.encoder import SentenceEncoder
 from summarizer.tiny_model import build_tiny_seq2seq
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
 @pytest.fixture(autouse=True)
@@ -39,19 +36,6 @@ def _no_network() -> Iterator[None]:
         patch.setattr(socket.socket, "connect_ex", refuse)
         patch.setattr(socket, "create_connection", refuse)
         yield
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under ../shared, or skip the test when the corpora are not there."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"needs the shared corpora at {path} (not part of the repository)")
-    return path
-
-
-def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return rows[:limit]
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from fakes import BrokenBackend, PickyBackend, UnavailableBackend
+from summarizer_fakes import BrokenBackend, PickyBackend, UnavailableBackend
 
 from summarizer import METHODS, Article, build_summarizer
 from summarizer.chain import ChainSummarizer

@@ -8,7 +8,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import shared_path
+from summarizer_testdata import shared_path
 
 from summarizer import clean_text, clean_title, split_sentences
 from summarizer.clean import repeats_headline
