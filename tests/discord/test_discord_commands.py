@@ -38,7 +38,18 @@ async def test_start_registers_the_news_group_globally(
     assert news.get("default_member_permissions") is None
     subs = {o["name"]: o for o in news["options"]}
     assert sorted(subs) == sorted(
-        ["subscribe", "unsubscribe", "list", "latest", "feeds", "alert", "digest", "status", "help"]
+        [
+            "subscribe",
+            "unsubscribe",
+            "list",
+            "latest",
+            "feeds",
+            "alert",
+            "digest",
+            "quiet",
+            "status",
+            "help",
+        ]
     )
     assert subs["alert"]["type"] == 2
     assert [o["name"] for o in subs["alert"]["options"]] == ["add", "remove", "list"]
@@ -53,6 +64,7 @@ async def test_start_registers_the_news_group_globally(
     assert options("latest")["count"]["max_value"] == 20
     assert options("feeds")["topic"]["autocomplete"] is True
     assert set(options("digest")) == {"times", "timezone", "channel"}
+    assert set(options("quiet")) == {"hours", "timezone", "channel"}
     assert str(GUILD_ID) not in fake.synced
 
 
@@ -170,6 +182,20 @@ async def test_digest_sets_times_and_zone(
     assert "Digests at 08:00, 18:00" in shown.messages[0].content
     refused = await run(fake, adapter, fake.command("digest", {"times": "off"}, permissions=MEMBER))
     assert refused.messages[0].ephemeral and "Manage Channels" in refused.messages[0].content
+
+
+async def test_quiet_sets_hours_and_only_admins_change_them(
+    fake: FakeDiscord, adapter: DiscordAdapter, storage: SqlStorage
+) -> None:
+    log = await run(
+        fake, adapter, fake.command("quiet", {"hours": "22:00-07:00", "timezone": "Europe/Kyiv"})
+    )
+    assert "22:00-07:00" in log.messages[0].content
+    settings = await storage.get_chat(CHANNEL)
+    assert (settings.quiet_start, settings.quiet_end) == ("22:00", "07:00")
+    refused = await run(fake, adapter, fake.command("quiet", {"hours": "off"}, permissions=MEMBER))
+    assert refused.messages[0].ephemeral and "Manage Channels" in refused.messages[0].content
+    assert (await storage.get_chat(CHANNEL)).quiet_start == "22:00"
 
 
 async def test_autocomplete_offers_feeds_topics_and_zones(

@@ -14,6 +14,7 @@ Discord                           core                             who
 /news alert remove id [ch.]       ``unalert(chat, id)``            Manage Channels
 /news alert list [channel]        ``alerts(chat)``                 everyone
 /news digest [times] [tz] [ch.]   ``digest(chat, "times tz")``     Manage Channels to change
+/news quiet [hours] [tz] [ch.]    ``quiet(chat, "hours tz")``      Manage Channels to change
 /news status [channel]            ``status(chat)``                 everyone
 /news help                        ``help(chat)``                   everyone (ephemeral)
 ================================  ===============================  ======================
@@ -225,6 +226,33 @@ class NewsGroup(app_commands.Group, name="news", description="News briefs in thi
 
         await self._responder.run(interaction, work, target=channel, changes=bool(times))
 
+    @app_commands.command(description="Hold messages during quiet hours")
+    @app_commands.describe(
+        hours="off, or local hours like 22:00-07:00",
+        timezone="IANA time zone, e.g. Europe/Kyiv",
+        channel="Another channel, thread or forum",
+    )
+    async def quiet(
+        self,
+        interaction: Interaction,
+        hours: str | None = None,
+        timezone: str | None = None,
+        channel: ChannelOption | None = None,
+    ) -> None:
+        if timezone and not hours:
+            await answer_privately(
+                interaction,
+                "Give the hours too, e.g. /news quiet hours:22:00-07:00 timezone:Europe/Kyiv.",
+            )
+            return
+        args = f"{hours or ''} {timezone or ''}".strip()
+
+        async def work(chat: ChatRef) -> Reply:
+            return await self._commands.quiet(chat, args)
+
+        await self._responder.run(interaction, work, target=channel, changes=bool(hours))
+
+    @quiet.autocomplete("timezone")
     @digest.autocomplete("timezone")
     async def _digest_timezone(
         self, interaction: Interaction, current: str
