@@ -128,32 +128,36 @@ def _read_file(target: str) -> tuple[bytes, str]:
 
 
 async def _brief(settings: Settings, target: str, *, as_json: bool, limit: int) -> int:
+    from bot.app import SystemClock
     from bot.briefing import ModelSummarizer
-    from bot.feeds.article import extract_async
-    from bot.feeds.fetch import Fetcher, make_client
-    from bot.feeds.parse import parse_feed
+    from bot.feeds.article import extract_text
+    from bot.feeds.parse import parse_bytes
+    from bot.feeds.source import open_feed_source
 
     now = datetime.now(UTC)
-    async with make_client(settings.http_timeout_seconds) as client:
-        try:
-            if target.startswith(("http://", "https://")):
-                resp = await Fetcher(client, max_bytes=settings.max_feed_bytes).get(target)
-                body, headers, url = resp.body or b"", resp.headers, resp.url
-            else:
-                body, url = await asyncio.to_thread(_read_file, target)
-                headers = {}
-        except (FeedError, OSError) as exc:
-            print(f"newsbrief: cannot read {target}: {exc}", file=sys.stderr)
-            return 1
+    feeds = open_feed_source(settings, SystemClock())
     try:
-        parsed = await parse_feed("cli", body, headers, url, now)
+        if target.startswith(("http://", "https://")):
+            resp = await feeds.fetcher.get(target, trusted=True)  # the operator's own request
+            body, headers, url = resp.body or b"", dict(resp.headers), resp.url
+        else:
+            body, url = await asyncio.to_thread(_read_file, target)
+            headers = {}
+    except (FeedError, OSError) as exc:
+        print(f"newsbrief: cannot read {target}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await feeds.aclose()
+    try:
+        parsed = await asyncio.to_thread(parse_bytes, "cli", body, headers, url, now)
         stories = list(parsed.stories[:limit])
         source = parsed.title
     except FeedError:
         stories = []
     if not stories:
-        title, text = await extract_async(body.decode("utf-8", "replace"), url)
-        if not text:
+        try:
+            title, text = await asyncio.to_thread(extract_text, body, url)
+        except FeedError:
             print(f"newsbrief: {target} is neither a feed nor an article page", file=sys.stderr)
             return 1
         stories = [Story("cli", url, "", url, title or url, now, content_html=text)]

@@ -184,6 +184,31 @@ class Settings(BaseSettings):
         36, ge=1, le=720, description="How far back a new story is compared with earlier briefs."
     )
 
+    # -- feed ingestion (bot/feeds) ----------------------------------------------------------
+    max_poll_interval_seconds: int = Field(
+        21600,
+        ge=60,
+        le=7 * 86400,
+        description="Longest poll interval: quiet feeds drift up to it; feeds' own ttl, "
+        "max-age and sy:updatePeriod hints are honoured up to it.",
+    )
+    http_connect_timeout_seconds: float = Field(
+        5.0, gt=0, le=120, description="Connect timeout of feed and article requests."
+    )
+    http_total_timeout_seconds: float = Field(
+        60.0, gt=0, le=900, description="Deadline of one whole fetch (redirects and body)."
+    )
+    per_host_concurrency: int = Field(
+        2, ge=1, le=64, description="Requests in flight to one host at a time."
+    )
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirect hops followed per fetch.")
+    fetch_articles: bool = Field(
+        True, description="Fetch the article page when a feed entry has only a short teaser."
+    )
+    article_min_words: int = Field(
+        150, ge=0, le=10000, description="Entries with fewer words get their article fetched."
+    )
+
     @field_validator("telegram_token", "discord_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:

@@ -105,6 +105,23 @@ async def test_story_dedup_and_outbox(storage: Storage) -> None:
     assert [d.id for d in retried] == [claimed[1].id] and retried[0].attempts == 1
 
 
+async def test_guid_and_link_decide_identity_titles_only_without_them(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    s1 = make_story(1, "bbc-world", title="Letters to the editor")
+    await storage.record_story(s1, Summarised("Letters", "Sum"), T0, deliver=False)
+    # A recurring headline with its own guid and link is a new story...
+    s2 = make_story(2, "bbc-world", title="Letters to the editor")
+    # ...a new guid on a known link, or a new link on a known guid, is not.
+    relinked = replace(s1, link="https://news.example/1-updated", key="https://news.example/1-u")
+    assert await storage.unseen("bbc-world", [s2, relinked]) == [s2]
+    bare = make_story(3, "bbc-world", guid="", link="", title="Only a title")
+    await storage.record_story(
+        replace(bare, key="title:bbc-world:x"), Summarised("Only", "Sum"), T0, deliver=False
+    )
+    same_title = replace(bare, title="  ONLY a   title ")
+    assert await storage.unseen("bbc-world", [same_title]) == []
+
+
 async def test_expired_lease_is_claimed_again(storage: Storage) -> None:
     await storage.sync_catalogue(FEEDS)
     await storage.subscribe(CHAT, ["bbc-world"], T0)

@@ -67,6 +67,7 @@ class Pipeline:
         summarizer: Summarizer,
         *,
         poll_interval: timedelta,
+        max_interval: timedelta | None = None,
         max_failures: int = 10,
         concurrency: int = 16,
         notify: Notify | None = None,
@@ -78,6 +79,7 @@ class Pipeline:
         self._source = source
         self._summarizer = summarizer
         self._interval = poll_interval
+        self._max_interval = max_interval or poll_interval * 36
         self._max_failures = max_failures
         self._limit = asyncio.Semaphore(concurrency)
         self._notify = notify
@@ -129,7 +131,8 @@ class Pipeline:
                 return
             if result.not_modified:
                 report.not_modified += 1
-            report.new_briefs += await self._ingest(feed, state, result, now, shared)
+            made = await self._ingest(feed, state, result, now, shared)
+            report.new_briefs += made  # not "+= await": other feeds add to it meanwhile
 
     async def _failed(self, feed: Feed, state: FeedState, now: datetime, error: str) -> None:
         failures = state.failures + 1
@@ -154,7 +157,10 @@ class Pipeline:
                 f"/subscribe {feed.id}"
             )
             for chat in await self._storage.subscribers(feed.id):
-                await self._notify(chat, text)
+                try:
+                    await self._notify(chat, text)
+                except Exception:  # one chat's failure must not stop the others' notice
+                    logger.exception("could not tell %s that feed %s is paused", chat, feed.id)
 
     async def _ingest(
         self,
@@ -166,7 +172,7 @@ class Pipeline:
     ) -> int:
         if result.moved_to:
             await self._storage.move_feed(feed.id, result.moved_to)
-        new = await self._storage.unseen(feed.id, result.stories)
+        new = await self._storage.unseen(feed.id, result.stories) if result.stories else []
         new.sort(key=lambda s: s.published)
         deliver = state.primed
         made = 0
@@ -192,7 +198,13 @@ class Pipeline:
                     )
                     shared.matcher.recorded(story, brief, new=True)
             made += 1
-        interval = max(self._interval.total_seconds(), result.min_interval_seconds or 0)
+        interval = schedule.next_interval(
+            state.interval_seconds if state.primed else None,
+            floor=int(self._interval.total_seconds()),
+            ceiling=int(self._max_interval.total_seconds()),
+            new_items=made,
+            hint=result.min_interval_seconds,
+        )
         await self._storage.save_feed_state(
             replace(
                 state,
@@ -203,6 +215,7 @@ class Pipeline:
                 last_polled_at=now,
                 last_success_at=now,
                 next_poll_at=now + timedelta(seconds=interval),
+                interval_seconds=interval,
                 failures=0,
                 last_error=None,
                 primed=True,

@@ -14,6 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.errors import UserInputError
 
 MAX_BACKOFF = timedelta(days=1)
+HOST_BACKOFF_BASE = timedelta(minutes=1)
+HOST_BACKOFF_MAX = timedelta(hours=1)
+BUSY_FACTOR = 0.5
+QUIET_FACTOR = 1.25
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -30,6 +34,55 @@ def failure_backoff(
     delay = min(base * (1 << min(failures, 20)), MAX_BACKOFF)
     jitter: float = (rng or random).uniform(0, 0.1)
     return min(delay * (1 + jitter), MAX_BACKOFF)
+
+
+def host_backoff(strikes: int, *, rng: random.Random | None = None) -> timedelta:
+    """How long to leave a host alone after its ``strikes``-th 429/503 without ``Retry-After``.
+
+    One minute, doubling per strike, capped at one hour, with up to 25% jitter so that the
+    feeds of one host do not all come back in the same second.
+    """
+    delay = min(HOST_BACKOFF_BASE * (1 << min(max(strikes, 1) - 1, 20)), HOST_BACKOFF_MAX)
+    return delay * (1 + (rng or random).uniform(0, 0.25))
+
+
+def clamp_retry_after(seconds: float) -> timedelta:
+    """A host's ``Retry-After`` bounded to [1 s, 1 day]: honoured, but never absurd."""
+    return timedelta(seconds=min(max(seconds, 1.0), MAX_BACKOFF.total_seconds()))
+
+
+def next_interval(
+    previous: int | None,
+    *,
+    floor: int,
+    ceiling: int,
+    new_items: int,
+    hint: int | None = None,
+) -> int:
+    """The next poll interval of a feed that answered (200 or 304), in seconds.
+
+    Multiplicative: a poll that brought new items halves the interval (busy feeds go down
+    to ``floor``, the operator's shortest interval); a poll that brought nothing stretches it
+    by a quarter (quiet feeds drift up to ``ceiling``). The feed's own request (``hint``:
+    ``<ttl>``, ``Cache-Control: max-age``, ``Expires``, ``sy:updatePeriod``) is a lower bound,
+    honoured up to ``ceiling``. The result is never below ``floor``.
+
+    Args:
+        previous: the interval used so far; None for a feed's first poll (then ``floor``).
+        floor: shortest interval (``NEWSBRIEF_POLL_INTERVAL_SECONDS``).
+        ceiling: longest interval (``NEWSBRIEF_MAX_POLL_INTERVAL_SECONDS``).
+        new_items: entries this poll found that the feed had not carried before.
+        hint: the shortest interval the feed asked for, if any.
+    """
+    ceiling = max(ceiling, floor)
+    if previous is None:  # a first poll says nothing yet about how often the feed changes
+        interval = float(floor)
+    else:
+        factor = BUSY_FACTOR if new_items > 0 else QUIET_FACTOR
+        interval = min(max(previous * factor, floor), ceiling)
+    if hint:
+        interval = max(interval, min(hint, ceiling))
+    return round(interval)
 
 
 def parse_times(text: str) -> tuple[str, ...]:

@@ -1,23 +1,104 @@
-"""Main-text extraction from article pages with trafilatura (off the event loop)."""
+"""Full article text: fetch the article page and extract its main text with trafilatura.
+
+Many news feeds carry only a teaser (BBC, NYT, CNN, Reuters: 100-550 characters). When an
+entry has fewer than ``min_words`` words of text, ``HttpFeedSource.enrich`` fetches the
+article page (with the same politeness and, for untrusted feeds, the same SSRF guard as
+feeds) and extracts the main text; when that fails, the feed's own text is kept.
+
+Extraction settings (``extract_text``): comments and tables left out, trafilatura's
+balanced mode. Measured on ``shared/corpora/article-pages`` (``bench/extraction.py``, 88
+pages): 246/256 must-include snippets kept (0.961), 83/87 must-exclude boilerplate snippets
+and 24/24 reader-comment snippets dropped, mean token F1 0.970 (median 0.990) on the 60 pages
+with a full ground-truth body; all visible text of the page scores F1 0.611 and drops 16/87.
+
+``article_text(fetcher, source)`` is the entry point for the CLI (``newsbrief brief <url |
+file>``): it returns ``(title, text)`` for an http(s) URL, a ``file://`` URL or a local path.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+from pathlib import Path
 
-import trafilatura
+from bot.core.errors import FeedParseError, FeedUnavailableError
+from bot.core.models import Story
+from bot.feeds.fetch import HTML_ACCEPT, Fetcher
+from bot.feeds.normalize import plain_text, word_count
 
 logger = logging.getLogger(__name__)
 
+MIN_WORDS = 150
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/plain", "")
 
-def extract(html: str, url: str = "") -> tuple[str, str]:
-    """Return ``(title, text)`` of an article page; empty strings when nothing is found."""
-    text = trafilatura.extract(html, url=url or None, include_comments=False) or ""
-    meta = trafilatura.extract_metadata(html, default_url=url or None)
-    title = (meta.title if meta is not None and meta.title else "") or ""
+
+def story_words(story: Story) -> int:
+    """Words of text the feed itself gave for ``story`` (full content, else summary)."""
+    return max(word_count(plain_text(story.content_html)), word_count(story.summary))
+
+
+def needs_article(story: Story, min_words: int = MIN_WORDS) -> bool:
+    """True when the feed's text is too short to summarise and there is a link to follow."""
+    return bool(story.link) and story_words(story) < min_words
+
+
+def extract_text(page: bytes | str, url: str = "", *, min_words: int = 20) -> tuple[str, str]:
+    """The page's title and main text (paragraphs separated by newlines); blocking.
+
+    Raises:
+        FeedParseError: no main text of at least ``min_words`` words could be found (for a
+            page without an article, trafilatura's fallback returns menu crumbs).
+    """
+    import trafilatura  # heavy (lxml, justext...); loaded on first use
+
+    doc = trafilatura.bare_extraction(
+        page,
+        url=url or None,
+        include_comments=False,
+        include_tables=False,
+        with_metadata=True,
+    )
+    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    if word_count(text) < min_words:
+        raise FeedParseError("no article text found on the page")
+    title = (getattr(doc, "title", None) or "").strip()
     return title, text
 
 
-async def extract_async(html: str, url: str = "") -> tuple[str, str]:
-    """``extract`` in a worker thread."""
-    return await asyncio.to_thread(extract, html, url)
+def text_to_html(text: str) -> str:
+    """Plain text with newline-separated paragraphs as escaped ``<p>`` elements."""
+    paragraphs = (" ".join(p.split()) for p in text.split("\n"))
+    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
+
+
+async def fetch_page(fetcher: Fetcher, url: str, *, trusted: bool) -> bytes:
+    """GET an article page; refuse what is not a web page."""
+    response = await fetcher.get(url, trusted=trusted, accept=HTML_ACCEPT)
+    kind = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind not in _PAGE_TYPES:
+        raise FeedParseError(f"{url} is not a web page ({kind})")
+    if not response.body:
+        raise FeedUnavailableError(f"{url} sent an empty page")
+    return response.body
+
+
+async def article_text(fetcher: Fetcher, source: str) -> tuple[str, str]:
+    """``(title, text)`` of one article: an http(s) URL, a ``file://`` URL or a local path.
+
+    Meant for the operator's CLI, so the URL is trusted (no SSRF guard). Extraction runs in a
+    worker thread.
+
+    Raises:
+        FeedError: the page could not be fetched or read, or it has no main text.
+    """
+    if source.lower().startswith(("http://", "https://", "file://")):
+        page = await fetch_page(fetcher, source, trusted=True)
+        url = source
+    else:
+        try:
+            page = await asyncio.to_thread(Path(source).read_bytes)
+        except OSError as exc:
+            raise FeedUnavailableError(f"cannot read {source}: {exc.strerror}") from exc
+        url = ""
+    return await asyncio.to_thread(extract_text, page, url)

@@ -1,145 +1,234 @@
 """Parsing feed bytes into ``Story`` values. The only module that imports feedparser.
 
-feedparser always gets bytes (``io.BytesIO``), never a URL, together with the response headers
-and the final URL as ``content-location`` so that charsets and relative links resolve. It runs
-in a worker thread (``parse_feed``) because it is CPU-bound pure Python (tens of ms per feed).
-``bozo`` is only a warning, unless the document yields no entries.
+feedparser always gets bytes (``io.BytesIO``), never a URL or a path, together with the
+response's ``Content-Type`` and the final URL as ``Content-Location`` so that charsets and
+relative links resolve. A response without a ``Content-Type`` is handed over as
+``application/xml``: feedparser would otherwise assume ISO-8859-1 for an undeclared document
+(RFC 3023) and garble UTF-8; with it, it tries the declared encoding, UTF-8, then
+windows-1252. Callers run ``parse_bytes`` in a worker thread: it is CPU-bound pure Python.
+
+``bozo`` (not well-formed, wrong charset label) is a warning; a document is refused only when
+it is not a feed at all (no version and no entries). One bad entry is skipped with a warning;
+the rest of the feed goes on.
+
+Each entry becomes a frozen ``Story``:
+
+* ``link``: canonical (FeedBurner ``origLink`` first; tracking parameters and fragment removed);
+* ``key``: the canonical link, else ``guid:<feed>:<guid>``, else ``title:<feed>:<hash>`` (a bare
+  guid or title is only unique within its feed);
+* ``published``: ``published``, else ``updated``, else a lenient parse of localised dates
+  (``dates``), else the time first seen; a date more than a day in the future is replaced by
+  the time first seen;
+* ``title``/``summary``/``author``: plain text; ``content_html``: the (sanitised) full content;
+* ``image_url``: media:thumbnail, media:content, an image enclosure, the first real ``<img>``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import hashlib
 import io
 import logging
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import feedparser
 
 from bot.core.errors import FeedParseError
 from bot.core.models import Story
+from bot.feeds.dates import parse_loose_date
+from bot.feeds.normalize import canonical_link, first_image, is_real_image, plain_text
 
 logger = logging.getLogger(__name__)
 
-_TRACKING_PREFIXES = ("utm_", "at_", "mc_")
-_TRACKING_KEYS = {"fbclid", "gclid", "ocid", "cmpid", "ns_mchannel", "ns_source", "ns_campaign"}
+_MAX_KEY = 2000
+_SUMMARY_CHARS = 600
+_FUTURE_SLACK = timedelta(days=1)
+_PERIODS = {"hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000}
+_PERIODS["yearly"] = 31536000
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    """A parsed document: its title, entries as stories, and polling hints."""
+    """A parsed feed document.
+
+    ``hint_seconds`` is the shortest re-poll interval the document asks for (``<ttl>`` or
+    ``sy:updatePeriod``/``sy:updateFrequency``). ``warning`` is feedparser's bozo reason.
+    """
 
     title: str
+    link: str
     stories: tuple[Story, ...]
-    ttl_seconds: int | None = None
+    hint_seconds: int | None = None
+    warning: str | None = None
+    version: str = ""
 
 
-def canonical_link(url: str) -> str:
-    """The link without tracking parameters (``utm_*`` and friends) and without a fragment."""
-    if not url:
-        return ""
-    parts = urlsplit(url.strip())
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_KEYS
-    ]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+def title_hash(title: str) -> str:
+    """A hash of the normalised title (NFKC, case-folded, whitespace collapsed)."""
+    norm = " ".join(unicodedata.normalize("NFKC", title).casefold().split())
+    return hashlib.sha1(norm.encode()).hexdigest()
 
 
-def _time(entry: Mapping[str, Any]) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed"):
-        value = entry.get(key)
-        if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
-    return None
+def _utc(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
-def _plain(html: str) -> str:
-    from html.parser import HTMLParser
-
-    chunks: list[str] = []
-
-    class _Text(HTMLParser):
-        def handle_data(self, data: str) -> None:
-            chunks.append(data)
-
-    parser = _Text(convert_charrefs=True)
-    parser.feed(html)
-    parser.close()
-    return " ".join(" ".join(chunks).split())
+def _own(entry: Mapping[str, Any], key: str) -> Any:
+    """``entry[key]`` without feedparser's aliases (``updated`` quietly falling back to
+    ``published`` with a DeprecationWarning)."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
 
 
-def _image(entry: Mapping[str, Any]) -> str:
-    for key in ("media_thumbnail", "media_content"):
-        for item in entry.get(key) or []:
-            url = item.get("url", "")
-            medium = item.get("medium", "image")
-            if url and (medium == "image" or key == "media_thumbnail"):
-                return str(url)
+def _published(entry: Mapping[str, Any], first_seen: datetime) -> datetime:
+    when = (
+        _utc(_own(entry, "published_parsed"))
+        or _utc(_own(entry, "updated_parsed"))
+        or parse_loose_date(_own(entry, "published"))
+        or parse_loose_date(_own(entry, "updated"))
+    )
+    if when is None or when > first_seen + _FUTURE_SLACK:
+        return first_seen
+    return when
+
+
+def _image(entry: Mapping[str, Any], html: str) -> str:
+    for item in entry.get("media_thumbnail") or []:
+        url = str(item.get("url") or "")
+        if is_real_image(url, item.get("width", ""), item.get("height", "")):
+            return url
+    candidates: list[tuple[int, str]] = []
+    for item in entry.get("media_content") or []:
+        url = str(item.get("url") or "")
+        medium, kind = str(item.get("medium") or ""), str(item.get("type") or "")
+        is_image = medium == "image" or kind.startswith("image/")
+        if not (medium or kind):  # untyped (e.g. the Guardian's): judge by the file name
+            is_image = urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES)
+        if is_image and is_real_image(url, item.get("width", ""), item.get("height", "")):
+            width = str(item.get("width") or "")
+            candidates.append((int(width) if width.isdigit() else 0, url))
+    if candidates:  # the widest; the first of equals
+        return max(candidates, key=lambda c: c[0])[1]
     for link in entry.get("links") or []:
-        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
-            return str(link.get("href", ""))
-    return ""
+        href = str(link.get("href") or "")
+        is_image = str(link.get("type", "")).startswith("image/")
+        if link.get("rel") == "enclosure" and is_image and is_real_image(href):
+            return href
+    return first_image(html)
+
+
+def _content(entry: Mapping[str, Any]) -> str:
+    """The fullest (longest) ``content`` value; feeds may carry a teaser and a full text."""
+    values = [str(c.get("value") or "") for c in entry.get("content") or []]
+    return max(values, key=len, default="")
+
+
+def _key(feed_id: str, link: str, guid: str, title: str) -> str:
+    if link:
+        return link if len(link) <= _MAX_KEY else "url:" + hashlib.sha1(link.encode()).hexdigest()
+    if guid:
+        key = f"guid:{feed_id}:{guid}"
+        return (
+            key
+            if len(key) <= _MAX_KEY
+            else f"guid:{feed_id}:" + hashlib.sha1(guid.encode()).hexdigest()
+        )
+    return f"title:{feed_id}:{title_hash(title)}"
 
 
 def entry_to_story(feed_id: str, entry: Mapping[str, Any], first_seen: datetime) -> Story:
     """Convert one feedparser entry; raises ``ValueError`` for an entry with no title or link."""
     link = canonical_link(str(entry.get("feedburner_origlink") or entry.get("link") or ""))
-    guid = str(entry.get("id") or "")
-    title = _plain(str(entry.get("title") or ""))
+    guid = str(entry.get("id") or "").strip()
+    title = plain_text(str(entry.get("title") or ""))
     if not title and not link:
-        raise ValueError("entry has neither title nor link")
+        raise ValueError("entry has neither a title nor a link")
     summary_html = str(entry.get("summary") or "")
-    content = entry.get("content") or []
-    content_html = str(content[0].get("value", "")) if content else ""
-    key = link or guid or "t:" + hashlib.sha1(title.encode()).hexdigest()
+    content_html = _content(entry)
+    summary = plain_text(summary_html) or plain_text(content_html)[:_SUMMARY_CHARS]
     return Story(
         feed_id=feed_id,
-        key=key,
+        key=_key(feed_id, link, guid, title),
         guid=guid,
         link=link,
         title=title or link,
-        published=_time(entry) or first_seen,
-        summary=_plain(summary_html),
+        published=_published(entry, first_seen),
+        summary=summary,
         content_html=content_html,
-        author=str(entry.get("author") or ""),
-        image_url=_image(entry),
+        author=plain_text(str(entry.get("author") or "")),
+        image_url=_image(entry, content_html or summary_html),
     )
+
+
+def _hint(feed: Mapping[str, Any]) -> int | None:
+    hints: list[int] = []
+    ttl = str(feed.get("ttl") or "").strip()
+    if ttl.isdigit() and int(ttl) > 0:
+        hints.append(int(ttl) * 60)
+    period = str(feed.get("sy_updateperiod") or "").strip().lower()
+    frequency = str(feed.get("sy_updatefrequency") or "").strip()
+    if period in _PERIODS or frequency:
+        times = int(frequency) if frequency.isdigit() and int(frequency) > 0 else 1
+        hints.append(_PERIODS.get(period, 86400) // times)
+    return max(hints) if hints else None
 
 
 def parse_bytes(
     feed_id: str, body: bytes, headers: Mapping[str, str], url: str, now: datetime
 ) -> ParsedFeed:
-    """Parse a feed document synchronously (call ``parse_feed`` from async code)."""
-    response_headers = {k.lower(): v for k, v in headers.items()}
-    response_headers["content-location"] = url
-    doc = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+    """Parse a feed document (blocking: call it in a worker thread).
+
+    Args:
+        feed_id: the id stories are filed under.
+        body: the (decompressed) document.
+        headers: response headers with lower-case names ({} for a file).
+        url: the final URL, for relative links.
+        now: the time first seen, for entries without a date.
+
+    Raises:
+        FeedParseError: the document is not an RSS/Atom/RDF feed.
+    """
+    response_headers = {
+        "content-type": headers.get("content-type") or "application/xml",
+        "content-location": url,
+    }
+    if headers.get("content-language"):
+        response_headers["content-language"] = headers["content-language"]
+    try:
+        doc = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+    except Exception as exc:  # feedparser is not meant to raise; if it does, it is this feed's
+        raise FeedParseError(f"the feed cannot be read ({type(exc).__name__}: {exc})") from exc
     entries = doc.get("entries") or []
-    if not entries and doc.get("bozo") and not doc.get("feed"):
-        reason = doc.get("bozo_exception")
-        raise FeedParseError(f"not a feed ({reason})" if reason else "not a feed")
+    version = str(doc.get("version") or "")
+    warning = None
     if doc.get("bozo"):
-        logger.debug("feed %s is not well-formed: %s", feed_id, doc.get("bozo_exception"))
-    stories = []
+        warning = str(doc.get("bozo_exception") or "not well-formed")
+    if not entries and not version:
+        raise FeedParseError(f"it is not an RSS or Atom feed ({warning or 'no feed found'})")
+    if warning:
+        logger.info("feed %s is not well-formed (parsed anyway): %s", feed_id, warning)
+    stories: list[Story] = []
     for entry in entries:
         try:
             stories.append(entry_to_story(feed_id, entry, now))
-        except (ValueError, TypeError, KeyError, OverflowError) as exc:
-            logger.warning("feed %s: skipped an entry: %s", feed_id, exc)
-    feed_info = doc.get("feed") or {}
-    ttl = feed_info.get("ttl")
-    ttl_seconds = int(ttl) * 60 if isinstance(ttl, str) and ttl.strip().isdigit() else None
-    return ParsedFeed(str(feed_info.get("title") or ""), tuple(stories), ttl_seconds)
-
-
-async def parse_feed(
-    feed_id: str, body: bytes, headers: Mapping[str, str], url: str, now: datetime
-) -> ParsedFeed:
-    """Parse off the event loop."""
-    return await asyncio.to_thread(parse_bytes, feed_id, body, headers, url, now)
+        except Exception as exc:  # one bad entry never costs the feed
+            logger.warning("feed %s: skipped an entry: %s: %s", feed_id, type(exc).__name__, exc)
+    info = doc.get("feed") or {}
+    return ParsedFeed(
+        title=plain_text(str(info.get("title") or "")),
+        link=str(info.get("link") or ""),
+        stories=tuple(stories),
+        hint_seconds=_hint(info),
+        warning=warning,
+        version=version,
+    )

@@ -1,16 +1,44 @@
-"""``HttpFeedSource``: the ``FeedSource`` port over ``fetch`` and ``parse``."""
+"""``HttpFeedSource``: the ``FeedSource`` port over ``fetch``, ``parse`` and ``article``.
+
+* ``fetch(feed, state)``: a conditional GET (304 costs no parse); the body is parsed in a
+  worker thread; the feed's own polling hints (``<ttl>``, ``sy:updatePeriod``, ``Cache-Control:
+  max-age``, ``Expires``) come back as ``min_interval_seconds``; a permanent redirect as
+  ``moved_to``. Untrusted (chat-added) feeds go through the SSRF guard.
+* ``resolve(url)``: for a URL typed in chat (untrusted): a feed is fetched once to prove it
+  parses; a web page leads to the first feed it advertises (``discover``), or to an error
+  saying it has none.
+* ``enrich(story)``: the article's main text when the feed gave a teaser (``article``).
+
+CPU-bound work (feedparser, trafilatura) runs in worker threads, at most ``cpu_workers`` at a
+time: more threads would only fight over the GIL with the event loop that serves the chats.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from bot.core.errors import FeedParseError
+from bot.config import Settings
+from bot.core.errors import FeedError, FeedParseError
 from bot.core.models import Feed, FeedState, Story
-from bot.core.ports import FetchResult
-from bot.feeds.fetch import Fetcher
-from bot.feeds.parse import parse_feed
+from bot.core.ports import Clock, FetchResult
+from bot.feeds import article
+from bot.feeds.discover import feed_links, looks_like_html
+from bot.feeds.fetch import Fetcher, Response, make_client
+from bot.feeds.guard import Network
+from bot.feeds.headers import cache_lifetime
+from bot.feeds.hosts import HostGate
+from bot.feeds.normalize import word_count
+from bot.feeds.parse import ParsedFeed, parse_bytes
+from bot.feeds.transport import Resolver
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def slug(text: str) -> str:
@@ -20,40 +48,140 @@ def slug(text: str) -> str:
 
 
 class HttpFeedSource:
-    """Fetches with a shared ``Fetcher`` and parses in a worker thread."""
+    """Fetches with a shared ``Fetcher``; parses and extracts in worker threads."""
 
-    def __init__(self, fetcher: Fetcher) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        clock: Clock,
+        *,
+        fetch_articles: bool = True,
+        article_min_words: int = article.MIN_WORDS,
+        cpu_workers: int = 1,
+    ) -> None:
         self._fetcher = fetcher
+        self._clock = clock
+        self._articles = fetch_articles
+        self._min_words = article_min_words
+        self._cpu = asyncio.Semaphore(cpu_workers)
+        self._trusted: dict[str, bool] = {}
+        """Feed id -> trusted, learnt in ``fetch``: article links of untrusted feeds are vetted."""
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The shared fetcher (for ``article.article_text`` in the CLI)."""
+        return self._fetcher
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._fetcher.aclose()
+
+    async def _in_thread(self, func: Callable[..., T], *args: object) -> T:
+        async with self._cpu:
+            return await asyncio.to_thread(func, *args)
+
+    async def _parse(self, feed_id: str, response: Response) -> ParsedFeed:
+        assert response.body is not None
+        return await self._in_thread(
+            parse_bytes, feed_id, response.body, response.headers, response.url, self._clock.now()
+        )
 
     async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
-        resp = await self._fetcher.get(feed.url, etag=state.etag, last_modified=state.last_modified)
-        if resp.body is None:
-            return FetchResult(not_modified=True, moved_to=resp.permanent_redirect)
-        parsed = await parse_feed(feed.id, resp.body, resp.headers, resp.url, datetime.now(UTC))
+        self._trusted[feed.id] = feed.trusted
+        response = await self._fetcher.get(
+            feed.url, trusted=feed.trusted, etag=state.etag, last_modified=state.last_modified
+        )
+        header_hint = cache_lifetime(response.headers, self._clock.now())
+        if response.body is None:
+            return FetchResult(
+                not_modified=True,
+                moved_to=response.moved_to,
+                etag=response.headers.get("etag") or state.etag,
+                last_modified=response.headers.get("last-modified") or state.last_modified,
+                min_interval_seconds=header_hint,
+            )
+        parsed = await self._parse(feed.id, response)
+        hints = [h for h in (header_hint, parsed.hint_seconds) if h]
         return FetchResult(
             not_modified=False,
             stories=parsed.stories,
-            etag=resp.headers.get("etag"),
-            last_modified=resp.headers.get("last-modified"),
-            moved_to=resp.permanent_redirect,
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            moved_to=response.moved_to,
             feed_title=parsed.title or None,
-            min_interval_seconds=parsed.ttl_seconds,
+            min_interval_seconds=max(hints) if hints else None,
         )
 
     async def resolve(self, url: str) -> Feed:
-        resp = await self._fetcher.get(url)
-        if resp.body is None:
-            raise FeedParseError(f"{url} answered with no content")
-        parsed = await parse_feed("new", resp.body, resp.headers, resp.url, datetime.now(UTC))
-        if not parsed.stories and not parsed.title:
-            raise FeedParseError("it is not an RSS or Atom feed")
-        host = urlsplit(resp.url).hostname or "feed"
-        return Feed(
-            id=slug(host),
-            url=resp.url,
-            title=parsed.title or host,
-            trusted=False,
-        )
+        requested = url
+        response = await self._fetcher.get(url, trusted=False)
+        if response.body is None:
+            raise FeedParseError("the server sent no content")
+        if looks_like_html(response.body, response.headers.get("content-type", "")):
+            page = response.body[: 2 * 1024 * 1024].decode("utf-8", "replace")
+            links = feed_links(page, response.url)
+            if not links:
+                raise FeedParseError(
+                    "it is a web page that advertises no RSS or Atom feed; "
+                    "look for an RSS link on the site and send that address"
+                )
+            requested = links[0]
+            response = await self._fetcher.get(requested, trusted=False)
+            if response.body is None:
+                raise FeedParseError("the feed the page advertises sent no content")
+        parsed = await self._parse("new", response)
+        host = urlsplit(response.url).hostname or "feed"
+        # The address asked for, unless permanent redirects (301/308) moved it.
+        stored = response.moved_to or requested
+        return Feed(id=slug(host), url=stored, title=parsed.title or host, trusted=False)
 
     async def enrich(self, story: Story) -> Story:
-        return story
+        if not self._articles or not article.needs_article(story, self._min_words):
+            return story
+        trusted = self._trusted.get(story.feed_id, False)
+        try:
+            page = await article.fetch_page(self._fetcher, story.link, trusted=trusted)
+            _title, text = await self._in_thread(article.extract_text, page, story.link)
+        except FeedError as exc:
+            logger.info("article text of %s not used: %s", story.link, exc)
+            return story
+        if word_count(text) <= article.story_words(story):
+            return story
+        return replace(story, content_html=article.text_to_html(text))
+
+
+def open_feed_source(
+    settings: Settings,
+    clock: Clock,
+    *,
+    resolver: Resolver | None = None,
+    allowed: tuple[Network, ...] = (),
+) -> HttpFeedSource:
+    """Build the feed source from the settings (the composition root calls this).
+
+    ``resolver`` and ``allowed`` exist for tests and benchmarks (see ``transport``, ``guard``).
+    Close it with ``await source.aclose()``.
+    """
+    client = make_client(
+        connect_timeout=settings.http_connect_timeout_seconds,
+        read_timeout=settings.http_timeout_seconds,
+        resolver=resolver,
+        allowed=allowed,
+        guard=not settings.allow_private_urls,
+    )
+    fetcher = Fetcher(
+        client,
+        HostGate(clock, per_host=settings.per_host_concurrency),
+        clock,
+        max_bytes=settings.max_feed_bytes,
+        max_redirects=settings.max_redirects,
+        total_timeout=settings.http_total_timeout_seconds,
+        allowed=allowed,
+        guard=not settings.allow_private_urls,
+    )
+    return HttpFeedSource(
+        fetcher,
+        clock,
+        fetch_articles=settings.fetch_articles,
+        article_min_words=settings.article_min_words,
+    )

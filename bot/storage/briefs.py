@@ -10,10 +10,13 @@ at most once per chat (the outbox is unique per brief and chat). Mixed into ``Sq
 from __future__ import annotations
 
 import hashlib
+import logging
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import StorageError
@@ -22,18 +25,36 @@ from bot.core.ports import Summarised
 from bot.storage.outbox import OutboxStore
 from bot.storage.tables import BriefRow, BriefSourceRow, FeedRow, StoryMarkRow
 
+logger = logging.getLogger(__name__)
+
 
 def story_marks(story: Story) -> list[str]:
-    """The identifiers by which a feed's entry is recognised again: guid, link, title."""
+    """The identifiers by which a feed's entry is recognised again: guid, link, title hash.
+
+    The title is normalised (NFKC, case-folded, whitespace collapsed) before hashing.
+    """
     marks = []
     if story.guid:
         marks.append("g:" + story.guid)
     if story.link:
         marks.append("l:" + story.link)
-    title = " ".join(story.title.lower().split())
+    title = " ".join(unicodedata.normalize("NFKC", story.title).casefold().split())
     if title:
         marks.append("t:" + hashlib.sha1(title.encode()).hexdigest())
     return [m[:2048] for m in marks]
+
+
+def identity_marks(story: Story) -> list[str]:
+    """The marks that decide whether a feed carried ``story`` before.
+
+    The guid and the canonical link are identities: a known guid *or* a known link means
+    "seen", so a re-dated entry, a re-published one with a new guid (BBC's ``#0`` -> ``#1``)
+    or one whose link changed keeps one of them. The title hash only decides for an entry
+    that has neither, because unrelated stories share titles ("Live updates", "Letters").
+    """
+    marks = story_marks(story)
+    strong = [m for m in marks if not m.startswith("t:")]
+    return strong or marks
 
 
 class BriefStore(OutboxStore):
@@ -41,7 +62,7 @@ class BriefStore(OutboxStore):
 
     async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:
         async with self._tx() as s:
-            marks = {m for st in stories for m in story_marks(st)}
+            marks = {m for st in stories for m in identity_marks(st)}
             known: set[str] = set()
             chunk = sorted(marks)
             for i in range(0, len(chunk), 500):
@@ -56,7 +77,7 @@ class BriefStore(OutboxStore):
             fresh: list[Story] = []
             taken: set[str] = set()
             for story in stories:
-                story_ids = story_marks(story)
+                story_ids = identity_marks(story)
                 if any(m in known or m in taken for m in story_ids):
                     continue
                 taken.update(story_ids)
@@ -137,6 +158,25 @@ class BriefStore(OutboxStore):
             return await self._briefs(s, list(rows))
 
     async def record_story(
+        self,
+        story: Story,
+        text: Summarised | None,
+        now: datetime,
+        *,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+    ) -> Brief:
+        try:
+            return await self._record_story(story, text, now, deliver=deliver, alerts=alerts)
+        except StorageError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+        # Another feed (or process) stored the same story, or queued it for the same chat,
+        # between our read and our write: do it again on top of what is there now.
+        logger.info("story %s was stored concurrently; joining it", story.key)
+        return await self._record_story(story, text, now, deliver=deliver, alerts=alerts)
+
+    async def _record_story(
         self,
         story: Story,
         text: Summarised | None,

@@ -47,6 +47,19 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # Let SQLAlchemy, not the sqlite3 module, begin transactions (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Take SQLite's write lock when a transaction begins, not at its first write.
+
+    A deferred transaction that read and then writes while another connection committed in
+    between fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT: busy_timeout does
+    not apply). Several feeds storing stories at the same time hit exactly that. With
+    BEGIN IMMEDIATE a transaction waits (busy_timeout, in the driver's thread) for the lock.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -55,9 +68,16 @@ def make_engine(url: str) -> AsyncEngine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    if url.startswith("sqlite") and ":memory:" not in url:
+        # One connection: this process's transactions queue for it in asyncio instead of
+        # contending for SQLite's file lock from several driver threads, where a loaded event
+        # loop (the lock holder waits for its turn on the loop) ran out the busy timeout.
+        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
+    else:
+        engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
