@@ -26,6 +26,7 @@ from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Platform
 from bot.core.pipeline import Pipeline
 from bot.core.ports import Notifier
+from bot.dedup_embedding import build_deduper
 from bot.feeds.source import open_feed_source
 from bot.storage import SqlStorage, open_storage
 
@@ -79,7 +80,20 @@ class App:
         notifiers: dict[Platform, Notifier] = {
             a.notifier.platform: a.notifier for a in self.adapters
         }
-        self.deliverer = Deliverer(self.storage, notifiers, self.clock)
+        self.deliverer = Deliverer(
+            self.storage,
+            notifiers,
+            self.clock,
+            batch=s.delivery_batch,
+            lease_seconds=s.delivery_lease_seconds,
+            in_flight=s.delivery_in_flight,
+            max_attempts=s.delivery_max_attempts,
+            coalesce_threshold=s.coalesce_threshold,
+            digest_max_stories=s.digest_max_stories,
+            alerts_per_hour=s.alerts_per_hour,
+            retention=timedelta(hours=s.undelivered_retention_hours),
+            keep_finished=timedelta(days=s.outbox_keep_days),
+        )
         self._delivery = asyncio.create_task(self.deliverer.run(), name="delivery")
         self._started.append("delivery")
         self.pipeline = Pipeline(
@@ -91,6 +105,8 @@ class App:
             max_failures=s.feed_max_failures,
             notify=self._notify,
             on_queued=self.deliverer.wake,
+            deduper=build_deduper(s.dedup_threshold),
+            dedup_window=timedelta(hours=s.dedup_window_hours),
         )
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.scheduler.add_job(

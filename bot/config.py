@@ -90,6 +90,100 @@ class Settings(BaseSettings):
         "wss://gateway.discord.gg/", description="Discord gateway (websocket) URL."
     )
 
+    # -- Telegram adapter (bot/adapters/telegram_bot) ------------------------------------------
+    telegram_webhook_url: HttpUrl | None = Field(
+        None,
+        description="Public HTTPS URL Telegram posts updates to; set it to use a webhook "
+        "instead of long polling (the path part is also the local path served).",
+    )
+    telegram_webhook_listen: str = Field(
+        "127.0.0.1",
+        description="Address the webhook server binds (0.0.0.0 inside a container).",
+    )
+    telegram_webhook_port: int = Field(
+        8443, ge=1, le=65535, description="Port the webhook server listens on."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret Telegram sends with every webhook request "
+        "(X-Telegram-Bot-Api-Secret-Token): 1-256 of A-Z a-z 0-9 _ -.",
+    )
+    telegram_link_preview: bool = Field(
+        False, description="Show Telegram's link preview under each pushed brief."
+    )
+    telegram_buttons: bool = Field(
+        False, description='Add a "Read" / "Unsubscribe" button row under each pushed brief.'
+    )
+
+    # -- discord adapter ------------------------------------------------------------------
+    discord_guild_id: int | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Development server (guild) id: register the /news commands there only (instant) "
+            "instead of globally."
+        ),
+    )
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _empty_guild_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    # -- delivery: outbox, pacing, coalescing, alerts, digests, cross-source dedup ----------
+    delivery_lease_seconds: float = Field(
+        300.0,
+        ge=5,
+        le=3600,
+        description="How long a claimed outbox row stays claimed; after a crash, rows that "
+        "were in flight are sent again once this has passed.",
+    )
+    delivery_batch: int = Field(500, ge=1, le=10_000, description="Outbox rows claimed per round.")
+    delivery_in_flight: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Sends that may be out at once before their outcome is recorded; a crash "
+        "repeats at most this many briefs. Raise it when the chat platform answers slowly.",
+    )
+    delivery_max_attempts: int = Field(
+        12, ge=1, le=100, description="Failed sends of one brief to one chat before giving up."
+    )
+    coalesce_threshold: int = Field(
+        10,
+        ge=0,
+        description="A chat with this many briefs waiting at once gets one digest message "
+        "instead of a flood (0: never coalesce).",
+    )
+    digest_max_stories: int = Field(
+        20, ge=1, le=100, description="Stories listed in one digest (most covered first)."
+    )
+    alerts_per_hour: int = Field(
+        20,
+        ge=0,
+        description="Keyword-alert messages per chat per rolling hour; further matches wait "
+        "and arrive together (0: no limit).",
+    )
+    undelivered_retention_hours: int = Field(
+        72,
+        ge=25,
+        description="Briefs not delivered within this time (a blocked chat, a chat that keeps "
+        "failing) are given up.",
+    )
+    outbox_keep_days: int = Field(
+        30, ge=1, description="Days sent and failed outbox rows are kept before deletion."
+    )
+    dedup_threshold: float = Field(
+        0.75,
+        gt=0,
+        le=1.0,
+        description="Cosine similarity (MiniLM, headline + lead) above which stories from "
+        "different feeds count as the same story; 1.0 disables near-duplicate merging.",
+    )
+    dedup_window_hours: int = Field(
+        36, ge=1, le=720, description="How far back a new story is compared with earlier briefs."
+    )
+
     # -- feed ingestion (bot/feeds) ----------------------------------------------------------
     max_poll_interval_seconds: int = Field(
         21600,
@@ -119,6 +213,21 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("telegram_webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("telegram_webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", text):
+            raise ValueError("use 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -75,6 +75,9 @@ class _Row:
     next_attempt_at: datetime
     alert_terms: tuple[str, ...]
     error: str | None = None
+    created_at: datetime = T0
+    sent_at: datetime | None = None
+    batched: bool = False
 
 
 @dataclass
@@ -233,7 +236,32 @@ class FakeStorage:
         for brief in self.briefs.values():
             if brief.story_key == story_key:
                 return self._with_sources(brief)
+        for (_, mark), brief_id in self.marks.items():
+            if story_key and mark in ("l:" + story_key, "g:" + story_key):
+                return self._with_sources(self.briefs[brief_id])
         return None
+
+    async def recent_briefs(
+        self, since: datetime, *, exclude_feed: str | None = None, limit: int = 500
+    ) -> list[Brief]:
+        chosen = [
+            b
+            for b in self.briefs.values()
+            if self.created[b.id] >= since and exclude_feed not in self.sources[b.id]
+        ]
+        chosen.sort(key=lambda b: b.id, reverse=True)
+        return [self._with_sources(b) for b in chosen[:limit]]
+
+    async def add_source(
+        self,
+        story: Story,
+        brief_id: int,
+        now: datetime,
+        *,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+    ) -> Brief:
+        return self._attach(self.briefs[brief_id], story, now, deliver, alerts or {})
 
     async def record_story(
         self,
@@ -262,15 +290,25 @@ class FakeStorage:
             self.briefs[brief.id] = brief
             self.sources[brief.id] = []
             self.created[brief.id] = now
+        return self._attach(brief, story, now, deliver, alerts or {})
+
+    def _attach(
+        self,
+        brief: Brief,
+        story: Story,
+        now: datetime,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]],
+    ) -> Brief:
         if story.feed_id not in self.sources[brief.id]:
             self.sources[brief.id].append(story.feed_id)
         for mark in story_marks(story):
             self.marks.setdefault((story.feed_id, mark), brief.id)
         if deliver:
             targets: dict[ChatRef, tuple[str, ...]] = {
-                c: () for c in await self.subscribers(story.feed_id)
+                c: () for c, feeds in self.subs.items() if story.feed_id in feeds
             }
-            for chat, terms in (alerts or {}).items():
+            for chat, terms in alerts.items():
                 targets[chat] = tuple(terms)
                 self.chats.setdefault(chat, ChatSettings(chat))
             queued = {r.chat for r in self.outbox.values() if r.brief_id == brief.id}
@@ -278,7 +316,7 @@ class FakeStorage:
                 if chat not in queued:
                     row_id = self._next()
                     self.outbox[row_id] = _Row(
-                        row_id, brief.id, chat, DeliveryState.PENDING, 0, now, terms
+                        row_id, brief.id, chat, DeliveryState.PENDING, 0, now, terms, created_at=now
                     )
         return self._with_sources(self.briefs[brief.id])
 
@@ -334,8 +372,22 @@ class FakeStorage:
         return [self._delivery(r) for r in due]
 
     async def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        row = self.outbox[delivery_id]
-        row.state, row.attempts, row.error = DeliveryState.SENT, row.attempts + 1, None
+        await self.mark_sent_many([delivery_id], now, batched=False)
+
+    async def mark_sent_many(
+        self, delivery_ids: Sequence[int], now: datetime, *, batched: bool
+    ) -> None:
+        for delivery_id in delivery_ids:
+            row = self.outbox[delivery_id]
+            row.state, row.attempts, row.error = DeliveryState.SENT, row.attempts + 1, None
+            row.sent_at, row.batched = now, batched
+
+    async def release_deliveries(
+        self, delivery_ids: Sequence[int], at: datetime, reason: str
+    ) -> None:
+        for delivery_id in delivery_ids:
+            row = self.outbox[delivery_id]
+            row.state, row.next_attempt_at, row.error = DeliveryState.PENDING, at, reason
 
     async def retry_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
         row = self.outbox[delivery_id]
@@ -352,6 +404,47 @@ class FakeStorage:
             for r in sorted(self.outbox.values(), key=lambda r: r.id)
             if r.chat == chat and r.state == DeliveryState.PENDING
         ]
+
+    async def reschedule_pending(self, chat: ChatRef, at: datetime) -> int:
+        moved = 0
+        for row in self.outbox.values():
+            if row.chat == chat and row.state == DeliveryState.PENDING and row.next_attempt_at > at:
+                row.next_attempt_at, moved = at, moved + 1
+        return moved
+
+    async def alert_sends(self, chat: ChatRef, since: datetime) -> list[datetime]:
+        return sorted(
+            {
+                r.sent_at
+                for r in self.outbox.values()
+                if r.chat == chat
+                and r.state == DeliveryState.SENT
+                and r.alert_terms
+                and r.sent_at is not None
+                and r.sent_at > since
+            }
+        )
+
+    async def expire_deliveries(self, created_before: datetime, reason: str) -> int:
+        expired = 0
+        for row in self.outbox.values():
+            if (
+                row.state in (DeliveryState.PENDING, DeliveryState.SENDING)
+                and row.created_at < created_before
+            ):
+                row.state, row.error, expired = DeliveryState.FAILED, reason, expired + 1
+        return expired
+
+    async def purge_deliveries(self, finished_before: datetime) -> int:
+        gone = [
+            row_id
+            for row_id, row in self.outbox.items()
+            if row.state in (DeliveryState.SENT, DeliveryState.FAILED)
+            and (row.sent_at or row.created_at) < finished_before
+        ]
+        for row_id in gone:
+            del self.outbox[row_id]
+        return len(gone)
 
     async def count_pending(self) -> int:
         return sum(
@@ -442,3 +535,18 @@ def make_story(n: int, feed_id: str = "f", *, published: datetime = T0, **kw: st
         published=published + timedelta(minutes=n),
         summary=kw.pop("summary", f"Officials said story {n} unfolded on Tuesday in Kursk."),
     )
+
+
+class FakeDeduper:
+    """``Deduper`` fake: stories whose headlines were declared one story match each other."""
+
+    def __init__(self, *same: tuple[str, str]) -> None:
+        self._same = {frozenset(pair) for pair in same}
+        self.calls: list[tuple[str, tuple[int, ...]]] = []
+
+    async def same_story(self, story: Story, candidates: Sequence[Brief]) -> int | None:
+        self.calls.append((story.title, tuple(b.id for b in candidates)))
+        for brief in candidates:
+            if frozenset((story.title, brief.title)) in self._same:
+                return brief.id
+        return None

@@ -4,14 +4,11 @@ exit 0 on SIGTERM. The feed is served by a loopback HTTP server."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from tests.loopback import FeedServer
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.run_support import newsbrief_run
 
 
 async def _read_until(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> None:
@@ -23,45 +20,24 @@ async def _read_until(stream: asyncio.StreamReader, needle: str, seen: list[str]
 
 
 async def test_piped_console_session(server: FeedServer, tmp_path: Path) -> None:
-    feeds = tmp_path / "feeds.yaml"
-    entry = f"{{id: loop-news, title: Loopback News, url: '{server.url}', topics: [world]}}"
-    feeds.write_text(f"feeds:\n  - {entry}\n")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "NEWSBRIEF_FEEDS_FILE": str(feeds),
-        "NEWSBRIEF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
-        "NEWSBRIEF_POLL_INTERVAL_SECONDS": "1",
-        "NEWSBRIEF_SUMMARIZER": "lead",
-        "NEWSBRIEF_TELEGRAM_TOKEN": "",
-        "NEWSBRIEF_DISCORD_TOKEN": "",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(b"/help\n/subscribe loop-news\n")
-    await proc.stdin.drain()
-    proc.stdin.close()  # input ends; the bot must keep running
-    seen: list[str] = []
-    async with asyncio.timeout(60):
-        await _read_until(proc.stdout, "/subscribe <feed id | topic | URL>", seen)
-        await _read_until(proc.stdout, "Subscribed to Loopback News (loop-news).", seen)
-        await server.polled.wait()  # the first poll primes the feed
-        server.items = [1, 2, 3]
-        await _read_until(proc.stdout, "Story 3: troops cross into Kursk", seen)
-        await _read_until(proc.stdout, "https://news.example/story-3", seen)
-    text = "".join(seen)
-    assert "Story 1:" not in text and "Story 2:" not in text  # primed, not pushed
-    assert "Loopback News · " in text  # the footer names the source
-    proc.send_signal(signal.SIGTERM)
-    async with asyncio.timeout(30):
-        assert await proc.wait() == 0
+    async with newsbrief_run(
+        tmp_path, server.url, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"/help\n/subscribe loop-news\n")
+        await proc.stdin.drain()
+        proc.stdin.close()  # input ends; the bot must keep running
+        seen: list[str] = []
+        async with asyncio.timeout(60):
+            await _read_until(proc.stdout, "/subscribe <feed id | topic | URL>", seen)
+            await _read_until(proc.stdout, "Subscribed to Loopback News (loop-news).", seen)
+            await server.polled.wait()  # the first poll primes the feed
+            server.items = [1, 2, 3]
+            await _read_until(proc.stdout, "Story 3: troops cross into Kursk", seen)
+            await _read_until(proc.stdout, "https://news.example/story-3", seen)
+        text = "".join(seen)
+        assert "Story 1:" not in text and "Story 2:" not in text  # primed, not pushed
+        assert "Loopback News · " in text  # the footer names the source
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            assert await proc.wait() == 0

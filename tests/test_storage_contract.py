@@ -186,3 +186,80 @@ async def test_alerts_and_latest(storage: Storage) -> None:
         await storage.record_story(make_story(n, feed), Summarised(f"T{n}", "S"), T0, deliver=False)
     assert [b.title for b in await storage.latest(None, 3)] == ["T3", "T2", "T1"]
     assert [b.title for b in await storage.latest(["bbc-world"], 5)] == ["T3", "T1"]
+
+
+# -- delivery: outbox transitions, retention, near-duplicate sources ---------------------------
+async def test_release_counts_no_attempt_and_reschedule_pulls_rows_forward(
+    storage: Storage,
+) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    for n in (1, 2):
+        await storage.record_story(
+            make_story(n, "bbc-world"), Summarised("T", "S"), T0, deliver=True
+        )
+    first, second = await storage.claim_deliveries(T0, 10, 60)
+    later = T0 + timedelta(hours=10)
+    await storage.retry_delivery(first.id, later, "429")
+    await storage.release_deliveries([second.id], later, "held back")
+    assert await storage.claim_deliveries(T0 + timedelta(hours=1), 10, 60) == []
+    assert await storage.reschedule_pending(CHAT, T0 + timedelta(hours=1)) == 2
+    rows = await storage.claim_deliveries(T0 + timedelta(hours=1), 10, 60)
+    assert sorted((r.id, r.attempts) for r in rows) == [(first.id, 1), (second.id, 0)]
+
+
+async def test_alert_sends_count_messages_after_since(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    for n in (1, 2, 3):
+        await storage.record_story(
+            make_story(n, "bbc-world"),
+            Summarised("T", "S"),
+            T0,
+            deliver=True,
+            alerts={CHAT: ["kursk"]},
+        )
+    one, two, three = await storage.claim_deliveries(T0, 10, 60)
+    later = T0 + timedelta(minutes=5)
+    await storage.mark_sent(one.id, T0)
+    await storage.mark_sent_many([two.id, three.id], later, batched=True)  # one digest
+    assert await storage.alert_sends(CHAT, T0 - timedelta(hours=1)) == [T0, later]
+    assert await storage.alert_sends(CHAT, T0) == [later]
+    assert await storage.alert_sends(OTHER, T0 - timedelta(hours=1)) == []
+
+
+async def test_expire_open_rows_and_purge_finished_ones(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    for n in (1, 2):
+        await storage.record_story(
+            make_story(n, "bbc-world"), Summarised("T", "S"), T0, deliver=True
+        )
+    sent, _ = await storage.claim_deliveries(T0, 10, 60)
+    await storage.mark_sent(sent.id, T0)
+    assert await storage.expire_deliveries(T0, "old") == 0
+    assert await storage.expire_deliveries(T0 + timedelta(seconds=1), "old") == 1
+    assert await storage.count_pending() == 0  # type: ignore[attr-defined]
+    assert await storage.purge_deliveries(T0) == 0
+    assert await storage.purge_deliveries(T0 + timedelta(seconds=1)) == 2
+
+
+async def test_near_duplicate_source_joins_a_brief_and_is_found_by_its_link(
+    storage: Storage,
+) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world", "dw-europe"], T0)
+    await storage.subscribe(OTHER, ["dw-europe"], T0)
+    original = make_story(1, "bbc-world")
+    brief = await storage.record_story(original, Summarised("T", "S"), T0, deliver=True)
+    dup = make_story(2, "dw-europe", title="Same story, other words")
+    assert [b.id for b in await storage.recent_briefs(T0, exclude_feed="dw-europe")] == [brief.id]
+    joined = await storage.add_source(dup, brief.id, T0, deliver=True)
+    assert joined.id == brief.id and joined.also_sources == ("DW Europe",)
+    assert await storage.recent_briefs(T0, exclude_feed="dw-europe") == []
+    found = await storage.brief_for_story(dup.key)
+    assert found is not None and found.id == brief.id
+    rows = await storage.claim_deliveries(T0, 10, 60)
+    assert sorted((r.chat.chat_id, r.brief.id) for r in rows) == [
+        ("100", brief.id),
+        ("200", brief.id),
+    ]

@@ -51,6 +51,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         "digest", "<off | HH:MM[,HH:MM]> [timezone]", "get digests instead of pushes", True
     ),
+    CommandInfo(
+        "quiet", "<off | HH:MM-HH:MM> [timezone]", "hold messages during quiet hours", True
+    ),
     CommandInfo("status", "", "health of this chat's feeds", False),
 )
 
@@ -110,6 +113,7 @@ class Commands:
             "alerts": lambda chat, _: self.alerts(chat),
             "unalert": self.unalert,
             "digest": self.digest,
+            "quiet": self.quiet,
             "status": lambda chat, _: self.status(chat),
         }
 
@@ -141,7 +145,7 @@ class Commands:
             return Reply("No feeds yet. Add one with /subscribe <feed URL>.", ReplyKind.INFO)
         body = "\n".join(_feed_line(f) for f in sorted(feeds, key=lambda f: f.id))
         return Reply(
-            f"{len(feeds)} feeds:\n{body}\n\n/subscribe <feed id | topic> to follow.",
+            f"{_count(len(feeds), 'feed')}:\n{body}\n\n/subscribe <feed id | topic> to follow.",
             ReplyKind.INFO,
         )
 
@@ -188,7 +192,7 @@ class Commands:
             removed = await self._storage.unsubscribe(chat, None)
             if not removed:
                 return Reply("This chat has no subscriptions.", ReplyKind.INFO)
-            return Reply(f"Unsubscribed from all {len(removed)} feeds.")
+            return Reply(f"Unsubscribed from {_count(len(removed), 'feed')}.")
         current = {f.id for f in await self._storage.subscriptions(chat)}
         try:
             feeds = await self._resolve(target, create=False, among=current)
@@ -211,7 +215,7 @@ class Commands:
                 ReplyKind.INFO,
             )
         body = "\n".join(_feed_line(f) for f in feeds)
-        return Reply(f"This chat follows {len(feeds)} feeds:\n{body}", ReplyKind.INFO)
+        return Reply(f"This chat follows {_count(len(feeds), 'feed')}:\n{body}", ReplyKind.INFO)
 
     async def latest(self, chat: ChatRef, args: str = "") -> Reply:
         """The newest briefs of a feed, a topic, this chat's feeds, or every feed."""
@@ -236,7 +240,11 @@ class Commands:
                 "No stories yet: feeds are polled every few minutes. Try again shortly.",
                 ReplyKind.INFO,
             )
-        return Reply(f"The latest {len(briefs)} stories:", ReplyKind.INFO, briefs=tuple(briefs))
+        return Reply(
+            "The latest story:" if len(briefs) == 1 else f"The latest {len(briefs)} stories:",
+            ReplyKind.INFO,
+            briefs=tuple(briefs),
+        )
 
     async def alert(self, chat: ChatRef, query: str) -> Reply:
         """Add a keyword alert."""
@@ -254,7 +262,7 @@ class Commands:
         existing = await self._storage.alerts(chat)
         if len(existing) >= MAX_ALERTS_PER_CHAT:
             return Reply(
-                f"This chat has {len(existing)} alerts, the most allowed. "
+                f"This chat has {_count(len(existing), 'alert')}, the most allowed. "
                 "Remove one with /unalert <id> (/alerts lists them).",
                 ReplyKind.ERROR,
             )
@@ -272,7 +280,9 @@ class Commands:
         if not found:
             return Reply("No alerts here. Add one with /alert <words>.", ReplyKind.INFO)
         body = "\n".join(f"{a.id}: {a.query}" for a in found)
-        return Reply(f"{len(found)} alerts:\n{body}\n\n/unalert <id> removes one.", ReplyKind.INFO)
+        return Reply(
+            f"{_count(len(found), 'alert')}:\n{body}\n\n/unalert <id> removes one.", ReplyKind.INFO
+        )
 
     async def unalert(self, chat: ChatRef, arg: str) -> Reply:
         """Remove an alert by its id."""
@@ -301,21 +311,65 @@ class Commands:
             )
         if words[0].lower() == "off":
             await self._storage.save_chat(replace(settings, digest_times=()))
+            await self._storage.reschedule_pending(chat, self._clock.now())
             return Reply("Digests off: every story is pushed as it arrives.")
         try:
             times = schedule.parse_times(words[0])
             zone = schedule.check_timezone(words[1]) if len(words) > 1 else settings.timezone
         except UserInputError as exc:
             return Reply(str(exc), ReplyKind.ERROR)
+        now = self._clock.now()
         await self._storage.save_chat(
             replace(
                 settings,
                 digest_times=times,
                 timezone=zone,
-                last_digest_at=settings.last_digest_at or self._clock.now(),
+                last_digest_at=settings.last_digest_at or now,
             )
         )
-        return Reply(f"Digests at {', '.join(times)} ({zone}). /digest off to undo.")
+        # Rows already waiting for the old digest times are re-planned at once.
+        await self._storage.reschedule_pending(chat, now)
+        following = schedule.until(schedule.next_digest_time(now, times, zone), now)
+        return Reply(
+            f"Digests at {', '.join(times)} ({zone}); the next one {following}. "
+            "Keyword alerts still arrive at once. /digest off to undo."
+        )
+
+    async def quiet(self, chat: ChatRef, args: str) -> Reply:
+        """``off`` or quiet hours ``HH:MM-HH:MM`` with an optional time zone."""
+        words = args.split()
+        settings = await self._storage.get_chat(chat)
+        if not words:
+            if settings.quiet_start and settings.quiet_end:
+                return Reply(
+                    f"Quiet hours {settings.quiet_start}-{settings.quiet_end} "
+                    f"({settings.timezone}): nothing is sent then; it arrives when they end. "
+                    "/quiet off to remove them.",
+                    ReplyKind.INFO,
+                )
+            return Reply(
+                "No quiet hours. /quiet 22:00-07:00 Europe/Kyiv holds messages overnight and "
+                "sends them when the quiet hours end.",
+                ReplyKind.INFO,
+            )
+        now = self._clock.now()
+        if words[0].lower() == "off":
+            await self._storage.save_chat(replace(settings, quiet_start=None, quiet_end=None))
+            await self._storage.reschedule_pending(chat, now)
+            return Reply("Quiet hours off: messages arrive at any time.")
+        try:
+            start, end = schedule.parse_quiet(words[0])
+            zone = schedule.check_timezone(words[1]) if len(words) > 1 else settings.timezone
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        await self._storage.save_chat(
+            replace(settings, quiet_start=start, quiet_end=end, timezone=zone)
+        )
+        await self._storage.reschedule_pending(chat, now)
+        return Reply(
+            f"Quiet hours {start}-{end} ({zone}): messages that come then wait until {end}. "
+            "/quiet off to undo."
+        )
 
     async def status(self, chat: ChatRef) -> Reply:
         """Health of this chat's feeds: last success, next check, paused and why."""
@@ -373,6 +427,20 @@ class Commands:
         if not settings.available or settings.failures:
             await self._storage.save_chat(replace(settings, available=True, failures=0))
 
+    async def catalogue(self) -> list[Feed]:
+        """Every known feed (for adapters' autocomplete and menus)."""
+        return await self._storage.list_feeds()
+
+    async def leave_notice(self, chat: ChatRef, text: str) -> None:
+        """Keep ``text`` for the chat's admins, replacing an older notice (see ``take_notice``).
+
+        Adapters call it when the platform refuses a delivery, so that the next admin who
+        talks to the bot learns why and how to fix it.
+        """
+        settings = await self._storage.get_chat(chat)
+        if settings.notice != text:
+            await self._storage.save_chat(replace(settings, notice=text))
+
     async def _resume(self, feed_id: str) -> None:
         """Subscribing to a paused feed resumes it (its failure count starts again)."""
         state = await self._storage.get_feed_state(feed_id)
@@ -388,6 +456,11 @@ class Commands:
             return None
         await self._storage.save_chat(replace(settings, notice=None))
         return settings.notice
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 feed``, ``3 feeds``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _topics(feeds: Sequence[Feed]) -> list[str]:

@@ -1,20 +1,40 @@
-"""Draining the outbox: pacing per chat and platform, retries, blocked and moved chats.
+"""Draining the outbox: pacing, coalescing, digests, quiet hours, alert limits, retries.
 
-``Deliverer.drain()`` claims due outbox rows, sends them through the notifier of each chat's
-platform, and records every outcome before the next claim, so a crash loses nothing: a row
-claimed but not finished is claimed again when its lease runs out (at most the one send that
-was in flight is repeated). Chats are served concurrently; within one chat, rows go in order
-and no faster than the platform's per-chat pace; across a platform, no faster than its global
-pace. Outcomes:
+``Deliverer.drain()`` claims due outbox rows (with a lease), sends them through the notifier of
+each chat's platform, and records every outcome before the next claim. A crash loses nothing:
+a row claimed but not finished is claimed again when its lease runs out, so at most the sends
+that were in flight are repeated. Chats are served concurrently; within one chat rows go in
+order, no faster than the platform's per-chat pace (kept across rounds), and across a platform
+no faster than its global pace (``bot.core.pacing``).
 
-- sent: the row is done.
-- ``RateLimited``: the row and the rest of that chat's batch wait ``retry_after``; nothing is
-  dropped and other chats keep flowing.
-- ``ChatUnavailable``: the chat's failure count grows; after ``unavailable_after`` failures in a
-  row the chat is marked unavailable and its rows wait (they flow again if the chat talks to
-  the bot again, see ``Commands``).
-- ``ChatMoved``: the chat is re-keyed and the row retried at once.
-- ``DeliveryError``: retried with exponential back-off; given up after ``max_attempts``.
+What happens to a chat's claimed rows, in order:
+
+1. Quiet hours (``/quiet``): every row waits until they end (released, not an attempt).
+2. Digest mode (``/digest 08:00``): rows that are not alerts wait for the next digest time;
+   once it has come, they go out as one digest, most-covered stories first, and the chat's
+   ``last_digest_at`` moves on. Alerts are still pushed at once.
+3. Coalescing: ``coalesce_threshold`` or more rows at once (a busy feed, a burst after
+   downtime, rows that waited out a long Retry-After) go out as one digest instead of a flood.
+   Rows are marked sent only after the digest was sent.
+4. Alert limit: at most ``alerts_per_hour`` alert messages per chat per rolling hour. When
+   more alert rows are due than slots are left, the last slot carries the rest as one
+   combined message; with no slot left they wait until one frees up (then arrive together),
+   and the chat gets one notice saying so.
+5. The rest are sent one by one. Outcomes:
+
+   - sent: done.
+   - ``RateLimited``: the row (one attempt) and the rest of the chat's rows (held back, no
+     attempt) wait ``retry_after``; other chats keep flowing. Nothing is dropped.
+   - ``ChatMoved``: the chat is re-keyed and its rows retried at once.
+   - ``ChatUnavailable``: the chat's failure count grows and its rows back off; after
+     ``unavailable_after`` failures in a row the chat is marked unavailable and its rows wait
+     (they flow again when the chat talks to the bot, or expire after the retention period).
+   - ``DeliveryError``: the row is retried with exponential back-off and given up after
+     ``max_attempts``; two failures in a row also hold the chat's other rows back (the chat,
+     not just one brief, is failing), for a back-off that grows until a send succeeds.
+
+``housekeep()`` (run hourly by ``run``) gives up on rows older than the retention period and
+deletes finished rows after ``keep_finished``.
 """
 
 from __future__ import annotations
@@ -24,36 +44,30 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from bot.core import schedule
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
-from bot.core.models import ChatRef, Delivery, Platform
-from bot.core.ports import Clock, Notifier, Pace, Storage
+from bot.core.models import ChatRef, ChatSettings, Delivery, Platform
+from bot.core.pacing import ChatPacer, Monotonic, RateGate, Sleep
+from bot.core.ports import Clock, Notifier, Storage
+
+__all__ = ["Deliverer", "RateGate"]
 
 logger = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
+HOUR = timedelta(hours=1)
+_MAX_BACKOFF = 3600.0
 
 
-class RateGate:
-    """Spaces events at least ``1 / per_second`` apart (a leaky bucket without bursts)."""
+def _backoff(failures: int, base: float) -> timedelta:
+    return timedelta(seconds=min(_MAX_BACKOFF, base * 2 ** min(failures, 20)))
 
-    def __init__(self, per_second: float, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._gap = 1.0 / per_second if per_second > 0 else 0.0
-        self._next = 0.0
-        self._monotonic = monotonic
-        self._lock = asyncio.Lock()
 
-    async def wait(self, sleep: Sleep) -> None:
-        """Return when the next event may happen."""
-        async with self._lock:
-            now = self._monotonic()
-            start = max(now, self._next)
-            self._next = start + self._gap
-        if start > now:
-            await sleep(start - now)
+def _coverage(row: Delivery) -> tuple[int, datetime]:
+    return (1 + len(row.brief.also_sources), row.brief.published)
 
 
 class Deliverer:
@@ -69,8 +83,15 @@ class Deliverer:
         lease_seconds: float = 300.0,
         max_attempts: int = 12,
         unavailable_after: int = 3,
+        coalesce_threshold: int = 10,
+        digest_max_stories: int = 20,
+        alerts_per_hour: int = 20,
+        retention: timedelta = timedelta(hours=72),
+        keep_finished: timedelta = timedelta(days=30),
         sleep: Sleep = asyncio.sleep,
+        monotonic: Monotonic = time.monotonic,
         concurrency: int = 256,
+        in_flight: int = 1,
     ) -> None:
         self._storage = storage
         self._notifiers = notifiers
@@ -79,10 +100,21 @@ class Deliverer:
         self._lease = lease_seconds
         self._max_attempts = max_attempts
         self._unavailable_after = unavailable_after
+        self._coalesce = coalesce_threshold
+        self._digest_max = digest_max_stories
+        self._alerts_per_hour = alerts_per_hour
+        self._retention = retention
+        self._keep_finished = keep_finished
         self._sleep = sleep
-        self._gates = {p: RateGate(n.pace.per_second) for p, n in notifiers.items()}
+        self._gates = {p: RateGate(n.pace.per_second, monotonic) for p, n in notifiers.items()}
+        self._pacer = ChatPacer(monotonic)
         self._chat_limit = asyncio.Semaphore(concurrency)
+        self._in_flight = asyncio.Semaphore(in_flight)
         self._wake = asyncio.Event()
+        self._error_streak: dict[ChatRef, int] = {}
+        self._rate_limited_until: dict[ChatRef, datetime] = {}
+        self._alert_notice_until: dict[ChatRef, datetime] = {}
+        self._last_housekeeping: datetime | None = None
 
     def wake(self) -> None:
         """Tell ``run`` that new rows were queued."""
@@ -92,6 +124,7 @@ class Deliverer:
         """Drain forever; sleep ``idle_seconds`` (or until woken) when there is nothing to do."""
         while True:
             try:
+                await self._housekeep_hourly()
                 sent = await self.drain()
             except Exception:
                 logger.exception("delivery round failed; retrying")
@@ -102,7 +135,7 @@ class Deliverer:
                 self._wake.clear()
 
     async def drain(self) -> int:
-        """Claim one batch of due rows and send them; returns how many rows were claimed."""
+        """Claim one batch of due rows and handle them; returns how many rows were claimed."""
         now = self._clock.now()
         claimed = await self._storage.claim_deliveries(now, self._batch, self._lease)
         if not claimed:
@@ -110,65 +143,235 @@ class Deliverer:
         by_chat: dict[ChatRef, list[Delivery]] = defaultdict(list)
         for row in claimed:
             by_chat[row.chat].append(row)
-        await asyncio.gather(*(self._chat(chat, rows) for chat, rows in by_chat.items()))
+        results = await asyncio.gather(
+            *(self._chat(chat, rows) for chat, rows in by_chat.items()), return_exceptions=True
+        )
+        for chat, result in zip(by_chat, results, strict=True):
+            if isinstance(result, BaseException):
+                # The rows stay claimed; their lease runs out and they are tried again.
+                logger.error("delivery to %s failed", chat, exc_info=result)
         return len(claimed)
 
+    async def housekeep(self) -> tuple[int, int]:
+        """Give up on rows older than the retention period; delete old finished rows.
+
+        Returns:
+            (rows expired, rows deleted)
+        """
+        now = self._clock.now()
+        expired = await self._storage.expire_deliveries(
+            now - self._retention, f"not delivered within {self._retention}"
+        )
+        deleted = await self._storage.purge_deliveries(now - self._keep_finished)
+        if expired or deleted:
+            logger.info("outbox: %d rows expired, %d finished rows deleted", expired, deleted)
+        return expired, deleted
+
+    async def _housekeep_hourly(self) -> None:
+        now = self._clock.now()
+        if self._last_housekeeping is None or now - self._last_housekeeping >= HOUR:
+            self._last_housekeeping = now
+            await self.housekeep()
+
+    # -- one chat ---------------------------------------------------------------------------
     async def _chat(self, chat: ChatRef, rows: list[Delivery]) -> None:
         notifier = self._notifiers.get(chat.platform)
         if notifier is None:
             # That platform is not running in this process; try again later.
             later = self._clock.now() + timedelta(minutes=5)
-            for row in rows:
-                await self._storage.retry_delivery(row.id, later, f"{chat.platform} not running")
+            await self._release(rows, later, f"{chat.platform} not running")
             return
         async with self._chat_limit:
-            pace: Pace = notifier.pace
-            for i, row in enumerate(rows):
-                if i:
-                    await self._sleep(pace.per_chat_interval)
-                await self._gates[chat.platform].wait(self._sleep)
-                if not await self._send(notifier, row):
-                    # Stop this chat's batch: the remaining rows are released untouched.
-                    at = self._clock.now() + timedelta(seconds=1)
-                    for rest in rows[i + 1 :]:
-                        await self._storage.retry_delivery(rest.id, at, "held back")
+            settings = await self._storage.get_chat(chat)
+            now = self._clock.now()
+            if settings.quiet_start and settings.quiet_end:
+                end = schedule.quiet_until(
+                    now, settings.quiet_start, settings.quiet_end, settings.timezone
+                )
+                if end is not None:
+                    await self._release(rows, end, "quiet hours")
                     return
+            if await self._held_by_rate_limit(chat, rows):
+                return
+            if settings.digest_times:
+                regular = [r for r in rows if not r.alert_terms]
+                rows = [r for r in rows if r.alert_terms]
+                if regular:
+                    await self._digest_rows(notifier, settings, regular, now)
+                    if await self._held_by_rate_limit(chat, rows):
+                        return
+            if self._coalesce and len(rows) >= self._coalesce:
+                await self._send_digest(notifier, chat, f"{len(rows)} new stories", rows)
+                return
+            rows, combined = await self._within_alert_limit(notifier, chat, rows, now)
+            await self._send_each(notifier, settings, rows)
+            if combined and not await self._held_by_rate_limit(chat, combined):
+                terms = ", ".join(dict.fromkeys(t for r in combined for t in r.alert_terms))
+                heading = f"Alerts: {len(combined)} matches ({terms})"
+                await self._send_digest(notifier, chat, heading, combined)
 
-    async def _send(self, notifier: Notifier, row: Delivery) -> bool:
-        """Send one row and record the outcome; False when the chat must pause."""
-        try:
-            await notifier.send_brief(row.chat, row.brief, alert_terms=row.alert_terms)
-        except RateLimited as exc:
-            at = self._clock.now() + timedelta(seconds=exc.retry_after)
-            logger.info("chat %s rate limited for %.1fs", row.chat, exc.retry_after)
-            await self._storage.retry_delivery(row.id, at, str(exc))
+    async def _held_by_rate_limit(self, chat: ChatRef, rows: list[Delivery]) -> bool:
+        """A chat that sent a Retry-After gets nothing until then: its rows wait (not an
+        attempt), come due together and coalesce, and no round waits for it."""
+        blocked = self._rate_limited_until.get(chat)
+        if blocked is None:
             return False
-        except ChatMoved as exc:
-            logger.info("chat %s moved to %s", row.chat, exc.new_chat)
-            await self._storage.move_chat(row.chat, exc.new_chat)
-            await self._storage.retry_delivery(row.id, self._clock.now(), str(exc))
+        if blocked <= self._clock.now():
+            del self._rate_limited_until[chat]
             return False
-        except ChatUnavailable as exc:
-            await self._chat_unavailable(row, str(exc))
-            return False
-        except DeliveryError as exc:
-            await self._failed(row, str(exc))
-            return True
-        await self._storage.mark_sent(row.id, self._clock.now())
-        settings = await self._storage.get_chat(row.chat)
-        if settings.failures:
-            await self._storage.save_chat(replace(settings, failures=0))
+        await self._release(rows, blocked, "rate limited")
         return True
 
-    async def _chat_unavailable(self, row: Delivery, error: str) -> None:
+    async def _digest_rows(
+        self, notifier: Notifier, settings: ChatSettings, rows: list[Delivery], now: datetime
+    ) -> None:
+        """Send the scheduled digest if its time has come, else hold the rows until it."""
+        times, zone = settings.digest_times, settings.timezone
+        due = schedule.previous_digest_time(now, times, zone)
+        if settings.last_digest_at is not None and settings.last_digest_at >= due:
+            await self._release(rows, schedule.next_digest_time(now, times, zone), "digest")
+            return
+        heading = f"Your {schedule.local_time(due, zone)} briefing: {len(rows)} stories"
+        if await self._send_digest(notifier, settings.chat, heading, rows):
+            fresh = await self._storage.get_chat(settings.chat)
+            await self._storage.save_chat(replace(fresh, last_digest_at=now))
+
+    async def _send_digest(
+        self, notifier: Notifier, chat: ChatRef, heading: str, rows: list[Delivery]
+    ) -> bool:
+        """One digest message for ``rows``, most-covered first; True when it was sent."""
+        ordered = sorted(rows, key=_coverage, reverse=True)
+        shown = ordered[: self._digest_max] if self._digest_max else ordered
+        if len(shown) < len(ordered):
+            heading += f" (the {len(shown)} most covered; /latest for more)"
+        await self._pace(notifier, chat)
+        async with self._in_flight:
+            try:
+                await notifier.send_digest(chat, heading, [r.brief for r in shown])
+            except DeliveryError as exc:
+                failure: DeliveryError | None = exc
+            else:
+                failure = None
+                now = self._clock.now()
+                await self._storage.mark_sent_many([r.id for r in rows], now, batched=True)
+        if failure is not None:
+            pause = await self._handle_error(chat, ordered[0], failure, rows_in_batch=len(ordered))
+            if pause is not None:
+                await self._release(ordered[1:], pause, "held back")
+            else:
+                for row in ordered[1:]:
+                    await self._failed(row, str(failure))
+            return False
+        logger.info("sent a digest of %d briefs to %s", len(rows), chat)
+        await self._succeeded(chat, None)
+        return True
+
+    async def _within_alert_limit(
+        self, notifier: Notifier, chat: ChatRef, rows: list[Delivery], now: datetime
+    ) -> tuple[list[Delivery], list[Delivery]]:
+        """Split ``rows`` into those to send one by one and alert rows to combine into one
+        message; alert rows beyond the hourly limit wait until a slot frees up."""
+        alert_rows = [r for r in rows if r.alert_terms]
+        if not alert_rows or self._alerts_per_hour <= 0:
+            return rows, []
+        sent = await self._storage.alert_sends(chat, now - HOUR)
+        budget = self._alerts_per_hour - len(sent)
+        if budget >= len(alert_rows):
+            return rows, []
+        if budget >= 1:
+            # The last free slot carries every remaining match in one message.
+            combined = alert_rows[budget - 1 :]
+            held = {r.id for r in combined}
+            return [r for r in rows if r.id not in held], combined
+        free_at = (sent[0] if sent else now) + HOUR
+        await self._release(alert_rows, free_at, "alert limit")
+        noticed_until = self._alert_notice_until.get(chat)
+        if noticed_until is None or noticed_until <= now:
+            self._alert_notice_until[chat] = free_at
+            settings = await self._storage.get_chat(chat)
+            text = (
+                f"Alert limit reached: this chat gets at most {self._alerts_per_hour} alert "
+                f"messages an hour. {len(alert_rows)} more matches wait until "
+                f"{schedule.local_time(free_at, settings.timezone)} ({settings.timezone}) and "
+                "then arrive together. Narrow your alerts with -words; /alerts lists them."
+            )
+            try:
+                await notifier.send_text(chat, text)
+            except DeliveryError as exc:
+                logger.warning("alert-limit notice to %s not sent: %s", chat, exc)
+        held = {r.id for r in alert_rows}
+        return [r for r in rows if r.id not in held], []
+
+    async def _send_each(
+        self, notifier: Notifier, settings: ChatSettings, rows: list[Delivery]
+    ) -> None:
+        chat = settings.chat
+        for i, row in enumerate(rows):
+            await self._pace(notifier, chat)
+            async with self._in_flight:
+                try:
+                    await notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms)
+                except DeliveryError as exc:
+                    failure: DeliveryError | None = exc
+                else:
+                    failure = None
+                    await self._storage.mark_sent(row.id, self._clock.now())
+            if failure is not None:
+                pause = await self._handle_error(chat, row, failure, rows_in_batch=len(rows) - i)
+                if pause is not None:
+                    await self._release(rows[i + 1 :], pause, "held back")
+                    return
+                continue
+            await self._succeeded(chat, settings.failures)
+            settings = replace(settings, failures=0)
+
+    # -- outcomes ---------------------------------------------------------------------------
+    async def _handle_error(
+        self, chat: ChatRef, row: Delivery, exc: DeliveryError, *, rows_in_batch: int
+    ) -> datetime | None:
+        """Record a failed send of ``row``; return until when the chat's other rows must wait
+        (``None``: carry on with the next row)."""
+        now = self._clock.now()
+        if isinstance(exc, RateLimited):
+            logger.info("chat %s rate limited for %.1fs", chat, exc.retry_after)
+            at = now + timedelta(seconds=exc.retry_after)
+            self._rate_limited_until[chat] = at
+            await self._storage.retry_delivery(row.id, at, str(exc))
+            return at
+        if isinstance(exc, ChatMoved):
+            logger.info("chat %s moved to %s", chat, exc.new_chat)
+            await self._storage.move_chat(chat, exc.new_chat)
+            await self._storage.retry_delivery(row.id, now, str(exc))
+            return now
+        if isinstance(exc, ChatUnavailable):
+            return await self._chat_unavailable(row, str(exc))
+        await self._failed(row, str(exc))
+        streak = self._error_streak.get(chat, 0) + 1
+        self._error_streak[chat] = streak
+        if streak >= 2 and rows_in_batch > 1:
+            logger.warning("chat %s failing (%d errors in a row); backing off", chat, streak)
+            return now + _backoff(streak, 5.0)
+        return None
+
+    async def _succeeded(self, chat: ChatRef, known_failures: int | None) -> None:
+        """A send went through: the chat's failure counts start again from zero."""
+        self._error_streak.pop(chat, None)
+        if known_failures == 0:
+            return
+        settings = await self._storage.get_chat(chat)
+        if settings.failures:
+            await self._storage.save_chat(replace(settings, failures=0))
+
+    async def _chat_unavailable(self, row: Delivery, error: str) -> datetime:
         settings = await self._storage.get_chat(row.chat)
         failures = settings.failures + 1
         available = failures < self._unavailable_after
         if not available:
             logger.warning("chat %s unavailable after %d failures: %s", row.chat, failures, error)
         await self._storage.save_chat(replace(settings, failures=failures, available=available))
-        delay = timedelta(seconds=min(3600, 30 * 2**failures))
-        await self._storage.retry_delivery(row.id, self._clock.now() + delay, error)
+        at = self._clock.now() + _backoff(failures, 30.0)
+        await self._storage.retry_delivery(row.id, at, error)
+        return at
 
     async def _failed(self, row: Delivery, error: str) -> None:
         attempts = row.attempts + 1
@@ -176,6 +379,16 @@ class Deliverer:
             logger.error("giving up on delivery %d to %s: %s", row.id, row.chat, error)
             await self._storage.fail_delivery(row.id, error)
             return
-        delay = timedelta(seconds=min(3600, 5 * 2**attempts))
         logger.warning("delivery %d to %s failed (%d): %s", row.id, row.chat, attempts, error)
-        await self._storage.retry_delivery(row.id, self._clock.now() + delay, error)
+        await self._storage.retry_delivery(
+            row.id, self._clock.now() + _backoff(attempts, 5.0), error
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+    async def _release(self, rows: Sequence[Delivery], at: datetime, reason: str) -> None:
+        if rows:
+            await self._storage.release_deliveries([r.id for r in rows], at, reason)
+
+    async def _pace(self, notifier: Notifier, chat: ChatRef) -> None:
+        await self._pacer.wait(chat, notifier.pace.interval(chat), self._sleep)
+        await self._gates[chat.platform].wait(self._sleep)

@@ -3,7 +3,15 @@
 ``Pipeline.poll_due(now)`` is what the scheduler calls. For each due feed it fetches (a
 conditional GET), keeps the entries this feed has not carried before, makes one brief per new
 story (a story another feed already carried reuses that brief and gains a source), and stores
-each brief together with its outbox rows in one transaction (``Storage.record_story``). The
+each brief together with its outbox rows in one transaction (``Storage.record_story``).
+
+One brief per story: a story whose canonical link another feed already carried joins that
+brief; otherwise, with a ``Deduper``, a story that is a near-duplicate of a recent brief from
+another feed joins that brief too (``Storage.add_source``) and is not summarised or posted again
+-- its subscribers who have not had the brief get it once, with "also <source>". The check runs
+before summarising and again, under a lock, right before a new brief is stored, so two feeds
+polled in the same round cannot both create a brief for one story. Alerts are matched over the
+headline, summary and article text of every new story of every polled feed. The
 first poll of a feed only primes it: its current entries are stored (``/latest`` shows them)
 but not pushed. Failures back off exponentially; a feed that keeps failing is paused and its
 subscribers are told once why and how to resume.
@@ -18,14 +26,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.core import schedule
-from bot.core.alerts import AlertIndex
+from bot.core.alerts import AlertIndex, plain_text
+from bot.core.dedup import StoryMatcher
 from bot.core.errors import FeedError, HostThrottledError
-from bot.core.models import ChatRef, Feed, FeedState, Story
-from bot.core.ports import FeedSource, FetchResult, Storage, Summarised, Summarizer
+from bot.core.models import Brief, ChatRef, Feed, FeedState, Story
+from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised, Summarizer
 
 logger = logging.getLogger(__name__)
 
 Notify = Callable[[ChatRef, str], Awaitable[None]]
+
+
+@dataclass
+class _Round:
+    """What the feeds of one ``poll_due`` share: the alert index and the story matcher."""
+
+    alerts: AlertIndex
+    matcher: StoryMatcher
 
 
 @dataclass
@@ -55,6 +72,8 @@ class Pipeline:
         concurrency: int = 16,
         notify: Notify | None = None,
         on_queued: Callable[[], None] | None = None,
+        deduper: Deduper | None = None,
+        dedup_window: timedelta = timedelta(hours=36),
     ) -> None:
         self._storage = storage
         self._source = source
@@ -66,6 +85,9 @@ class Pipeline:
         self._concurrency = concurrency
         self._notify = notify
         self._on_queued = on_queued
+        self._deduper = deduper
+        self._dedup_window = dedup_window
+        self._record_lock = asyncio.Lock()
 
     async def poll_due(self, now: datetime) -> PollReport:
         """Poll every feed whose time has come; never raises for one feed's failure."""
@@ -74,11 +96,13 @@ class Pipeline:
         if not due:
             return report
         index = AlertIndex([(a.chat, a.query) for a in await self._storage.alerts()])
+        matcher = StoryMatcher(self._storage, self._deduper, window=self._dedup_window, now=now)
+        shared = _Round(index, matcher)
         todo = iter(due)
 
         async def worker() -> None:
             for feed, st in todo:  # workers share the iterator: each takes the next due feed
-                await self._guarded(feed, st, now, index, report)
+                await self._guarded(feed, st, now, shared, report)
 
         # A fixed set of workers rather than one task per due feed: creating 10,000 tasks at
         # once kept the event loop busy for ~80 ms.
@@ -95,7 +119,7 @@ class Pipeline:
         return report
 
     async def _guarded(
-        self, feed: Feed, state: FeedState, now: datetime, index: AlertIndex, report: PollReport
+        self, feed: Feed, state: FeedState, now: datetime, shared: _Round, report: PollReport
     ) -> None:
         async with self._limit:
             report.polled += 1
@@ -116,7 +140,7 @@ class Pipeline:
                 return
             if result.not_modified:
                 report.not_modified += 1
-            made = await self._ingest(feed, state, result, now, index)
+            made = await self._ingest(feed, state, result, now, shared)
             report.new_briefs += made  # not "+= await": other feeds add to it meanwhile
 
     async def _failed(self, feed: Feed, state: FeedState, now: datetime, error: str) -> None:
@@ -153,7 +177,7 @@ class Pipeline:
         state: FeedState,
         result: FetchResult,
         now: datetime,
-        index: AlertIndex,
+        shared: _Round,
     ) -> int:
         if result.moved_to:
             await self._storage.move_feed(feed.id, result.moved_to)
@@ -161,9 +185,27 @@ class Pipeline:
         new.sort(key=lambda s: s.published)
         deliver = state.primed
         made = 0
-        for story, text in zip(new, await self._texts(new), strict=True):
-            alerts = index.match(_alert_text(story, text)) if deliver else {}
-            await self._storage.record_story(story, text, now, deliver=deliver, alerts=alerts)
+        todo: list[Story] = []
+        for story in new:
+            existing = await shared.matcher.existing(story)
+            if existing is None:
+                todo.append(story)
+                continue
+            await self._record_source(story, existing, now, shared, deliver)
+            made += 1
+        enriched, texts = await self._texts(todo)
+        for story, text in zip(enriched, texts, strict=True):
+            async with self._record_lock:
+                # Another feed of this round may have stored the same story meanwhile.
+                existing = await shared.matcher.existing(story)
+                if existing is not None:
+                    await self._record_source(story, existing, now, shared, deliver)
+                else:
+                    alerts = shared.alerts.match(_alert_text(story, text)) if deliver else {}
+                    brief = await self._storage.record_story(
+                        story, text, now, deliver=deliver, alerts=alerts
+                    )
+                    shared.matcher.recorded(story, brief, new=True)
             made += 1
         interval = schedule.next_interval(
             state.interval_seconds if state.primed else None,
@@ -190,25 +232,29 @@ class Pipeline:
         )
         return made
 
-    async def _texts(self, stories: Sequence[Story]) -> list[Summarised | None]:
-        """A new headline + summary for each story no feed carried before; None otherwise."""
-        texts: list[Summarised | None] = []
-        todo: list[tuple[int, Story]] = []
-        for i, story in enumerate(stories):
-            texts.append(None)
-            if await self._storage.brief_for_story(story.key) is None:
-                todo.append((i, story))
-        if not todo:
-            return texts
-        enriched = [await self._source.enrich(story) for _, story in todo]
+    async def _record_source(
+        self, story: Story, brief: Brief, now: datetime, shared: _Round, deliver: bool
+    ) -> None:
+        """Store ``story`` as another source of ``brief`` (no new summary, no second post)."""
+        text = Summarised(brief.title, brief.summary)
+        alerts = shared.alerts.match(_alert_text(story, text)) if deliver else {}
+        await self._storage.add_source(story, brief.id, now, deliver=deliver, alerts=alerts)
+        shared.matcher.recorded(story, brief, new=False)
+
+    async def _texts(self, stories: Sequence[Story]) -> tuple[list[Story], list[Summarised]]:
+        """The stories with their article text, and a new headline + summary for each."""
+        if not stories:
+            return [], []
+        enriched = [await self._source.enrich(story) for story in stories]
         made = await self._summarizer.summarize(enriched)
-        for (i, _), text in zip(todo, made, strict=True):
-            texts[i] = text
-        return texts
+        return enriched, list(made)
 
 
 def _alert_text(story: Story, text: Summarised | None) -> str:
+    """What alerts are matched against: headline, summary and article text."""
     parts = [story.title, story.summary]
     if text is not None:
         parts += [text.title, text.summary]
+    if story.content_html:
+        parts.append(plain_text(story.content_html))
     return "\n".join(parts)

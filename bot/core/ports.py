@@ -7,7 +7,7 @@ Adapters implement them: ``bot.storage`` (Storage), ``bot.feeds`` (FeedSource),
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -94,6 +94,15 @@ class Pace:
     """Seconds between two messages to one chat."""
     per_second: float = 30.0
     """Messages per second across all chats of the platform."""
+    chat_interval: Callable[[ChatRef], float] | None = None
+    """Seconds between two messages to this chat, when chats differ (Telegram groups: 3.0);
+    ``None``: ``per_chat_interval`` for every chat."""
+
+    def interval(self, chat: ChatRef) -> float:
+        """Seconds between two messages to ``chat``."""
+        if self.chat_interval is None:
+            return self.per_chat_interval
+        return self.chat_interval(chat)
 
 
 class Notifier(Protocol):
@@ -207,6 +216,30 @@ class Storage(Protocol):
         """
         ...
 
+    async def add_source(
+        self,
+        story: Story,
+        brief_id: int,
+        now: datetime,
+        *,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+    ) -> Brief:
+        """Record ``story`` as another source of brief ``brief_id`` (a near-duplicate).
+
+        Like ``record_story`` with ``text=None``, but against a given brief: the story's marks
+        point at that brief, its feed joins the brief's sources, and with ``deliver`` the
+        feed's subscribers (and ``alerts``) get outbox rows unless they already have one.
+        """
+        ...
+
+    async def recent_briefs(
+        self, since: datetime, *, exclude_feed: str | None = None, limit: int = 500
+    ) -> list[Brief]:
+        """Briefs created at or after ``since``, newest first; with ``exclude_feed``, only
+        those that feed did not carry (the candidates a near-duplicate could belong to)."""
+        ...
+
     async def latest(self, feed_ids: Sequence[str] | None, limit: int) -> list[Brief]:
         """The newest briefs of these feeds (``None``: all feeds), newest first."""
         ...
@@ -233,8 +266,21 @@ class Storage(Protocol):
 
     async def mark_sent(self, delivery_id: int, now: datetime) -> None: ...
 
+    async def mark_sent_many(
+        self, delivery_ids: Sequence[int], now: datetime, *, batched: bool
+    ) -> None:
+        """Mark rows sent together; ``batched`` when they went out inside one digest."""
+        ...
+
     async def retry_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
         """Put a claimed row back to pending, due at ``at``, counting one more attempt."""
+        ...
+
+    async def release_deliveries(
+        self, delivery_ids: Sequence[int], at: datetime, reason: str
+    ) -> None:
+        """Put claimed rows back to pending, due at ``at``, without counting an attempt
+        (held back behind a rate-limited row, quiet hours, waiting for the digest)."""
         ...
 
     async def fail_delivery(self, delivery_id: int, error: str) -> None:
@@ -243,4 +289,35 @@ class Storage(Protocol):
 
     async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
         """Every pending row of one chat, oldest first (for digests and coalescing)."""
+        ...
+
+    async def reschedule_pending(self, chat: ChatRef, at: datetime) -> int:
+        """Make the chat's pending rows due no later than ``at`` (its digest or quiet-hours
+        settings changed); returns how many rows moved."""
+        ...
+
+    async def alert_sends(self, chat: ChatRef, since: datetime) -> list[datetime]:
+        """When messages carrying alert rows were sent to the chat after ``since``
+        (exclusive), oldest first; rows sent in one digest count once (for the
+        alerts-per-hour limit)."""
+        ...
+
+    async def expire_deliveries(self, created_before: datetime, reason: str) -> int:
+        """Give up on rows still pending or sending that were queued before
+        ``created_before`` (retention); returns how many."""
+        ...
+
+    async def purge_deliveries(self, finished_before: datetime) -> int:
+        """Delete sent and failed rows finished before ``finished_before``; returns how many."""
+        ...
+
+
+class Deduper(Protocol):
+    """Finds the brief a story is a near-duplicate of (same event, different wording).
+
+    Implementations must not block the event loop (model inference goes to a thread).
+    """
+
+    async def same_story(self, story: Story, candidates: Sequence[Brief]) -> int | None:
+        """The id of the candidate brief that reports the same story, or ``None``."""
         ...

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import UserInputError
@@ -133,3 +134,102 @@ def until(when: datetime, now: datetime) -> str:
     if when <= now:
         return "now"
     return f"in {_span(when - now)}"
+
+
+# -- digests and quiet hours (delivery) ----------------------------------------------------
+#
+# Local wall-clock times are turned into instants with zoneinfo. Across a DST change a local
+# time can be missing (spring forward: 02:30 does not exist) or happen twice (fall back). A
+# missing time is read with the offset before the change, which lands just after the gap
+# (02:30 -> 03:30 on the spring-forward day); a repeated time counts once, at its first
+# occurrence (``fold=0``). A digest therefore happens exactly once on every local day.
+
+_RANGE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+
+
+def _hm(text: str) -> tuple[int, int]:
+    hours, minutes = text.split(":")
+    return int(hours), int(minutes)
+
+
+def _local_instants(times: tuple[str, ...], zone: ZoneInfo, day: date) -> list[datetime]:
+    """The instants (UTC) of ``times`` on local ``day``, normalised through UTC."""
+    out = []
+    for text in times:
+        hours, minutes = _hm(text)
+        wall = datetime.combine(day, dt_time(hours, minutes), tzinfo=zone)
+        out.append(wall.astimezone(UTC))
+    return sorted(out)
+
+
+def next_digest_time(now: datetime, times: tuple[str, ...], timezone: str) -> datetime:
+    """The first digest instant strictly after ``now`` (UTC), for ``HH:MM`` times in a zone.
+
+    Raises:
+        ValueError: ``times`` is empty.
+    """
+    if not times:
+        raise ValueError("no digest times")
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    for offset in range(3):
+        for instant in _local_instants(times, zone, today + timedelta(days=offset)):
+            if instant > now:
+                return instant
+    raise AssertionError("unreachable: a digest time occurs every day")
+
+
+def previous_digest_time(now: datetime, times: tuple[str, ...], timezone: str) -> datetime:
+    """The last digest instant at or before ``now`` (UTC).
+
+    Raises:
+        ValueError: ``times`` is empty.
+    """
+    if not times:
+        raise ValueError("no digest times")
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    for offset in range(3):
+        for instant in reversed(_local_instants(times, zone, today - timedelta(days=offset))):
+            if instant <= now:
+                return instant
+    raise AssertionError("unreachable: a digest time occurs every day")
+
+
+def parse_quiet(text: str) -> tuple[str, str]:
+    """Parse ``22:00-07:00`` into ``("22:00", "07:00")`` or raise ``UserInputError``."""
+    match = _RANGE.match(text)
+    if not match:
+        raise UserInputError(
+            f'"{text.strip()}" is not a time range. Use HH:MM-HH:MM, e.g. /quiet 22:00-07:00 '
+            "or /quiet 23:30-06:30 Europe/Kyiv."
+        )
+    (start,) = parse_times(match.group(1))
+    (end,) = parse_times(match.group(2))
+    if start == end:
+        raise UserInputError("Quiet hours must start and end at different times.")
+    return start, end
+
+
+def quiet_until(now: datetime, start: str, end: str, timezone: str) -> datetime | None:
+    """When the quiet hours around ``now`` end (UTC), or ``None`` when ``now`` is not quiet.
+
+    Quiet hours are the local interval ``[start, end)``; ``start > end`` wraps past midnight
+    (``22:00-07:00``). The end is the next local ``end`` after ``now``, converted with the
+    zone's offset on that day (so it follows DST changes).
+    """
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    s_h, s_m = _hm(start)
+    e_h, e_m = _hm(end)
+    begin, finish = s_h * 60 + s_m, e_h * 60 + e_m
+    quiet = begin <= minute < finish if begin < finish else minute >= begin or minute < finish
+    if not quiet:
+        return None
+    return next_digest_time(now, (end,), timezone)
+
+
+def local_time(when: datetime, timezone: str) -> str:
+    """``HH:MM`` of an instant in a zone (for digest headings and notices)."""
+    return when.astimezone(ZoneInfo(timezone)).strftime("%H:%M")

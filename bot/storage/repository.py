@@ -8,43 +8,36 @@ Database errors are translated into ``StorageError`` at this edge.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import unicodedata
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.commands import REMOVED_FROM_CATALOGUE
 from bot.core.errors import StorageError
 from bot.core.models import (
     Alert,
-    Brief,
     ChatRef,
     ChatSettings,
-    Delivery,
-    DeliveryState,
     Feed,
     FeedState,
     Platform,
-    Story,
 )
-from bot.core.ports import Summarised
+from bot.storage.briefs import BriefStore, story_marks
 from bot.storage.tables import (
     AlertRow,
-    BriefRow,
-    BriefSourceRow,
     ChatRow,
     FeedAliasRow,
     FeedRow,
     OutboxRow,
-    StoryMarkRow,
     SubscriptionRow,
 )
+
+__all__ = ["SqlStorage", "story_marks"]
 
 logger = logging.getLogger(__name__)
 _SEP = "\n"
@@ -53,35 +46,6 @@ _DUE_BATCH = 500
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(t for t in text.split(_SEP) if t)
-
-
-def story_marks(story: Story) -> list[str]:
-    """The identifiers by which a feed's entry is recognised again: guid, link, title hash.
-
-    The title is normalised (NFKC, case-folded, whitespace collapsed) before hashing.
-    """
-    marks = []
-    if story.guid:
-        marks.append("g:" + story.guid)
-    if story.link:
-        marks.append("l:" + story.link)
-    title = " ".join(unicodedata.normalize("NFKC", story.title).casefold().split())
-    if title:
-        marks.append("t:" + hashlib.sha1(title.encode()).hexdigest())
-    return [m[:2048] for m in marks]
-
-
-def identity_marks(story: Story) -> list[str]:
-    """The marks that decide whether a feed carried ``story`` before.
-
-    The guid and the canonical link are identities: a known guid *or* a known link means
-    "seen", so a re-dated entry, a re-published one with a new guid (BBC's ``#0`` -> ``#1``)
-    or one whose link changed keeps one of them. The title hash only decides for an entry
-    that has neither, because unrelated stories share titles ("Live updates", "Letters").
-    """
-    marks = story_marks(story)
-    strong = [m for m in marks if not m.startswith("t:")]
-    return strong or marks
 
 
 def _feed(row: FeedRow) -> Feed:
@@ -129,7 +93,7 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage:
+class SqlStorage(BriefStore):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -388,172 +352,6 @@ class SqlStorage:
             )
             await s.delete(row)
 
-    # -- stories and briefs ----------------------------------------------------------------
-    async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:
-        async with self._tx() as s:
-            marks = {m for st in stories for m in identity_marks(st)}
-            known: set[str] = set()
-            chunk = sorted(marks)
-            for i in range(0, len(chunk), 500):
-                known.update(
-                    await s.scalars(
-                        select(StoryMarkRow.mark).where(
-                            StoryMarkRow.feed_id == feed_id,
-                            StoryMarkRow.mark.in_(chunk[i : i + 500]),
-                        )
-                    )
-                )
-            fresh: list[Story] = []
-            taken: set[str] = set()
-            for story in stories:
-                story_ids = identity_marks(story)
-                if any(m in known or m in taken for m in story_ids):
-                    continue
-                taken.update(story_ids)
-                fresh.append(story)
-            return fresh
-
-    async def _brief(self, s: AsyncSession, row: BriefRow) -> Brief:
-        names = list(
-            await s.execute(
-                select(BriefSourceRow.feed_id, FeedRow.title)
-                .join(FeedRow, FeedRow.id == BriefSourceRow.feed_id)
-                .where(BriefSourceRow.brief_id == row.id)
-                .order_by(BriefSourceRow.seen_at, BriefSourceRow.feed_id)
-            )
-        )
-        first = next((title for fid, title in names if fid == row.feed_id), row.feed_id)
-        also = tuple(dict.fromkeys(t for fid, t in names if fid != row.feed_id and t != first))
-        return Brief(
-            id=row.id,
-            story_key=row.story_key,
-            feed_id=row.feed_id,
-            title=row.title,
-            summary=row.summary,
-            link=row.link,
-            source=first,
-            published=row.published,
-            image_url=row.image_url,
-            also_sources=also,
-        )
-
-    async def brief_for_story(self, story_key: str) -> Brief | None:
-        async with self._tx() as s:
-            row = await s.scalar(select(BriefRow).where(BriefRow.story_key == story_key))
-            return None if row is None else await self._brief(s, row)
-
-    async def record_story(
-        self,
-        story: Story,
-        text: Summarised | None,
-        now: datetime,
-        *,
-        deliver: bool,
-        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
-    ) -> Brief:
-        try:
-            return await self._record_story(story, text, now, deliver=deliver, alerts=alerts)
-        except StorageError as exc:
-            if not isinstance(exc.__cause__, IntegrityError):
-                raise
-        # Another feed (or process) stored the same story, or queued it for the same chat,
-        # between our read and our write: do it again on top of what is there now.
-        logger.info("story %s was stored concurrently; joining it", story.key)
-        return await self._record_story(story, text, now, deliver=deliver, alerts=alerts)
-
-    async def _record_story(
-        self,
-        story: Story,
-        text: Summarised | None,
-        now: datetime,
-        *,
-        deliver: bool,
-        alerts: Mapping[ChatRef, Sequence[str]] | None = None,
-    ) -> Brief:
-        async with self._tx() as s:
-            row = await s.scalar(select(BriefRow).where(BriefRow.story_key == story.key))
-            if row is None:
-                if text is None:
-                    raise StorageError(f"no brief yet for {story.key!r} and no text given")
-                row = BriefRow(
-                    story_key=story.key,
-                    feed_id=story.feed_id,
-                    title=text.title,
-                    summary=text.summary,
-                    link=story.link,
-                    published=story.published,
-                    image_url=story.image_url,
-                    created_at=now,
-                )
-                s.add(row)
-                await s.flush()
-            if await s.get(BriefSourceRow, (row.id, story.feed_id)) is None:
-                s.add(BriefSourceRow(brief_id=row.id, feed_id=story.feed_id, seen_at=now))
-            for mark in story_marks(story):
-                if await s.get(StoryMarkRow, (story.feed_id, mark)) is None:
-                    s.add(StoryMarkRow(feed_id=story.feed_id, mark=mark, brief_id=row.id))
-            if deliver:
-                await self._enqueue(s, row.id, story.feed_id, alerts or {}, now)
-            await s.flush()
-            return await self._brief(s, row)
-
-    async def _enqueue(
-        self,
-        s: AsyncSession,
-        brief_id: int,
-        feed_id: str,
-        alerts: Mapping[ChatRef, Sequence[str]],
-        now: datetime,
-    ) -> None:
-        targets: dict[int, str] = {
-            pk: ""
-            for pk in await s.scalars(
-                select(SubscriptionRow.chat_pk).where(SubscriptionRow.feed_id == feed_id)
-            )
-        }
-        for chat, terms in alerts.items():
-            chat_row = await self._chat_row(s, chat, create=True)
-            assert chat_row is not None
-            targets[chat_row.id] = _SEP.join(terms)
-        if not targets:
-            return
-        queued = set(
-            await s.scalars(
-                select(OutboxRow.chat_pk).where(
-                    OutboxRow.brief_id == brief_id, OutboxRow.chat_pk.in_(list(targets))
-                )
-            )
-        )
-        s.add_all(
-            OutboxRow(
-                brief_id=brief_id,
-                chat_pk=pk,
-                state=DeliveryState.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                alert_terms=terms,
-                created_at=now,
-            )
-            for pk, terms in targets.items()
-            if pk not in queued
-        )
-
-    async def latest(self, feed_ids: Sequence[str] | None, limit: int) -> list[Brief]:
-        async with self._tx() as s:
-            query = select(BriefRow)
-            if feed_ids is not None:
-                query = query.where(
-                    BriefRow.id.in_(
-                        select(BriefSourceRow.brief_id).where(
-                            BriefSourceRow.feed_id.in_(list(feed_ids))
-                        )
-                    )
-                )
-            rows = await s.scalars(
-                query.order_by(BriefRow.published.desc(), BriefRow.id.desc()).limit(limit)
-            )
-            return [await self._brief(s, r) for r in rows]
-
     # -- alerts ----------------------------------------------------------------------------
     async def add_alert(self, chat: ChatRef, query: str, now: datetime) -> Alert:
         async with self._tx() as s:
@@ -585,115 +383,3 @@ class SqlStorage:
                 delete(AlertRow).where(AlertRow.id == alert_id, AlertRow.chat_pk == chat_row.id)
             )
             return bool(getattr(result, "rowcount", 0))
-
-    # -- outbox ----------------------------------------------------------------------------
-    async def _deliveries(self, s: AsyncSession, rows: Sequence[OutboxRow]) -> list[Delivery]:
-        out = []
-        for row in rows:
-            chat = await s.get(ChatRow, row.chat_pk)
-            brief = await s.get(BriefRow, row.brief_id)
-            assert chat is not None and brief is not None
-            out.append(
-                Delivery(
-                    id=row.id,
-                    chat=_chat_ref(chat),
-                    brief=await self._brief(s, brief),
-                    state=DeliveryState(row.state),
-                    attempts=row.attempts,
-                    next_attempt_at=row.next_attempt_at,
-                    alert_terms=_split(row.alert_terms),
-                )
-            )
-        return out
-
-    async def claim_deliveries(
-        self, now: datetime, limit: int, lease_seconds: float
-    ) -> list[Delivery]:
-        async with self._tx() as s:
-            rows = list(
-                await s.scalars(
-                    select(OutboxRow)
-                    .join(ChatRow, ChatRow.id == OutboxRow.chat_pk)
-                    .where(ChatRow.available.is_(True))
-                    .where(
-                        OutboxRow.state.in_(
-                            [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
-                        )
-                    )
-                    .where(OutboxRow.next_attempt_at <= now)
-                    .order_by(OutboxRow.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True, of=OutboxRow)
-                )
-            )
-            lease_end = now + timedelta(seconds=lease_seconds)
-            for row in rows:
-                row.state = DeliveryState.SENDING.value
-                row.next_attempt_at = lease_end
-            await s.flush()
-            return await self._deliveries(s, rows)
-
-    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        async with self._tx() as s:
-            await s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == delivery_id)
-                .values(
-                    state=DeliveryState.SENT.value,
-                    sent_at=now,
-                    attempts=OutboxRow.attempts + 1,
-                    last_error=None,
-                )
-            )
-
-    async def retry_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
-        async with self._tx() as s:
-            await s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == delivery_id)
-                .values(
-                    state=DeliveryState.PENDING.value,
-                    next_attempt_at=at,
-                    attempts=OutboxRow.attempts + 1,
-                    last_error=error[:1000],
-                )
-            )
-
-    async def fail_delivery(self, delivery_id: int, error: str) -> None:
-        async with self._tx() as s:
-            await s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == delivery_id)
-                .values(state=DeliveryState.FAILED.value, last_error=error[:1000])
-            )
-
-    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
-        async with self._tx() as s:
-            chat_row = await self._chat_row(s, chat, create=False)
-            if chat_row is None:
-                return []
-            rows = list(
-                await s.scalars(
-                    select(OutboxRow)
-                    .where(
-                        and_(
-                            OutboxRow.chat_pk == chat_row.id,
-                            OutboxRow.state == DeliveryState.PENDING.value,
-                        )
-                    )
-                    .order_by(OutboxRow.id)
-                )
-            )
-            return await self._deliveries(s, rows)
-
-    async def count_pending(self) -> int:
-        """Rows not yet delivered (pending or in flight); for metrics and tests."""
-        async with self._tx() as s:
-            value = await s.scalar(
-                select(func.count())
-                .select_from(OutboxRow)
-                .where(
-                    OutboxRow.state.in_([DeliveryState.PENDING.value, DeliveryState.SENDING.value])
-                )
-            )
-            return int(value or 0)

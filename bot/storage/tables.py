@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -144,7 +145,7 @@ class StoryMarkRow(Base):
     feed_id: Mapped[str] = mapped_column(
         ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
     )
-    mark: Mapped[str] = mapped_column(String(2100), primary_key=True)
+    mark: Mapped[str] = mapped_column(String(2100), primary_key=True, index=True)
     brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id", ondelete="CASCADE"))
 
 
@@ -176,3 +177,5 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    batched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Sent inside a digest (coalesced or scheduled) rather than as its own message."""

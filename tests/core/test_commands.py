@@ -104,7 +104,7 @@ async def test_unsubscribe_topic_only_touches_subscribed_and_all(
     missing = await commands.unsubscribe(CHAT, "dw-europe")
     assert missing.kind == ReplyKind.ERROR and "does not follow" in missing.text
     everything = await commands.unsubscribe(CHAT, "all")
-    assert everything.text == "Unsubscribed from all 1 feeds."
+    assert everything.text == "Unsubscribed from 1 feed."
     assert await storage.subscriptions(CHAT) == []
 
 
@@ -150,7 +150,10 @@ async def test_alert_commands(env: tuple[Commands, FakeStorage, FakeFeedSource])
 async def test_digest_settings(env: tuple[Commands, FakeStorage, FakeFeedSource]) -> None:
     commands, storage, _ = env
     ok = await commands.digest(CHAT, "18:00,8:00 Europe/Kyiv")
-    assert ok.text == "Digests at 08:00, 18:00 (Europe/Kyiv). /digest off to undo."
+    assert ok.text == (
+        "Digests at 08:00, 18:00 (Europe/Kyiv); the next one in 4 h. "
+        "Keyword alerts still arrive at once. /digest off to undo."
+    )
     assert (await storage.get_chat(CHAT)).digest_times == ("08:00", "18:00")
     assert (await commands.digest(CHAT, "25:00")).kind == ReplyKind.ERROR
     assert (await commands.digest(CHAT, "08:00 Mars/Base")).kind == ReplyKind.ERROR

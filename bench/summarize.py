@@ -1,0 +1,133 @@
+"""Benchmark: articles per second and peak RSS of each summarisation method.
+
+    PYTHONPATH=. python bench/summarize.py [--batch 8] [--repeat 2]
+
+Articles: the CNN/DailyMail development articles of 500-700 words (~600 on average), read
+from ../shared/eval-data (never copied into the repository). Methods: lead, embedding
+(packaged MiniLM) and seq2seq with a tiny random BART that this script builds in a
+temporary directory (it measures the plumbing, not a real model's speed).
+
+Each method runs in its own subprocess, so its peak RSS is its own and one method's imports
+or caches cannot help or hurt another. Peak RSS is `VmHWM` from /proc/self/status (the
+peak of the process's own address space; `ru_maxrss` would include the parent's RSS at fork
+time on Linux); the parent never imports torch (the tiny model is built in a subprocess).
+Models are loaded by a warm-up call before the clock starts; load time is reported
+separately. Throughput is the best of `--repeat` passes over the articles, summarised in
+batches of `--batch` (the bot summarises the new stories of a poll together). Figures are
+printed with their ratio to lead measured in the same run, because these machines are noisy;
+the load average is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval-data" / "cnndm-dev.jsonl"
+METHODS = ("lead", "embedding", "seq2seq")
+MIN_WORDS, MAX_WORDS = 500, 700
+
+
+def _articles() -> list[str]:
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
+    return [r["article"] for r in rows if MIN_WORDS <= len(r["article"].split()) <= MAX_WORDS]
+
+
+def _peak_rss_mb() -> float:
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _worker(method: str, model: str | None, batch: int, repeat: int) -> dict[str, float]:
+    """Runs in the subprocess: summarise the articles, report speed and peak RSS."""
+    from summarizer import Article, build_summarizer
+
+    articles = [Article("", text) for text in _articles()]
+    summarizer = build_summarizer(method, model=model)
+    start = time.perf_counter()
+    summarizer.summarize(articles[:1])
+    load_seconds = time.perf_counter() - start
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for i in range(0, len(articles), batch):
+            summaries = summarizer.summarize(articles[i : i + batch])
+            if any(s.method != method for s in summaries):
+                raise SystemExit(f"{method} fell back: {[s.method for s in summaries]}")
+        best = min(best, time.perf_counter() - start)
+    return {
+        "articles": len(articles),
+        "articles_per_second": len(articles) / best,
+        "load_seconds": load_seconds,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _run(method: str, model: str | None, batch: int, repeat: int) -> dict[str, float]:
+    command = [sys.executable, __file__, "--worker", method, "--batch", str(batch)]
+    command += ["--repeat", str(repeat)] + (["--model", model] if model else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{method} worker failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--build-tiny", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not DATA.exists():
+        print(f"error: development data not found at {DATA}", file=sys.stderr)
+        return 2
+    if args.build_tiny:
+        from summarizer.tiny_model import build_tiny_seq2seq
+
+        build_tiny_seq2seq(args.build_tiny)
+        return 0
+    if args.worker:
+        print(json.dumps(_worker(args.worker, args.model, args.batch, args.repeat)))
+        return 0
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the workers inherit it: never download
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    with tempfile.TemporaryDirectory() as tiny:
+        subprocess.run([sys.executable, __file__, "--build-tiny", tiny], check=True)
+        models = {"lead": None, "embedding": None, "seq2seq": tiny}
+        results = {m: _run(m, models[m], args.batch, args.repeat) for m in METHODS}
+    lead = results["lead"]
+    print(
+        f"{int(lead['articles'])} CNN/DM dev articles of {MIN_WORDS}-{MAX_WORDS} words, "
+        f"batches of {args.batch}, best of {args.repeat}; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"{'method':<22}{'art/s':>9}{'vs lead':>10}{'peak RSS MB':>13}{'vs lead':>9}{'load s':>8}"
+    )
+    labels = {"seq2seq": "seq2seq (tiny BART)"}
+    for method, r in results.items():
+        print(
+            f"{labels.get(method, method):<22}{r['articles_per_second']:9.2f}"
+            f"{r['articles_per_second'] / lead['articles_per_second']:10.4f}"
+            f"{r['peak_rss_mb']:13.0f}{r['peak_rss_mb'] / lead['peak_rss_mb']:9.2f}"
+            f"{r['load_seconds']:8.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

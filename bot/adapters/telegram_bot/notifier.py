@@ -1,0 +1,206 @@
+"""``TelegramNotifier``: the ``Notifier`` port on python-telegram-bot, and the error edge.
+
+Every send goes out as one ``sendMessage`` with ``parse_mode=HTML``; PTB is built without a
+rate limiter, so it never sleeps or retries inside a send (the core ``Deliverer`` paces and
+retries). Library errors are translated here, once:
+
+- ``RetryAfter`` -> ``RateLimited(retry_after)``: the core reschedules the row.
+- ``ChatMigrated`` -> ``ChatMoved(new ChatRef)``: the core re-keys the chat and resends.
+- ``Forbidden``, or a ``BadRequest`` such as "chat not found", "not enough rights", "message
+  thread not found" -> ``ChatUnavailable``: blocked, kicked, no rights, topic gone.
+- a ``BadRequest`` about parsing entities: the same text is sent once more without markup
+  (and the brief id logged).
+- anything else (network errors, 5xx, timeouts) -> ``DeliveryError``: retried with back-off.
+
+Pace: 30 messages a second overall, one a second per private chat, 20 a minute per group or
+channel (negative chat ids): Telegram's published limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from datetime import timedelta
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+from bot.adapters.telegram_bot import render
+from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
+from bot.core.models import Brief, ChatRef, Platform
+from bot.core.ports import Clock, Pace
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_INTERVAL = 1.0
+GROUP_INTERVAL = 3.0
+PER_SECOND = 30.0
+_UNREACHABLE = (
+    "chat not found",
+    "not enough rights",
+    "have no rights",
+    "thread not found",
+    "topic_closed",
+    "topic_deleted",
+    "user is deactivated",
+    "need administrator rights",
+)
+
+
+def use_timedelta() -> None:
+    """Make PTB hand out ``RetryAfter.retry_after`` as a ``timedelta``, without warnings.
+
+    PTB reads the ``PTB_TIMEDELTA`` environment variable at every access (v22.2 to v22.x);
+    without it, even constructing a ``RetryAfter`` emits a ``PTBDeprecationWarning``.
+    """
+    os.environ["PTB_TIMEDELTA"] = "true"
+
+
+def chat_interval(chat: ChatRef) -> float:
+    """Seconds between two messages to ``chat``: groups and channels have negative ids."""
+    return GROUP_INTERVAL if chat.chat_id.startswith("-") else PRIVATE_INTERVAL
+
+
+def telegram_chat_id(chat: ChatRef) -> int | str:
+    """The ``chat_id`` parameter for ``chat`` (an int, or an ``@channel`` name)."""
+    try:
+        return int(chat.chat_id)
+    except ValueError:
+        return chat.chat_id
+
+
+def thread_id(chat: ChatRef) -> int | None:
+    """The ``message_thread_id`` parameter for ``chat`` (a forum topic), if any."""
+    return int(chat.thread_id) if chat.thread_id else None
+
+
+def seconds(value: timedelta | float) -> float:
+    """A ``retry_after`` as seconds, whichever type PTB handed out."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def is_markup_error(exc: BadRequest) -> bool:
+    """True when Telegram refused the message's HTML (not the chat or the request)."""
+    return "parse entities" in exc.message.lower()
+
+
+def translate(exc: TelegramError, chat: ChatRef) -> DeliveryError:
+    """The core exception for a failed send to ``chat``."""
+    if isinstance(exc, RetryAfter):
+        return RateLimited(seconds(exc.retry_after), "Telegram flood control")
+    if isinstance(exc, ChatMigrated):
+        return ChatMoved(ChatRef(Platform.TELEGRAM, str(exc.new_chat_id), chat.thread_id))
+    if isinstance(exc, Forbidden):
+        return ChatUnavailable(exc.message)
+    if isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _UNREACHABLE):
+        return ChatUnavailable(exc.message)
+    return DeliveryError(f"Telegram: {exc.message}")
+
+
+def markup(rendered: render.Rendered) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a rendered message, if it has buttons."""
+    if not rendered.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in rendered.buttons
+        ]
+    )
+
+
+class TelegramNotifier:
+    """Sends briefs, digests, notices and command replies to Telegram chats."""
+
+    platform = Platform.TELEGRAM
+    pace = Pace(
+        per_chat_interval=PRIVATE_INTERVAL, per_second=PER_SECOND, chat_interval=chat_interval
+    )
+
+    def __init__(
+        self, bot: Bot, clock: Clock, *, link_preview: bool = False, buttons: bool = False
+    ) -> None:
+        use_timedelta()
+        self._bot = bot
+        self._clock = clock
+        self._link_preview = link_preview
+        self._buttons = buttons
+
+    # -- the Notifier port -----------------------------------------------------------------
+    async def send_brief(
+        self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        """Send one brief; raises only ``DeliveryError`` and its subclasses."""
+        message = render.brief(
+            brief, self._clock.now(), alert_terms=alert_terms, buttons=self._buttons
+        )
+        await self._deliver(chat, [message], f"brief {brief.id}", preview=self._link_preview)
+
+    async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
+        """Send a digest, split into several messages at story lines when long."""
+        ids = ",".join(str(b.id) for b in briefs)
+        await self._deliver(chat, render.digest(heading, briefs), f"digest of briefs {ids}")
+
+    async def send_text(self, chat: ChatRef, text: str) -> None:
+        """Send a plain notice."""
+        await self._deliver(chat, render.plain_text(text), "notice")
+
+    # -- for the command handlers ----------------------------------------------------------
+    async def send(
+        self, chat: ChatRef, message: render.Rendered, *, label: str, preview: bool = False
+    ) -> Message:
+        """Send one rendered message; PTB's exceptions propagate (handlers' error handler).
+
+        When Telegram refuses the HTML, the same text goes again without markup.
+        """
+        options = LinkPreviewOptions(
+            is_disabled=not (preview and message.preview_url),
+            url=message.preview_url if preview and message.preview_url else None,
+        )
+        try:
+            return await self._bot.send_message(
+                telegram_chat_id(chat),
+                message.html,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread_id(chat),
+                link_preview_options=options,
+                reply_markup=markup(message),
+            )
+        except BadRequest as exc:
+            if not is_markup_error(exc):
+                raise
+            logger.warning("%s to %s: HTML refused (%s); sending plain text", label, chat, exc)
+        return await self._bot.send_message(
+            telegram_chat_id(chat),
+            message.plain,
+            message_thread_id=thread_id(chat),
+            link_preview_options=options,
+            reply_markup=markup(message),
+        )
+
+    async def _deliver(
+        self,
+        chat: ChatRef,
+        messages: Sequence[render.Rendered],
+        label: str,
+        *,
+        preview: bool = False,
+    ) -> None:
+        for message in messages:
+            try:
+                await self.send(chat, message, label=label, preview=preview)
+            except TelegramError as exc:
+                raise translate(exc, chat) from exc

@@ -1,0 +1,267 @@
+"""The outbox half of ``SqlStorage``: one row per (brief, chat), and its state machine.
+
+::
+
+    pending --claim--> sending --mark_sent--> sent
+       ^                  |  \\--fail_delivery / expire--> failed
+       |                  |
+       +---retry (attempt counted) / release (not counted: held back, quiet hours, digest)
+       +---lease ran out (the process died mid-send): claimable again
+
+Rows are written in the transaction that stores the brief (``_enqueue``), so a brief is never
+stored without its deliveries. ``claim_deliveries`` moves due rows to *sending* with a lease;
+the deliverer records every outcome before it claims again, so after a crash only the rows
+whose send was in flight can be sent twice. Mixed into ``SqlStorage`` (``repository.py``).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
+from bot.storage.tables import BriefRow, ChatRow, OutboxRow, SubscriptionRow
+
+_SEP = "\n"
+_OPEN = [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
+_DONE = [DeliveryState.SENT.value, DeliveryState.FAILED.value]
+
+
+class OutboxStore(abc.ABC):
+    """Outbox queries; the concrete class provides transactions, chats and briefs."""
+
+    @abc.abstractmethod
+    def _tx(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+    @abc.abstractmethod
+    async def _chat_row(
+        self, s: AsyncSession, chat: ChatRef, *, create: bool
+    ) -> ChatRow | None: ...
+
+    @abc.abstractmethod
+    async def _briefs(self, s: AsyncSession, rows: Sequence[BriefRow]) -> list[Brief]: ...
+
+    async def _enqueue(
+        self,
+        s: AsyncSession,
+        brief_id: int,
+        feed_id: str,
+        alerts: Mapping[ChatRef, Sequence[str]],
+        now: datetime,
+    ) -> None:
+        """Queue ``brief_id`` for the feed's subscribers and the alerted chats (once each)."""
+        targets: dict[int, str] = {
+            pk: ""
+            for pk in await s.scalars(
+                select(SubscriptionRow.chat_pk).where(SubscriptionRow.feed_id == feed_id)
+            )
+        }
+        for chat, terms in alerts.items():
+            chat_row = await self._chat_row(s, chat, create=True)
+            assert chat_row is not None
+            targets[chat_row.id] = _SEP.join(terms)
+        if not targets:
+            return
+        queued = set(
+            await s.scalars(
+                select(OutboxRow.chat_pk).where(
+                    OutboxRow.brief_id == brief_id, OutboxRow.chat_pk.in_(list(targets))
+                )
+            )
+        )
+        s.add_all(
+            OutboxRow(
+                brief_id=brief_id,
+                chat_pk=pk,
+                state=DeliveryState.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                alert_terms=terms,
+                created_at=now,
+                batched=False,
+            )
+            for pk, terms in targets.items()
+            if pk not in queued
+        )
+
+    async def _deliveries(self, s: AsyncSession, rows: Sequence[OutboxRow]) -> list[Delivery]:
+        chats = {
+            c.id: ChatRef(Platform(c.platform), c.chat_id, c.thread_id)
+            for c in await s.scalars(
+                select(ChatRow).where(ChatRow.id.in_({r.chat_pk for r in rows}))
+            )
+        }
+        brief_rows = list(
+            await s.scalars(select(BriefRow).where(BriefRow.id.in_({r.brief_id for r in rows})))
+        )
+        briefs = {b.id: b for b in await self._briefs(s, brief_rows)}
+        return [
+            Delivery(
+                id=row.id,
+                chat=chats[row.chat_pk],
+                brief=briefs[row.brief_id],
+                state=DeliveryState(row.state),
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                alert_terms=tuple(t for t in row.alert_terms.split(_SEP) if t),
+            )
+            for row in rows
+        ]
+
+    async def claim_deliveries(
+        self, now: datetime, limit: int, lease_seconds: float
+    ) -> list[Delivery]:
+        async with self._tx() as s:
+            rows = list(
+                await s.scalars(
+                    select(OutboxRow)
+                    .join(ChatRow, ChatRow.id == OutboxRow.chat_pk)
+                    .where(ChatRow.available.is_(True))
+                    .where(OutboxRow.state.in_(_OPEN))
+                    .where(OutboxRow.next_attempt_at <= now)
+                    .order_by(OutboxRow.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True, of=OutboxRow)
+                )
+            )
+            lease_end = now + timedelta(seconds=lease_seconds)
+            for row in rows:
+                row.state = DeliveryState.SENDING.value
+                row.next_attempt_at = lease_end
+            await s.flush()
+            return await self._deliveries(s, rows)
+
+    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
+        await self.mark_sent_many([delivery_id], now, batched=False)
+
+    async def mark_sent_many(
+        self, delivery_ids: Sequence[int], now: datetime, *, batched: bool
+    ) -> None:
+        async with self._tx() as s:
+            await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(list(delivery_ids)))
+                .values(
+                    state=DeliveryState.SENT.value,
+                    sent_at=now,
+                    attempts=OutboxRow.attempts + 1,
+                    last_error=None,
+                    batched=batched,
+                )
+            )
+
+    async def retry_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
+        async with self._tx() as s:
+            await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == delivery_id)
+                .values(
+                    state=DeliveryState.PENDING.value,
+                    next_attempt_at=at,
+                    attempts=OutboxRow.attempts + 1,
+                    last_error=error[:1000],
+                )
+            )
+
+    async def release_deliveries(
+        self, delivery_ids: Sequence[int], at: datetime, reason: str
+    ) -> None:
+        async with self._tx() as s:
+            await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(list(delivery_ids)))
+                .values(
+                    state=DeliveryState.PENDING.value, next_attempt_at=at, last_error=reason[:1000]
+                )
+            )
+
+    async def fail_delivery(self, delivery_id: int, error: str) -> None:
+        async with self._tx() as s:
+            await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == delivery_id)
+                .values(state=DeliveryState.FAILED.value, last_error=error[:1000])
+            )
+
+    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
+        async with self._tx() as s:
+            chat_row = await self._chat_row(s, chat, create=False)
+            if chat_row is None:
+                return []
+            rows = list(
+                await s.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.chat_pk == chat_row.id)
+                    .where(OutboxRow.state == DeliveryState.PENDING.value)
+                    .order_by(OutboxRow.id)
+                )
+            )
+            return await self._deliveries(s, rows)
+
+    async def reschedule_pending(self, chat: ChatRef, at: datetime) -> int:
+        async with self._tx() as s:
+            chat_row = await self._chat_row(s, chat, create=False)
+            if chat_row is None:
+                return 0
+            result = await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.chat_pk == chat_row.id)
+                .where(OutboxRow.state == DeliveryState.PENDING.value)
+                .where(OutboxRow.next_attempt_at > at)
+                .values(next_attempt_at=at)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def alert_sends(self, chat: ChatRef, since: datetime) -> list[datetime]:
+        async with self._tx() as s:
+            chat_row = await self._chat_row(s, chat, create=False)
+            if chat_row is None:
+                return []
+            # Rows sent together (one digest) share their ``sent_at``: one message each.
+            times = await s.scalars(
+                select(OutboxRow.sent_at)
+                .distinct()
+                .where(OutboxRow.chat_pk == chat_row.id)
+                .where(OutboxRow.state == DeliveryState.SENT.value)
+                .where(OutboxRow.alert_terms != "")
+                .where(OutboxRow.sent_at > since)
+                .order_by(OutboxRow.sent_at)
+            )
+            return [t for t in times if t is not None]
+
+    async def expire_deliveries(self, created_before: datetime, reason: str) -> int:
+        async with self._tx() as s:
+            result = await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.state.in_(_OPEN))
+                .where(OutboxRow.created_at < created_before)
+                .values(state=DeliveryState.FAILED.value, last_error=reason[:1000])
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def purge_deliveries(self, finished_before: datetime) -> int:
+        async with self._tx() as s:
+            result = await s.execute(
+                delete(OutboxRow)
+                .where(OutboxRow.state.in_(_DONE))
+                .where(
+                    or_(
+                        OutboxRow.sent_at < finished_before,
+                        OutboxRow.sent_at.is_(None) & (OutboxRow.created_at < finished_before),
+                    )
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def count_pending(self) -> int:
+        """Rows not yet delivered (pending or in flight); for metrics and tests."""
+        async with self._tx() as s:
+            value = await s.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.state.in_(_OPEN))
+            )
+            return int(value or 0)

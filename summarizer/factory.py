@@ -1,0 +1,46 @@
+"""Building a summariser by method name: the one entry point the bot configures.
+
+The chain always ends with lead, so a summary is always produced: `seq2seq` falls back to
+`embedding`, which falls back to `lead` (see `summarizer.chain`).
+"""
+
+from __future__ import annotations
+
+from summarizer.base import Backend, Summarizer
+from summarizer.chain import ChainSummarizer
+from summarizer.embedding import EmbeddingBackend
+from summarizer.lead import LeadBackend
+from summarizer.seq2seq import Seq2SeqBackend
+
+METHODS = ("lead", "embedding", "seq2seq")
+DEFAULT_METHOD = "embedding"
+
+
+def build_summarizer(method: str = DEFAULT_METHOD, *, model: str | None = None) -> Summarizer:
+    """Build the summariser for `method`, wrapped in the fallback chain.
+
+    Nothing is loaded here: models load lazily on the first `summarize` call.
+
+    Args:
+        method: "lead", "embedding" (default) or "seq2seq" (setting `NEWSBRIEF_SUMMARIZER`).
+        model: The seq2seq model id or local directory (setting
+            `NEWSBRIEF_SUMMARIZER_MODEL`); default `summarizer.seq2seq.DEFAULT_MODEL`.
+            Ignored by the other methods.
+
+    Returns:
+        A thread-safe `Summarizer` whose `name` is `method`.
+
+    Raises:
+        ValueError: `method` is not one of `METHODS`.
+    """
+    if method not in METHODS:
+        raise ValueError(
+            f"unknown summarizer method {method!r}; choose one of {', '.join(METHODS)}"
+        )
+    chain: list[Backend] = []
+    if method == "seq2seq":
+        chain.append(Seq2SeqBackend(model))
+    if method in ("seq2seq", "embedding"):
+        chain.append(EmbeddingBackend())
+    chain.append(LeadBackend())
+    return ChainSummarizer(method, chain)

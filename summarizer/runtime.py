@@ -1,0 +1,40 @@
+"""Process-wide torch and transformers settings shared by the model backends.
+
+torch and transformers are imported inside these functions only, so importing the package
+stays cheap and the lead backend never loads them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+logger = logging.getLogger(__name__)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, which containers restrict)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def prepare_torch(num_threads: int | None = None) -> None:
+    """Set torch's intra-op thread count and silence transformers' loading progress bars.
+
+    torch defaults to the number of physical cores of the host, which oversubscribes a
+    container limited to fewer CPUs. The setting is process-wide; the backends are the
+    only torch users in newsbrief.
+
+    Args:
+        num_threads: Threads for inference; default: the CPUs available to this process.
+    """
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    wanted = num_threads or available_cpus()
+    if torch.get_num_threads() != wanted:
+        logger.info("setting torch intra-op threads from %d to %d", torch.get_num_threads(), wanted)
+        torch.set_num_threads(wanted)
+    # The "Loading weights" bar would go to the bot's stderr on every start.
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]

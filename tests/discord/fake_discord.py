@@ -1,0 +1,396 @@
+"""A loopback Discord for tests: the REST API (under ``/api/v10``) and the gateway websocket.
+
+It speaks just enough of Discord for the unmodified discord.py 2.7 to log in, connect, receive
+slash-command interactions, answer them, register commands and post into channels, threads
+and forums. Facts it relies on (see research/chat-fakes.md): JSON answers carry exactly
+``Content-Type: application/json``; a 429 that discord.py should honour carries a ``Via``
+header and ``retry_after`` in the body; READY needs ``resume_gateway_url``; interactions need
+``attachment_size_limit``, ``version`` and ``application_id``; ``member.flags`` is required.
+
+It also checks what Discord would refuse and records each breach in ``violations`` (answered
+with a 400): content over 2000 characters, more than 10 embeds or embed fields over their
+limits, a thread name over 100 characters, an interaction acknowledged twice, a follow-up
+before the acknowledgement. Visibility is modelled as Discord does it: the first follow-up
+after a deferral replaces the "thinking" placeholder and keeps the deferral's visibility.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from discord_payloads import (
+    APP_ID,
+    BOT_USER,
+    EPHEMERAL,
+    GUILD_ID,
+    HUMAN,
+    OWNER_ID,
+    TEXT_ID,
+    THREAD_ID,
+    Payloads,
+)
+
+
+@dataclass
+class Sent:
+    """A message as members would see it."""
+
+    content: str
+    embeds: list[dict[str, Any]]
+    ephemeral: bool
+    allowed_mentions: Any
+
+
+@dataclass
+class InteractionLog:
+    """Everything one interaction's token was used for."""
+
+    id: str
+    token: str
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Sent] = field(default_factory=list)
+    placeholder: bool | None = None
+    """Ephemeral flag of the pending "thinking" placeholder; None when there is none."""
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+class FakeDiscord(Payloads):
+    """Start with ``await fake.start()``; point discord.py at ``api_url`` and ``gateway_url``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[Request] = []
+        self.violations: list[str] = []
+        self.interactions: dict[str, InteractionLog] = {}
+        self.channel_messages: list[dict[str, Any]] = []
+        self.forum_posts: list[dict[str, Any]] = []
+        self.synced: dict[str, list[dict[str, Any]]] = {}
+        self.identify: dict[str, Any] | None = None
+        self._failures: list[tuple[str, re.Pattern[str], int, Any, dict[str, str]]] = []
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- scripting ------------------------------------------------------------------------
+    def fail(
+        self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer the next request matching ``method`` and the ``path`` regex with an error."""
+        self._failures.append((method, re.compile(path), status, body, headers or {}))
+
+    def rate_limit(self, method: str, path: str, retry_after: float, *, via: bool = True) -> None:
+        """A 429 as Discord sends it (with ``via=False``: as Cloudflare would, no Via)."""
+        headers = {
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": str(retry_after),
+            "X-RateLimit-Scope": "user",
+        }
+        if via:
+            headers["Via"] = "1.1 google"
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": False,
+            "code": 0,
+        }
+        self.fail(method, path, 429, body, headers)
+
+    def count(self, method: str, path: str) -> int:
+        """How many requests matched ``method`` and the ``path`` regex."""
+        pattern = re.compile(path)
+        return sum(1 for r in self.requests if r.method == method and pattern.fullmatch(r.path))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        self._seq += 1
+        await self._send({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def interact(self, payload: dict[str, Any]) -> InteractionLog:
+        """Send an INTERACTION_CREATE; returns the log its answers will be recorded in."""
+        log = self.interactions.setdefault(
+            payload["token"], InteractionLog(payload["id"], payload["token"])
+        )
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return log
+
+    async def wait_for(
+        self,
+        predicate: Callable[[], bool],
+        within: float = 5.0,
+        check: Callable[[], None] | None = None,
+    ) -> None:
+        """Poll ``predicate`` (calling ``check`` to fail fast, e.g. on a crashed client)."""
+        deadline = time.monotonic() + within
+        while not predicate():
+            if check is not None:
+                check()
+            if time.monotonic() > deadline:
+                raise AssertionError("the fake Discord did not see the expected requests")
+            await asyncio.sleep(0.005)
+
+    # -- REST -----------------------------------------------------------------------------
+    @staticmethod
+    def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+        # discord.py parses JSON only for exactly this content type (no "; charset=utf-8").
+        base = {
+            "Content-Type": "application/json",
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "4",
+            "X-RateLimit-Reset-After": "1.0",
+            "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+            "X-RateLimit-Bucket": "fake",
+        }
+        base.update(headers or {})
+        if status == 204:
+            del base["Content-Type"]
+            return web.Response(status=204, headers=base)
+        return web.Response(body=json.dumps(data).encode(), status=status, headers=base)
+
+    @staticmethod
+    async def _body(request: web.Request) -> Any:
+        if not request.can_read_body:
+            return None
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            return json.loads(str(form["payload_json"]))
+        return await request.json()
+
+    def _refuse(self, why: str) -> web.Response:
+        self.violations.append(why)
+        return self._json({"message": f"Invalid Form Body: {why}", "code": 50035}, 400)
+
+    def _check_message(self, body: dict[str, Any]) -> str | None:
+        """What Discord would reject in a message body, if anything."""
+        content, embeds = body.get("content") or "", body.get("embeds") or []
+        if len(content) > 2000:
+            return f"content of {len(content)} characters"
+        if not content and not embeds:
+            return "empty message"
+        if len(embeds) > 10:
+            return f"{len(embeds)} embeds"
+        total = 0
+        for e in embeds:
+            sizes = {
+                "title": len(e.get("title") or ""),
+                "description": len(e.get("description") or ""),
+                "footer": len((e.get("footer") or {}).get("text") or ""),
+                "author": len((e.get("author") or {}).get("name") or ""),
+            }
+            limits = {"title": 256, "description": 4096, "footer": 2048, "author": 256}
+            for key, size in sizes.items():
+                if size > limits[key]:
+                    return f"embed {key} of {size} characters"
+            total += sum(sizes.values())
+        if total > 6000:
+            return f"embeds of {total} characters"
+        return None
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path, method = "/" + request.match_info["path"], request.method
+        body = await self._body(request)
+        self.requests.append(Request(method, path, dict(request.query), body))
+        for i, (m, pattern, status, fbody, headers) in enumerate(self._failures):
+            if m == method and pattern.fullmatch(path):
+                del self._failures[i]
+                return self._json(fbody, status, headers)
+        if method == "GET" and path == "/users/@me":
+            return self._json(BOT_USER)
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return self._json(
+                {
+                    "id": str(APP_ID),
+                    "name": "newsbrief",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "verify_key": "0" * 64,
+                    "flags": 0,
+                    "team": None,
+                    "owner": {**HUMAN, "id": str(OWNER_ID)},
+                }
+            )
+        if method == "PUT" and (
+            m := re.fullmatch(r"/applications/\d+(?:/guilds/(\d+))?/commands", path)
+        ):
+            scope = m[1] or "global"
+            self.synced[scope] = [
+                {**c, "id": str(next(self._ids)), "application_id": str(APP_ID), "version": "1"}
+                for c in body
+            ]
+            return self._json(self.synced[scope])
+        if method == "POST" and (m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)):
+            return self._callback(m[2], body, request.query.get("with_response") in ("1", "true"))
+        if m := re.fullmatch(r"/webhooks/\d+/([^/]+)(/messages/@original)?", path):
+            return self._webhook(method, m[1], bool(m[2]), body)
+        if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
+            if why := self._check_message(body):
+                return self._refuse(why)
+            self.channel_messages.append({"channel_id": int(m[1]), **body})
+            return self._json(self.message(int(m[1]), body))
+        if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/threads", path)):
+            return self._forum_post(int(m[1]), body)
+        if method == "GET" and (m := re.fullmatch(r"/channels/(\d+)", path)):
+            return self._json(self.channel(int(m[1])))
+        return self._json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _callback(self, token: str, body: dict[str, Any], with_response: bool) -> web.Response:
+        log = self.interactions.setdefault(token, InteractionLog("?", token))
+        if log.callbacks:
+            return self._refuse("interaction acknowledged twice")  # Discord: code 40060
+        log.callbacks.append(body)
+        data = body.get("data") or {}
+        ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
+        message = None
+        if body["type"] == 4:
+            if why := self._check_message(data):
+                return self._refuse(why)
+            log.messages.append(
+                Sent(
+                    data.get("content") or "",
+                    data.get("embeds") or [],
+                    ephemeral,
+                    data.get("allowed_mentions"),
+                )
+            )
+            message = self.message(TEXT_ID, data)
+        elif body["type"] == 5:
+            log.placeholder = ephemeral
+            message = self.message(TEXT_ID, {"content": "", "flags": 128 | (64 * ephemeral)})
+        if not with_response:
+            return self._json(None, 204)
+        resource: dict[str, Any] = {"type": body["type"]}
+        if message is not None:
+            resource["message"] = message
+        return self._json(
+            {
+                "interaction": {
+                    "id": log.id,
+                    "type": 2,
+                    "response_message_loading": body["type"] == 5,
+                    "response_message_ephemeral": ephemeral,
+                },
+                "resource": resource,
+            }
+        )
+
+    def _webhook(self, method: str, token: str, original: bool, body: Any) -> web.Response:
+        log = self.interactions.get(token)
+        if log is None or not log.callbacks:
+            self.violations.append("follow-up before the interaction was acknowledged")
+            return self._json({"message": "Unknown Webhook", "code": 10015}, 404)
+        if original and method == "DELETE":
+            log.placeholder = None
+            return self._json(None, 204)
+        if method != "POST" or original:
+            return self._json({"message": "405: Method Not Allowed", "code": 0}, 405)
+        if why := self._check_message(body):
+            return self._refuse(why)
+        ephemeral = bool((body.get("flags") or 0) & EPHEMERAL)
+        if log.placeholder is not None:  # the first follow-up replaces "thinking..."
+            ephemeral, log.placeholder = log.placeholder, None
+        log.messages.append(
+            Sent(
+                body.get("content") or "",
+                body.get("embeds") or [],
+                ephemeral,
+                body.get("allowed_mentions"),
+            )
+        )
+        return self._json(self.message(TEXT_ID, body) | {"webhook_id": str(APP_ID)})
+
+    def _forum_post(self, forum_id: int, body: dict[str, Any]) -> web.Response:
+        name, message = body.get("name") or "", body.get("message") or {}
+        if not 1 <= len(name) <= 100:
+            return self._refuse(f"thread name of {len(name)} characters")
+        if why := self._check_message(message):
+            return self._refuse(why)
+        thread_id = next(self._ids)
+        self.forum_posts.append({"forum_id": forum_id, "thread_id": thread_id, **body})
+        thread = {
+            **self.channel(THREAD_ID),
+            "id": str(thread_id),
+            "name": name,
+            "parent_id": str(forum_id),
+            "owner_id": str(APP_ID),
+        }
+        return self._json({**thread, "message": self.message(thread_id, message)}, 201)
+
+    # -- gateway --------------------------------------------------------------------------
+    async def _send(self, payload: dict[str, Any]) -> None:
+        assert self._ws is not None, "no gateway connection"
+        # Text frames are always accepted, whatever compression the client asked for.
+        await self._ws.send_str(json.dumps(payload))
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await self._send({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": 41250}})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                break
+            frame = json.loads(msg.data)
+            if frame["op"] == 1:
+                await self._send({"op": 11, "s": None, "t": None, "d": None})
+            elif frame["op"] == 2:
+                self.identify = frame["d"]
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT_USER,
+                        "session_id": "fake-session",
+                        "resume_gateway_url": self.gateway_url,
+                        "shard": [0, 1],
+                        "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                        "application": {"id": str(APP_ID), "flags": 0},
+                    },
+                )
+                await self.dispatch("GUILD_CREATE", self.guild())
+            elif frame["op"] == 6:
+                await self._send({"op": 9, "s": None, "t": None, "d": False})
+        return ws
