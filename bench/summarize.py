@@ -1,6 +1,6 @@
 """Benchmark: articles per second and peak RSS of each summarisation method.
 
-    PYTHONPATH=. python bench/summarize.py [--batch 8] [--repeat 2]
+    PYTHONPATH=. python bench/summarize.py [--batch 8] [--repeat 2] [--threads N]
 
 Articles: the CNN/DailyMail development articles of 500-700 words (~600 on average), read
 from ../shared/eval-data (never copied into the repository). Methods: lead, embedding
@@ -50,12 +50,14 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _worker(method: str, model: str | None, batch: int, repeat: int) -> dict[str, float]:
+def _worker(
+    method: str, model: str | None, batch: int, repeat: int, threads: int | None
+) -> dict[str, float]:
     """Runs in the subprocess: summarise the articles, report speed and peak RSS."""
     from summarizer import Article, build_summarizer
 
     articles = [Article("", text) for text in _articles()]
-    summarizer = build_summarizer(method, model=model)
+    summarizer = build_summarizer(method, model=model, num_threads=threads)
     start = time.perf_counter()
     summarizer.summarize(articles[:1])
     load_seconds = time.perf_counter() - start
@@ -77,9 +79,12 @@ def _worker(method: str, model: str | None, batch: int, repeat: int) -> dict[str
     }
 
 
-def _run(method: str, model: str | None, batch: int, repeat: int) -> dict[str, float]:
+def _run(
+    method: str, model: str | None, batch: int, repeat: int, threads: int | None
+) -> dict[str, float]:
     command = [sys.executable, __file__, "--worker", method, "--batch", str(batch)]
     command += ["--repeat", str(repeat)] + (["--model", model] if model else [])
+    command += ["--threads", str(threads)] if threads else []
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{method} worker failed:\n{done.stderr}")
@@ -91,6 +96,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--threads", type=int, help="torch threads (default: available CPUs)")
     parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--build-tiny", type=Path, help=argparse.SUPPRESS)
@@ -104,18 +110,20 @@ def main() -> int:
         build_tiny_seq2seq(args.build_tiny)
         return 0
     if args.worker:
-        print(json.dumps(_worker(args.worker, args.model, args.batch, args.repeat)))
+        result = _worker(args.worker, args.model, args.batch, args.repeat, args.threads)
+        print(json.dumps(result))
         return 0
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the workers inherit it: never download
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tiny:
         subprocess.run([sys.executable, __file__, "--build-tiny", tiny], check=True)
         models = {"lead": None, "embedding": None, "seq2seq": tiny}
-        results = {m: _run(m, models[m], args.batch, args.repeat) for m in METHODS}
+        results = {m: _run(m, models[m], args.batch, args.repeat, args.threads) for m in METHODS}
     lead = results["lead"]
     print(
         f"{int(lead['articles'])} CNN/DM dev articles of {MIN_WORDS}-{MAX_WORDS} words, "
         f"batches of {args.batch}, best of {args.repeat}; {os.cpu_count()} CPUs, "
+        f"torch threads {args.threads or 'default'}, "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     header = ("method", "art/s", "vs lead", "CPU ms/art", "vs lead", "peak RSS MB", "vs lead")
