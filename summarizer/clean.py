@@ -73,8 +73,11 @@ def _is_site_name(tail: str, separator: str) -> bool:
         return len(words) <= 6
     if len(words) > 5:
         return False
+    if _DOMAIN.search(tail):
+        return True
+    # Site names are capitalised: "- and the Times" is part of the headline.
     lowered = {w.lower().strip(".,") for w in words}
-    return bool(lowered & _SITE_WORDS) or _DOMAIN.search(tail) is not None
+    return tail[:1].isupper() and bool(lowered & _SITE_WORDS)
 
 
 def clean_title(title: str) -> str:

@@ -196,11 +196,10 @@ def evaluate(
 
 
 def _print_report(report: Report, args: argparse.Namespace) -> None:
-    budget = (
-        f"{args.sentences} sentences"
-        if args.sentences
-        else f"{args.words or DEFAULT_MAX_WORDS} words"
-    )
+    if args.sentences:
+        budget = f"{args.sentences} sentence{'s' if args.sentences > 1 else ''}"
+    else:
+        budget = f"{args.words or DEFAULT_MAX_WORDS} words"
     print(f"method {args.method}  data {args.data}  n={report.n}  budget {budget}")
     for name, label in zip(ROUGE_TYPES, ("ROUGE-1", "ROUGE-2", "ROUGE-Lsum"), strict=True):
         score = report.scores[name]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from summarizer.base import Backend, Summarizer
 from summarizer.chain import ChainSummarizer
 from summarizer.embedding import EmbeddingBackend
+from summarizer.encoder import SentenceEncoder
 from summarizer.lead import LeadBackend
 from summarizer.seq2seq import Seq2SeqBackend
 
@@ -16,7 +17,9 @@ METHODS = ("lead", "embedding", "seq2seq")
 DEFAULT_METHOD = "embedding"
 
 
-def build_summarizer(method: str = DEFAULT_METHOD, *, model: str | None = None) -> Summarizer:
+def build_summarizer(
+    method: str = DEFAULT_METHOD, *, model: str | None = None, num_threads: int | None = None
+) -> Summarizer:
     """Build the summariser for `method`, wrapped in the fallback chain.
 
     Nothing is loaded here: models load lazily on the first `summarize` call.
@@ -26,6 +29,9 @@ def build_summarizer(method: str = DEFAULT_METHOD, *, model: str | None = None) 
         model: The seq2seq model id or local directory (setting
             `NEWSBRIEF_SUMMARIZER_MODEL`); default `summarizer.seq2seq.DEFAULT_MODEL`.
             Ignored by the other methods.
+        num_threads: torch threads for inference (process-wide); default: the CPUs this
+            process may use. On a machine shared with other busy processes one thread was
+            faster and steadier than two (see `summarizer/README_SECTION.md`).
 
     Returns:
         A thread-safe `Summarizer` whose `name` is `method`.
@@ -39,8 +45,8 @@ def build_summarizer(method: str = DEFAULT_METHOD, *, model: str | None = None) 
         )
     chain: list[Backend] = []
     if method == "seq2seq":
-        chain.append(Seq2SeqBackend(model))
+        chain.append(Seq2SeqBackend(model, num_threads=num_threads))
     if method in ("seq2seq", "embedding"):
-        chain.append(EmbeddingBackend())
+        chain.append(EmbeddingBackend(SentenceEncoder(num_threads=num_threads)))
     chain.append(LeadBackend())
     return ChainSummarizer(method, chain)

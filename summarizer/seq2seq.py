@@ -163,12 +163,15 @@ class Seq2SeqBackend:
         return joined, all(finished for _, finished in parts)
 
     def _count_tokens(self, text: str) -> int:
-        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+        # verbose=False: counting a long text is fine; it is never fed to the model whole.
+        return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def _chunks(self, sentences: Sequence[str]) -> list[str]:
         """Pack sentences into at most `max_chunks` pieces that fit the input window."""
         room = self._window - 2 - self._count_tokens(self._prefix)
-        counts = self._tokenizer(list(sentences), add_special_tokens=False)["input_ids"]
+        counts = self._tokenizer(list(sentences), add_special_tokens=False, verbose=False)[
+            "input_ids"
+        ]
         chunks: list[list[str]] = [[]]
         used = 0
         for sentence, ids in zip(sentences, counts, strict=True):

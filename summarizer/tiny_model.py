@@ -35,6 +35,7 @@ def _tokenizer(vocab_size: int) -> Any:
         vocab_size=vocab_size,
         special_tokens=list(_SPECIAL_TOKENS),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     core.train_from_iterator(list(_TRAINING_TEXT) * 10, trainer=trainer)
     start, end = core.token_to_id("<s>"), core.token_to_id("</s>")

@@ -26,6 +26,8 @@ from summarizer.markup import html_to_paragraphs
         ("  <b>Bold</b>   claim\n here ", "Bold claim here"),
         ("VIDEO: Rescue at sea", "Rescue at sea"),
         ("Apple unveils phone - and it's pricey", "Apple unveils phone - and it's pricey"),
+        ("Trump attacks press - and the Times", "Trump attacks press - and the Times"),
+        ("Rates rise - reuters.com", "Rates rise"),
         ("Ceasefire talks resume - live updates", "Ceasefire talks resume - live updates"),
         ("BBC News", "BBC News"),
         ("", ""),
