@@ -102,7 +102,12 @@ class Pipeline:
 
         async def worker() -> None:
             for feed, st in todo:  # workers share the iterator: each takes the next due feed
-                await self._guarded(feed, st, now, shared, report)
+                try:
+                    await self._guarded(feed, st, now, shared, report)
+                except Exception as exc:  # a bug or a database error: skip this feed only
+                    logger.exception("polling feed %s failed unexpectedly", feed.id)
+                    report.failed += 1
+                    report.errors[feed.id] = f"internal error: {exc.__class__.__name__}"
 
         # A fixed set of workers rather than one task per due feed: creating 10,000 tasks at
         # once kept the event loop busy for ~80 ms.

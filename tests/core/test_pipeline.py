@@ -105,3 +105,12 @@ async def test_alert_reaches_chat_not_subscribed() -> None:
     await pipeline.poll_due(clock.now())
     rows = await storage.pending_deliveries(watcher)
     assert [(d.brief.link, d.alert_terms) for d in rows] == [("https://news.example/1", ("kursk",))]
+
+
+async def test_an_unexpected_error_in_one_feed_does_not_stop_the_round() -> None:
+    pipeline, storage, source, _ = await _setup()
+    source.items[A.url] = RuntimeError("bug in a parser")
+    source.items[B.url] = [make_story(1)]
+    report = await pipeline.poll_due(FixedClock().now())
+    assert report.failed == 1 and report.errors["a"] == "internal error: RuntimeError"
+    assert report.new_briefs == 1 and (await storage.get_feed_state("b")).primed
