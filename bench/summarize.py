@@ -96,7 +96,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--threads", type=int, help="torch threads (default: available CPUs)")
+    parser.add_argument("--threads", type=int, help="torch threads (default: the library's)")
     parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--build-tiny", type=Path, help=argparse.SUPPRESS)

@@ -68,23 +68,23 @@ class ChainSummarizer:
         """Summarise articles; see `summarizer.base.Summarizer.summarize`."""
         budget = Budget(max_words=max_words, max_chars=max_chars, sentences=sentences)
         documents = [self._prepare(article) for article in articles]
-        results: list[Summary | None] = [
-            None if doc.sentences else Summary(doc.title, "", (), self._backends[-1].name)
-            for doc in documents
-        ]
+        results: list[Summary | None] = [None] * len(documents)
         for backend in self._backends:
-            pending = [i for i, result in enumerate(results) if result is None]
+            pending = [i for i, doc in enumerate(documents) if doc.sentences and not results[i]]
             if not pending or not self._usable(backend):
                 continue
             outputs = self._run(backend, [documents[i] for i in pending], budget)
             for i, output in zip(pending, outputs, strict=True):
                 if output:
                     results[i] = Summary(documents[i].title, " ".join(output), output, backend.name)
-        for i, result in enumerate(results):
+        summaries: list[Summary] = []
+        for i, (document, result) in enumerate(zip(documents, results, strict=True)):
             if result is None:
-                logger.error("no backend could summarise article %d (%r)", i, documents[i].title)
-                results[i] = Summary(documents[i].title, "", (), self._backends[-1].name)
-        return [result for result in results if result is not None]
+                if document.sentences:
+                    logger.error("no backend could summarise article %d (%r)", i, document.title)
+                result = Summary(document.title, "", (), self._backends[-1].name)
+            summaries.append(result)
+        return summaries
 
     @staticmethod
     def _prepare(article: Article) -> Document:

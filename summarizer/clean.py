@@ -27,7 +27,7 @@ import re
 from summarizer import furniture
 from summarizer.markup import html_to_paragraphs, looks_like_html
 from summarizer.sentences import ends_sentence, split_sentences
-from summarizer.words import content_words, words_of
+from summarizer.words import content_words, count_words, words_of
 
 _WS = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>")
@@ -221,7 +221,7 @@ def _without_captions(sentence: str) -> list[str]:
 
 def _is_minor(paragraph: list[str]) -> bool:
     text = " ".join(paragraph)
-    return len(text.split()) < MIN_PARAGRAPH_WORDS and not ends_sentence(text)
+    return count_words(text) < MIN_PARAGRAPH_WORDS and not ends_sentence(text)
 
 
 def clean_paragraphs(text: str, *, title: str | None = None) -> list[list[str]]:

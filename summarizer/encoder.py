@@ -55,7 +55,7 @@ class SentenceEncoder:
         model_dir: A sentence-transformers model directory; default: the packaged MiniLM.
         max_tokens: Word pieces kept per sentence (longer sentences are truncated).
         batch_size: Sentences per forward pass.
-        num_threads: torch threads (see `summarizer.runtime.prepare_torch`).
+        num_threads: torch threads (default and reasons: `summarizer.runtime.prepare_torch`).
     """
 
     def __init__(

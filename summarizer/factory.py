@@ -30,8 +30,7 @@ def build_summarizer(
             `NEWSBRIEF_SUMMARIZER_MODEL`); default `summarizer.seq2seq.DEFAULT_MODEL`.
             Ignored by the other methods.
         num_threads: torch threads for inference (process-wide); default: the CPUs this
-            process may use. On a machine shared with other busy processes one thread was
-            faster and steadier than two (see `summarizer/README_SECTION.md`).
+            process may use minus one, at least one (see `summarizer.runtime.prepare_torch`).
 
     Returns:
         A thread-safe `Summarizer` whose `name` is `method`.
