@@ -6,8 +6,6 @@ runs the same tests against both).
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -26,6 +24,7 @@ from bot.core.models import (
     Story,
 )
 from bot.core.ports import FetchResult, Pace, Summarised
+from bot.storage.briefs import identity_marks, story_marks
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -45,24 +44,6 @@ class FixedClock:
     async def sleep(self, seconds: float) -> None:
         """A ``sleep`` for code under test that advances this clock instead of waiting."""
         self.advance(seconds)
-
-
-def story_marks(story: Story) -> list[str]:
-    marks = []
-    if story.guid:
-        marks.append("g:" + story.guid)
-    if story.link:
-        marks.append("l:" + story.link)
-    title = " ".join(unicodedata.normalize("NFKC", story.title).casefold().split())
-    if title:
-        marks.append("t:" + hashlib.sha1(title.encode()).hexdigest())
-    return marks
-
-
-def identity_marks(story: Story) -> list[str]:
-    """guid and link decide; the title hash only for entries with neither (as SqlStorage)."""
-    marks = story_marks(story)
-    return [m for m in marks if not m.startswith("t:")] or marks
 
 
 @dataclass
