@@ -4,15 +4,16 @@
   case, default port, fragment and tracking parameters (``utm_*``, BBC's ``at_*``, ``fbclid``
   ...) removed.
 * ``plain_text``: HTML to one line of text (scripts and styles dropped, entities decoded).
-* ``first_image``: the first real ``<img>`` of some HTML, skipping tracking pixels (1x1, or
-  FeedBurner's ``~r``/``~ff`` images) and ``data:`` URIs.
+* ``first_image``: the first real ``<img>`` of some HTML (a relative ``src`` resolved against
+  the content's base), skipping tracking pixels (1x1, or FeedBurner's ``~r``/``~ff`` images)
+  and ``data:`` URIs.
 """
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "at_", "mc_", "pk_", "mtm_", "ns_", "_hs")
 _TRACKING_KEYS = frozenset(
@@ -97,8 +98,9 @@ def word_count(text: str) -> int:
 
 
 class _Images(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, base: str) -> None:
         super().__init__(convert_charrefs=True)
+        self.base = base
         self.found: str = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -106,6 +108,8 @@ class _Images(HTMLParser):
             return
         attr = {k.lower(): (v or "") for k, v in attrs}
         src = attr.get("src", "").strip()
+        if src and self.base and not src.lower().startswith("data:"):
+            src = urljoin(self.base, src)
         if is_real_image(src, attr.get("width", ""), attr.get("height", "")):
             self.found = src
 
@@ -123,11 +127,11 @@ def is_real_image(src: str, width: str | int = "", height: str | int = "") -> bo
     return True
 
 
-def first_image(html: str) -> str:
-    """The ``src`` of the first real ``<img>`` in ``html``, or ""."""
+def first_image(html: str, base: str = "") -> str:
+    """The ``src`` of the first real ``<img>`` in ``html`` (resolved against ``base``), or ""."""
     if not html or "<img" not in html.lower():
         return ""
-    parser = _Images()
+    parser = _Images(base)
     parser.feed(html)
     parser.close()
     return parser.found

@@ -7,6 +7,14 @@ relative links resolve. A response without a ``Content-Type`` is handed over as
 (RFC 3023) and garble UTF-8; with it, it tries the declared encoding, UTF-8, then
 windows-1252. Callers run ``parse_bytes`` in a worker thread: it is CPU-bound pure Python.
 
+feedparser's HTML sanitiser and relative-URI rewriting are switched off: together they are a
+third of the parse time, and newsbrief never renders feed HTML. Every HTML field is turned into
+plain text here (title, summary, author) or by the summariser's cleaner (``content_html``), both
+of which drop scripts, styles and markup; what reaches a chat is a ``Brief``, which has no HTML
+field at all (``tests/feeds/test_parse.py`` follows a hostile feed to the rendered message). Links
+and guids are still resolved against ``xml:base`` (feedparser does that regardless), and the
+lead image's ``src`` is resolved against its content's base here.
+
 ``bozo`` (not well-formed, wrong charset label) is a warning; a document is refused only when
 it is not a feed at all (no version and no entries). One bad entry is skipped with a warning;
 the rest of the feed goes on.
@@ -19,7 +27,8 @@ Each entry becomes a frozen ``Story``:
 * ``published``: ``published``, else ``updated``, else a lenient parse of localised dates
   (``dates``), else the time first seen; a date more than a day in the future is replaced by
   the time first seen;
-* ``title``/``summary``/``author``: plain text; ``content_html``: the (sanitised) full content;
+* ``title``/``summary``/``author``: plain text; ``content_html``: the full content as the
+  publisher wrote it (unsanitised: only ever converted to text, never rendered);
 * ``image_url``: media:thumbnail, media:content, an image enclosure, the first real ``<img>``.
 """
 
@@ -102,7 +111,7 @@ def _published(entry: Mapping[str, Any], first_seen: datetime) -> datetime:
     return when
 
 
-def _image(entry: Mapping[str, Any], html: str) -> str:
+def _image(entry: Mapping[str, Any], html: str, base: str) -> str:
     for item in entry.get("media_thumbnail") or []:
         url = str(item.get("url") or "")
         if is_real_image(url, item.get("width", ""), item.get("height", "")):
@@ -124,13 +133,16 @@ def _image(entry: Mapping[str, Any], html: str) -> str:
         is_image = str(link.get("type", "")).startswith("image/")
         if link.get("rel") == "enclosure" and is_image and is_real_image(href):
             return href
-    return first_image(html)
+    return first_image(html, base)
 
 
-def _content(entry: Mapping[str, Any]) -> str:
-    """The fullest (longest) ``content`` value; feeds may carry a teaser and a full text."""
-    values = [str(c.get("value") or "") for c in entry.get("content") or []]
-    return max(values, key=len, default="")
+def _content(entry: Mapping[str, Any]) -> tuple[str, str]:
+    """The fullest (longest) ``content`` value and its base URL; feeds may carry a teaser and
+    a full text."""
+    values = [
+        (str(c.get("value") or ""), str(c.get("base") or "")) for c in entry.get("content") or []
+    ]
+    return max(values, key=lambda v: len(v[0]), default=("", ""))
 
 
 def _key(feed_id: str, link: str, guid: str, title: str) -> str:
@@ -154,7 +166,8 @@ def entry_to_story(feed_id: str, entry: Mapping[str, Any], first_seen: datetime)
     if not title and not link:
         raise ValueError("entry has neither a title nor a link")
     summary_html = str(entry.get("summary") or "")
-    content_html = _content(entry)
+    content_html, content_base = _content(entry)
+    summary_base = str((entry.get("summary_detail") or {}).get("base") or "")
     summary = plain_text(summary_html) or plain_text(content_html)[:_SUMMARY_CHARS]
     return Story(
         feed_id=feed_id,
@@ -166,7 +179,11 @@ def entry_to_story(feed_id: str, entry: Mapping[str, Any], first_seen: datetime)
         summary=summary,
         content_html=content_html,
         author=plain_text(str(entry.get("author") or "")),
-        image_url=_image(entry, content_html or summary_html),
+        image_url=_image(
+            entry,
+            content_html or summary_html,
+            (content_base if content_html else summary_base) or link,
+        ),
     )
 
 
@@ -205,7 +222,12 @@ def parse_bytes(
     if headers.get("content-language"):
         response_headers["content-language"] = headers["content-language"]
     try:
-        doc = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+        doc = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
     except Exception as exc:  # feedparser is not meant to raise; if it does, it is this feed's
         raise FeedParseError(f"the feed cannot be read ({type(exc).__name__}: {exc})") from exc
     entries = doc.get("entries") or []

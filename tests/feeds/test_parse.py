@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -213,3 +214,46 @@ def test_loose_dates_reject_nonsense() -> None:
     assert parse_loose_date("Ter, 01 Out 2019 07:00:00 -0300") == datetime(
         2019, 10, 1, 10, tzinfo=UTC
     )
+
+
+HOSTILE = (
+    "<title>&lt;b onmouseover=&quot;x()&quot;&gt;Troops cross&lt;/b&gt; the border</title>"
+    "<link>https://site.test/story</link>"
+    "<description>&lt;script&gt;stealCookies()&lt;/script&gt;Forces crossed into the Kursk "
+    "region on Tuesday.&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</description>"
+    "<content:encoded><![CDATA[<style>p{}</style><script>document.write('pwned')</script>"
+    "<p onclick=\"evil()\">Forces crossed into the Kursk region on Tuesday, officials said.</p>"
+    "<iframe src=\"https://evil.test/\">frame text</iframe>"
+    "<p>The governor said 20 villages were evacuated near Sudzha.</p>"
+    '<img src="/img/lead.jpg" width="800"><a href="javascript:evil()">more</a>]]>'
+    "</content:encoded>"
+)
+CONTENT_NS = 'xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+
+
+def test_unsanitised_feed_html_never_reaches_a_chat_as_markup() -> None:
+    """Parsing skips feedparser's sanitiser (for speed), so every field that leaves the parser
+    as text must be plain, and the brief a chat receives, on either platform, carries no feed
+    markup, script, style or frame text."""
+    import asyncio
+
+    from bot.adapters.discord_bot.render import brief_embed
+    from bot.adapters.telegram_bot import render
+    from bot.briefing import ModelSummarizer
+    from bot.core.models import Brief
+
+    story = one(HOSTILE, ns=CONTENT_NS)
+    assert story.title == "Troops cross the border"
+    assert story.summary == "Forces crossed into the Kursk region on Tuesday."
+    assert "<script>" in story.content_html  # raw, as the publisher wrote it
+    assert story.image_url == "https://site.test/img/lead.jpg"  # relative src resolved here
+
+    (made,) = asyncio.run(ModelSummarizer("lead", model=None, max_words=60).summarize([story]))
+    assert "Sudzha" in made.summary
+    item = Brief(1, story.key, "f", made.title, made.summary, story.link, "Site", NOW)
+    message = render.brief(item, NOW).html
+    embed = brief_embed(item).to_dict()
+    shown = [message, str(embed.get("title")), str(embed.get("description"))]
+    for bad in ("script", "pwned", "stealCookies", "onclick", "onerror", "iframe", "frame text"):
+        assert not any(bad in part for part in shown), bad
+    assert set(re.findall(r"</?([a-z]+)", message)) <= {"a", "b", "i"}
