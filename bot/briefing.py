@@ -24,10 +24,14 @@ SUMMARY_MAX_CHARS = 900
 
 
 def story_text(story: Story) -> str:
-    """The richest text the story has: full content, else the feed's summary, else the title."""
+    """The richest text the story has: full content, else the feed's summary.
+
+    A headline-only entry gives "" (its brief is the headline, source and link): passing the
+    title as the text would only have the cleaner drop it again as a repeated headline.
+    """
     if len(story.content_html) > len(story.summary):
         return story.content_html
-    return story.summary or story.title
+    return story.summary
 
 
 class ModelSummarizer:

@@ -100,17 +100,18 @@ class FakeStorage:
             )
         self.in_catalogue = listed
 
-    async def add_feed(self, feed: Feed) -> Feed:
-        found = await self.find_feed_by_url(feed.url)
-        if found is not None:
-            return found
-        feed_id, n = feed.id, 1
-        while feed_id in self.feeds:
-            n += 1
-            feed_id = f"{feed.id[:60]}-{n}"
-        stored = replace(feed, id=feed_id)
-        self.feeds[feed_id] = stored
-        self.states[feed_id] = FeedState(feed_id)
+    async def add_feed(self, feed: Feed, *, alias: str = "") -> Feed:
+        stored = await self.find_feed_by_url(feed.url)
+        if stored is None:
+            feed_id, n = feed.id, 1
+            while feed_id in self.feeds:
+                n += 1
+                feed_id = f"{feed.id[:60]}-{n}"
+            stored = replace(feed, id=feed_id)
+            self.feeds[feed_id] = stored
+            self.states[feed_id] = FeedState(feed_id)
+        if alias and await self.find_feed_by_url(alias) is None:
+            self.aliases[alias] = stored.id
         return stored
 
     async def get_feed(self, feed_id: str) -> Feed | None:
@@ -440,6 +441,8 @@ class FakeFeedSource:
     items: dict[str, list[Story] | Exception] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     resolvable: dict[str, Feed] = field(default_factory=dict)
+    enriched: list[str] = field(default_factory=list)
+    """Keys of the stories whose article text was asked for."""
 
     async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
         self.calls.append(feed.id)
@@ -455,6 +458,7 @@ class FakeFeedSource:
         raise FeedError("it is not an RSS or Atom feed")
 
     async def enrich(self, story: Story) -> Story:
+        self.enriched.append(story.key)
         return story
 
 

@@ -44,6 +44,17 @@ async def test_added_feed_gets_unique_id_and_alias_after_move(storage: Storage) 
     assert moved is not None and moved.url == "https://new.example/moved"
 
 
+async def test_added_feed_keeps_the_page_address_it_was_found_by(storage: Storage) -> None:
+    page, url = "https://site.example/world", "https://site.example/world.rss"
+    added = await storage.add_feed(Feed("site", url, "Site", trusted=False), alias=page)
+    assert await storage.find_feed_by_url(page) == added
+    again = await storage.add_feed(Feed("x", url, "Site"), alias="https://site.example/")
+    assert again == added and await storage.find_feed_by_url("https://site.example/") == added
+    # An alias never hijacks an address that already is a feed's own.
+    other = await storage.add_feed(Feed("o", "https://o.example/rss", "O"), alias=url)
+    assert await storage.find_feed_by_url(url) == added and other.id == "o"
+
+
 async def test_subscriptions(storage: Storage) -> None:
     await storage.sync_catalogue(FEEDS)
     assert await storage.subscribe(CHAT, ["bbc-world", "dw-europe"], T0) == [

@@ -54,3 +54,16 @@ def first_sentence(summary: str) -> str:
         if cut != -1:
             return summary[: cut + 1]
     return summary
+
+
+def clip(text: str, max_chars: int) -> str:
+    """``text`` on one line, cut at the last sentence end within ``max_chars`` (else at a word,
+    with an ellipsis)."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    head = text[: max_chars + 1]
+    end = max(head.rfind(stop) for stop in (". ", "! ", "? "))
+    if end > 0:
+        return head[: end + 1]
+    return head[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"

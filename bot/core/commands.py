@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
+MAX_URL_CHARS = 2000
+"""Longer addresses are refused (the database keeps URLs of up to 2048 characters)."""
 MAX_ALERTS_PER_CHAT = 20
 REMOVED_FROM_CATALOGUE = "removed from feeds.yaml"
 
@@ -395,6 +397,8 @@ class Commands:
     ) -> list[Feed]:
         """Turn a feed id, topic or URL into feeds, or raise ``UserInputError``."""
         if _is_url(target):
+            if len(target) > MAX_URL_CHARS:
+                raise UserInputError(f"That address is over {MAX_URL_CHARS} characters long.")
             known = await self._storage.find_feed_by_url(target)
             if known is not None:
                 return [known]
@@ -406,7 +410,8 @@ class Commands:
                 found = await self._feeds.resolve(target)
             except FeedError as exc:
                 raise UserInputError(f"Cannot use {target}: {exc}") from exc
-            return [await self._storage.add_feed(found)]
+            alias = target if target != found.url else ""
+            return [await self._storage.add_feed(found, alias=alias)]
         feeds = await self._storage.list_feeds()
         key = target.lower()
         by_id = {f.id: f for f in feeds}

@@ -13,7 +13,10 @@ before summarising and again, under a lock, right before a new brief is stored, 
 polled in the same round cannot both create a brief for one story. Alerts are matched over the
 headline, summary and article text of every new story of every polled feed. The
 first poll of a feed only primes it: its current entries are stored (``/latest`` shows them)
-but not pushed. Failures back off exponentially; a feed that keeps failing is paused and its
+but not pushed, and only the newest ``PRIME_SUMMARISED`` get their article fetched and a model
+summary; older ones keep the feed's own teaser (a new feed of 100 entries would otherwise cost
+the publisher 100 article requests and the bot minutes of model time for stories nobody is
+sent). Failures back off exponentially; a feed that keeps failing is paused and its
 subscribers are told once why and how to resume.
 """
 
@@ -25,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.core import schedule
+from bot.core import briefs, schedule
 from bot.core.alerts import AlertIndex, plain_text
 from bot.core.dedup import StoryMatcher
 from bot.core.errors import FeedError, HostThrottledError
@@ -35,6 +38,11 @@ from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised
 logger = logging.getLogger(__name__)
 
 Notify = Callable[[ChatRef, str], Awaitable[None]]
+
+PRIME_SUMMARISED = 10
+"""On a feed's first poll, how many of its newest entries are fully summarised."""
+TEASER_CHARS = 600
+"""The longest feed teaser kept as the summary of an older entry seen on the first poll."""
 
 
 @dataclass
@@ -198,7 +206,7 @@ class Pipeline:
                 continue
             await self._record_source(story, existing, now, shared, deliver)
             made += 1
-        enriched, texts = await self._texts(todo)
+        enriched, texts = await self._texts(todo, priming=not deliver)
         for story, text in zip(enriched, texts, strict=True):
             async with self._record_lock:
                 # Another feed of this round may have stored the same story meanwhile.
@@ -246,13 +254,20 @@ class Pipeline:
         await self._storage.add_source(story, brief.id, now, deliver=deliver, alerts=alerts)
         shared.matcher.recorded(story, brief, new=False)
 
-    async def _texts(self, stories: Sequence[Story]) -> tuple[list[Story], list[Summarised]]:
-        """The stories with their article text, and a new headline + summary for each."""
+    async def _texts(
+        self, stories: Sequence[Story], *, priming: bool
+    ) -> tuple[list[Story], list[Summarised]]:
+        """The stories (oldest first) with their article text, and a headline + summary for
+        each; when priming, only the newest ``PRIME_SUMMARISED`` cost an article fetch and the
+        model, the rest keep the feed's teaser."""
         if not stories:
             return [], []
-        enriched = [await self._source.enrich(story) for story in stories]
+        keep = len(stories) - PRIME_SUMMARISED if priming else 0
+        older, newest = list(stories[: max(keep, 0)]), stories[max(keep, 0) :]
+        enriched = [await self._source.enrich(story) for story in newest]
         made = await self._summarizer.summarize(enriched)
-        return enriched, list(made)
+        teasers = [Summarised(s.title, briefs.clip(s.summary, TEASER_CHARS)) for s in older]
+        return [*older, *enriched], [*teasers, *made]
 
 
 def _alert_text(story: Story, text: Summarised | None) -> str:

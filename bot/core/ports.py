@@ -141,8 +141,12 @@ class Storage(Protocol):
         """Insert or update the operator's feeds (chat-added feeds are left alone)."""
         ...
 
-    async def add_feed(self, feed: Feed) -> Feed:
-        """Store a chat-added feed; returns the stored feed with the same URL if there is one."""
+    async def add_feed(self, feed: Feed, *, alias: str = "") -> Feed:
+        """Store a chat-added feed; returns the stored feed with the same URL if there is one.
+
+        ``alias``: the address the chat typed when it led to this feed (a web page advertising
+        it), kept so that ``find_feed_by_url(alias)`` finds the feed too.
+        """
         ...
 
     async def get_feed(self, feed_id: str) -> Feed | None: ...

@@ -131,28 +131,33 @@ class SqlStorage(BriefStore):
                     row.in_catalogue = False
                     row.paused_reason = row.paused_reason or REMOVED_FROM_CATALOGUE
 
-    async def add_feed(self, feed: Feed) -> Feed:
+    async def add_feed(self, feed: Feed, *, alias: str = "") -> Feed:
         async with self._tx() as s:
-            found = await self._feed_row_by_url(s, feed.url)
-            if found is not None:
-                return _feed(found)
-            feed_id, n = feed.id, 1
-            while await s.get(FeedRow, feed_id) is not None:
-                n += 1
-                feed_id = f"{feed.id[:60]}-{n}"
-            row = FeedRow(
-                id=feed_id,
-                url=feed.url,
-                title=feed.title,
-                topics=_SEP.join(feed.topics),
-                language=feed.language,
-                trusted=feed.trusted,
-                in_catalogue=False,
-                failures=0,
-                primed=False,
-            )
-            s.add(row)
+            row = await self._feed_row_by_url(s, feed.url) or await self._new_feed_row(s, feed)
+            if alias and await self._feed_row_by_url(s, alias) is None:
+                s.add(FeedAliasRow(url=alias, feed_id=row.id))
             return _feed(row)
+
+    async def _new_feed_row(self, s: AsyncSession, feed: Feed) -> FeedRow:
+        """A new row for a chat-added feed, its id made unique with a number."""
+        feed_id, n = feed.id, 1
+        while await s.get(FeedRow, feed_id) is not None:
+            n += 1
+            feed_id = f"{feed.id[:60]}-{n}"
+        row = FeedRow(
+            id=feed_id,
+            url=feed.url,
+            title=feed.title,
+            topics=_SEP.join(feed.topics),
+            language=feed.language,
+            trusted=feed.trusted,
+            in_catalogue=False,
+            failures=0,
+            primed=False,
+        )
+        s.add(row)
+        await s.flush()  # the alias row refers to it
+        return row
 
     async def get_feed(self, feed_id: str) -> Feed | None:
         async with self._tx() as s:

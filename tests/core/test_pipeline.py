@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from bot.core.errors import FeedUnavailableError, HostThrottledError
 from bot.core.models import ChatRef, Feed, Platform
-from bot.core.pipeline import Pipeline
+from bot.core.briefs import clip
+from bot.core.pipeline import PRIME_SUMMARISED, Pipeline
 from tests.fakes import FakeFeedSource, FakeStorage, FakeSummarizer, FixedClock, make_story
 
 CHAT = ChatRef(Platform.CONSOLE, "c1")
@@ -45,6 +46,33 @@ async def test_first_poll_primes_without_pushing() -> None:
     assert await storage.count_pending() == 0
     assert len(await storage.latest(["a"], 10)) == 2
     assert (await storage.get_feed_state("a")).primed
+
+
+async def test_priming_a_long_feed_summarises_only_the_newest_entries() -> None:
+    pipeline, storage, source, _ = await _setup()
+    summarizer = pipeline._summarizer
+    assert isinstance(summarizer, FakeSummarizer)
+    stories = [make_story(n, summary=f"Teaser {n}. " + "More words here. " * 60) for n in range(25)]
+    source.items[A.url] = stories
+    report = await pipeline.poll_due(FixedClock().now())
+    newest = {s.key for s in stories[-PRIME_SUMMARISED:]}
+    assert set(source.enriched) == newest and set(summarizer.calls) == newest
+    assert report.new_briefs == 25  # every entry stored, so none is ever pushed later
+    shown = {b.story_key: b for b in await storage.latest(["a"], 30)}
+    assert len(shown) == 25
+    oldest = shown[stories[0].key]
+    assert oldest.summary.startswith("Teaser 0.") and oldest.summary.endswith(".")
+    assert len(oldest.summary) <= 600
+    source.items[A.url] = [*stories, make_story(99)]
+    summarizer.calls.clear()
+    await pipeline.poll_due(FixedClock().now() + timedelta(hours=1))
+    assert summarizer.calls == [make_story(99).key]  # after priming, every new story is
+
+
+def test_clip_cuts_at_a_sentence_else_a_word() -> None:
+    assert clip("One.  Two.", 50) == "One. Two."
+    assert clip("First sentence here. Second one is long.", 30) == "First sentence here."
+    assert clip("no sentence end anywhere in this text", 20) == "no sentence end…"
 
 
 async def test_failures_back_off_then_pause_and_tell_subscribers_once() -> None:

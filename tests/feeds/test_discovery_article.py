@@ -67,14 +67,19 @@ async def test_subscribing_to_a_web_page_finds_its_feed(
     public_server.route("/", lambda r: Reply(200, page(head), {"Content-Type": "text/html"}))
     public_server.route("/rss.xml", lambda r: Reply(200, FEED))
     source = build_source(clock, allowed=PUBLIC_STANDIN)
+    commands = Commands(storage, source, clock)
     try:
-        reply = await Commands(storage, source, clock).subscribe(CHAT, public_server.url("/"))
+        reply = await commands.subscribe(CHAT, public_server.url("/"))
     finally:
         await source.aclose()
     assert reply.kind is ReplyKind.OK, reply.text
     (feed,) = await storage.subscriptions(CHAT)
     assert feed.url == public_server.url("/rss.xml") and feed.title == "News Test"
     assert not feed.trusted and feed.id == "127-0-0-2"
+    # The page address the user typed works for unsubscribing too.
+    reply = await commands.unsubscribe(CHAT, public_server.url("/"))
+    assert reply.kind is ReplyKind.OK, reply.text
+    assert await storage.subscriptions(CHAT) == []
 
 
 async def test_a_page_without_a_feed_gets_a_clear_error(

@@ -222,8 +222,8 @@ HOSTILE = (
     "<description>&lt;script&gt;stealCookies()&lt;/script&gt;Forces crossed into the Kursk "
     "region on Tuesday.&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</description>"
     "<content:encoded><![CDATA[<style>p{}</style><script>document.write('pwned')</script>"
-    "<p onclick=\"evil()\">Forces crossed into the Kursk region on Tuesday, officials said.</p>"
-    "<iframe src=\"https://evil.test/\">frame text</iframe>"
+    '<p onclick="evil()">Forces crossed into the Kursk region on Tuesday, officials said.</p>'
+    '<iframe src="https://evil.test/">frame text</iframe>'
     "<p>The governor said 20 villages were evacuated near Sudzha.</p>"
     '<img src="/img/lead.jpg" width="800"><a href="javascript:evil()">more</a>]]>'
     "</content:encoded>"
