@@ -21,17 +21,20 @@ this process), peak RSS, the 304 share, the event loop's worst lag (a probe task
 10 ms and measuring how late it wakes), ratios against the baselines, and the projected
 share of one core for 10,000 feeds every 10 minutes.
 
-Run: ``PYTHONPATH=$PWD python bench/ingest.py [--feeds 2000] [--cycles 3]``
+Run: ``PYTHONPATH=$PWD python bench/ingest.py [--feeds 2000] [--cycles 3] [--profile FILE]``
+(``--profile`` slows the cycles down; its figures are for finding hot spots, not for reporting).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import json
 import logging
 import multiprocessing
+import pstats
 import resource
 import statistics
 import sys
@@ -248,6 +251,9 @@ async def run(args: argparse.Namespace, port: int) -> int:
             gc.freeze()  # as App.start does once everything is built (see bot/app.py)
         phases = [await measured("prime changing feeds", probe, pipeline.poll_due(clock.now()))]
         parse_cpu = MeteredSource.thread_cpu
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()  # the event loop's thread only: parsing is metered separately
         for cycle in range(1, args.cycles + 1):
             await control(port, cycle=cycle, all304=0)
             clock.current += timedelta(days=1)
@@ -255,6 +261,10 @@ async def run(args: argparse.Namespace, port: int) -> int:
             phases.append(phase)
             print(f"  server answers in cycle {cycle}: {await server_stats(port)}")
         parse_cpu = MeteredSource.thread_cpu - parse_cpu
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         await control(port, cycle=args.cycles, all304=1)
         clock.current += timedelta(days=1)
         base_a = await measured("baseline A: all 304", probe, pipeline.poll_due(clock.now()))
@@ -318,6 +328,9 @@ def main() -> int:
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument(
         "--no-freeze", action="store_true", help="skip gc.freeze() (shows the GC pauses)"
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile the measured cycles (loop thread) into FILE"
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # failing feeds are expected: no warning per feed

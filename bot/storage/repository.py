@@ -201,15 +201,24 @@ class SqlStorage(BriefStore):
             return FeedState(feed_id) if row is None else _state(row)
 
     async def save_feed_state(self, state: FeedState) -> None:
+        # One UPDATE statement, no ORM load: this runs once per poll, mostly after a 304.
+        changes = update(FeedRow).where(FeedRow.id == state.feed_id)
+        changes = changes.values(
+            etag=state.etag,
+            last_modified=state.last_modified,
+            next_poll_at=state.next_poll_at,
+            last_polled_at=state.last_polled_at,
+            last_success_at=state.last_success_at,
+            failures=state.failures,
+            last_error=state.last_error,
+            paused_reason=state.paused_reason,
+            primed=state.primed,
+            interval_seconds=state.interval_seconds,
+        )
         async with self._tx() as s:
-            row = await s.get(FeedRow, state.feed_id)
-            if row is None:
+            result = await s.execute(changes.execution_options(synchronize_session=False))
+            if not getattr(result, "rowcount", 0):
                 raise StorageError(f"no feed {state.feed_id!r}")
-            row.etag, row.last_modified = state.etag, state.last_modified
-            row.next_poll_at, row.last_polled_at = state.next_poll_at, state.last_polled_at
-            row.last_success_at, row.failures = state.last_success_at, state.failures
-            row.last_error, row.paused_reason = state.last_error, state.paused_reason
-            row.primed, row.interval_seconds = state.primed, state.interval_seconds
 
     async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
         async with self._tx() as s:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.briefs import clip
 from bot.core.errors import FeedUnavailableError, HostThrottledError
 from bot.core.models import ChatRef, Feed, Platform
-from bot.core.briefs import clip
 from bot.core.pipeline import PRIME_SUMMARISED, Pipeline
 from tests.fakes import FakeFeedSource, FakeStorage, FakeSummarizer, FixedClock, make_story
 
