@@ -202,6 +202,7 @@ class BriefStore(OutboxStore):
                 )
                 s.add(row)
                 await s.flush()
+                return await self._attach(s, row, story, now, deliver, alerts or {}, new=True)
             return await self._attach(s, row, story, now, deliver, alerts or {})
 
     async def add_source(
@@ -227,13 +228,29 @@ class BriefStore(OutboxStore):
         now: datetime,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]],
+        *,
+        new: bool = False,
     ) -> Brief:
-        """Record ``story`` as carried by its feed under brief ``row`` and queue deliveries."""
-        if await s.get(BriefSourceRow, (row.id, story.feed_id)) is None:
+        """Record ``story`` as carried by its feed under brief ``row`` and queue deliveries.
+
+        One query for the marks this feed already has, not one per mark: this runs for every
+        new story of every feed.
+        """
+        if new or await s.get(BriefSourceRow, (row.id, story.feed_id)) is None:
             s.add(BriefSourceRow(brief_id=row.id, feed_id=story.feed_id, seen_at=now))
-        for mark in story_marks(story):
-            if await s.get(StoryMarkRow, (story.feed_id, mark)) is None:
-                s.add(StoryMarkRow(feed_id=story.feed_id, mark=mark, brief_id=row.id))
+        marks = story_marks(story)
+        known = set(
+            await s.scalars(
+                select(StoryMarkRow.mark).where(
+                    StoryMarkRow.feed_id == story.feed_id, StoryMarkRow.mark.in_(marks)
+                )
+            )
+        )
+        s.add_all(
+            StoryMarkRow(feed_id=story.feed_id, mark=mark, brief_id=row.id)
+            for mark in marks
+            if mark not in known
+        )
         if deliver:
             await self._enqueue(s, row.id, story.feed_id, alerts, now)
         await s.flush()
