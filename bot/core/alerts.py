@@ -41,6 +41,9 @@ _MARKS = re.compile(
     "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f]+"
 )
 _TAG = re.compile(r"<[^>]*>")
+_HIDDEN = re.compile(
+    r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
 
 
 def normalize(text: str) -> str:
@@ -64,8 +67,11 @@ def words(text: str) -> list[str]:
 
 
 def plain_text(markup: str) -> str:
-    """Text of an HTML fragment, good enough for keyword matching (tags become spaces)."""
-    return html.unescape(_TAG.sub(" ", markup))
+    """Text of an HTML fragment, good enough for keyword matching: scripts, styles and comments
+    dropped (feed HTML is not sanitised), tags become spaces."""
+    if "<" not in markup:
+        return html.unescape(markup)
+    return html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", markup)))
 
 
 class Document:

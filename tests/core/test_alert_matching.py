@@ -7,7 +7,14 @@ import random
 
 import pytest
 
-from bot.core.alerts import MAX_QUERY_CHARS, AlertIndex, Query, normalize, parse_query
+from bot.core.alerts import (
+    MAX_QUERY_CHARS,
+    AlertIndex,
+    Query,
+    normalize,
+    parse_query,
+    plain_text,
+)
 from bot.core.errors import UserInputError
 from bot.core.models import ChatRef, Platform
 
@@ -24,6 +31,17 @@ def test_parse_words_or_and_exclusions() -> None:
 def test_parse_phrases_and_implicit_and() -> None:
     q = parse_query('"Interest Rates" ECB -"rate cut"')
     assert q == Query(groups=(("interest rates", "ecb"),), excluded=("rate cut",))
+
+
+def test_article_markup_hides_no_words_and_lends_none() -> None:
+    """Feed HTML reaches the matcher unsanitised: script and style text must not match."""
+    markup = (
+        "<p>Shelling near <b>Sudzha</b>&nbsp;on Tuesday</p><script>var kursk = 1;</script>"
+        "<STYLE type='text/css'>.ukraine { }</STYLE ><!-- football -->"
+    )
+    assert plain_text(markup).split() == ["Shelling", "near", "Sudzha", "on", "Tuesday"]
+    index = AlertIndex([(chat(1), "sudzha"), (chat(2), "kursk"), (chat(3), "football")])
+    assert set(index.match(plain_text(markup))) == {chat(1)}
 
 
 def test_lower_case_or_is_a_word() -> None:
