@@ -79,6 +79,8 @@ async def test_feed_state_round_trip_and_due(storage: Storage) -> None:
         next_poll_at=T0 + timedelta(minutes=10),
         failures=2,
         primed=True,
+        interval_seconds=750,
+        content_hash="ab" * 32,
     )
     await storage.save_feed_state(state)
     assert await storage.get_feed_state("bbc-world") == state

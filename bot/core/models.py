@@ -70,6 +70,9 @@ class FeedState:
     """True once the first poll stored the feed's entries (those are never pushed)."""
     interval_seconds: int | None = None
     """The adaptive poll interval last chosen for this feed (None: the operator's default)."""
+    content_hash: str | None = None
+    """SHA-256 of the last body parsed: a server that ignores conditional GET and sends the
+    same bytes again gets treated as if it had answered 304 (no parse)."""
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,7 @@ class Pipeline:
                 last_modified=(
                     result.last_modified if not result.not_modified else state.last_modified
                 ),
+                content_hash=result.content_hash or state.content_hash,
                 last_polled_at=now,
                 last_success_at=now,
                 next_poll_at=now + timedelta(seconds=interval),

@@ -38,7 +38,8 @@ class FetchResult:
     ``stories`` is empty when the server answered 304 (``not_modified``). ``moved_to`` is set
     when a permanent redirect (301/308) led to a new URL. ``min_interval_seconds`` is the
     shortest re-poll interval the feed asked for (``<ttl>``, ``Cache-Control: max-age``,
-    ``Expires``, ``sy:updatePeriod``), if any.
+    ``Expires``, ``sy:updatePeriod``), if any. A 200 whose body is byte-identical to the last
+    one parsed (``FeedState.content_hash``) is reported as ``not_modified`` too.
     """
 
     not_modified: bool
@@ -48,6 +49,8 @@ class FetchResult:
     moved_to: str | None = None
     feed_title: str | None = None
     min_interval_seconds: int | None = None
+    content_hash: str | None = None
+    """SHA-256 of the body (None for a 304)."""
 
 
 class FeedSource(Protocol):

@@ -1,9 +1,10 @@
 """``HttpFeedSource``: the ``FeedSource`` port over ``fetch``, ``parse`` and ``article``.
 
-* ``fetch(feed, state)``: a conditional GET (304 costs no parse); the body is parsed in a
-  worker thread; the feed's own polling hints (``<ttl>``, ``sy:updatePeriod``, ``Cache-Control:
-  max-age``, ``Expires``) come back as ``min_interval_seconds``; a permanent redirect as
-  ``moved_to``. Untrusted (chat-added) feeds go through the SSRF guard.
+* ``fetch(feed, state)``: a conditional GET (304 costs no parse, and neither does a 200 with
+  the same bytes as the last body parsed); the body is parsed in a worker thread; the feed's
+  own polling hints (``<ttl>``, ``sy:updatePeriod``, ``Cache-Control: max-age``, ``Expires``)
+  come back as ``min_interval_seconds``; a permanent redirect as ``moved_to``. Untrusted
+  (chat-added) feeds go through the SSRF guard.
 * ``resolve(url)``: for a URL typed in chat (untrusted): a feed is fetched once to prove it
   parses; a web page leads to the first feed it advertises (``discover``), or to an error
   saying it has none.
@@ -16,6 +17,7 @@ time: more threads would only fight over the GIL with the event loop that serves
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -92,7 +94,9 @@ class HttpFeedSource:
             feed.url, trusted=feed.trusted, etag=state.etag, last_modified=state.last_modified
         )
         header_hint = cache_lifetime(response.headers, self._clock.now())
-        if response.body is None:
+        digest = None if response.body is None else hashlib.sha256(response.body).hexdigest()
+        if response.body is None or digest == state.content_hash:
+            # A 304, or a server that ignores conditional GET and sent the same bytes again.
             return FetchResult(
                 not_modified=True,
                 moved_to=response.moved_to,
@@ -110,6 +114,7 @@ class HttpFeedSource:
             moved_to=response.moved_to,
             feed_title=parsed.title or None,
             min_interval_seconds=max(hints) if hints else None,
+            content_hash=digest,
         )
 
     async def resolve(self, url: str) -> Feed:

@@ -72,6 +72,7 @@ def _state(row: FeedRow) -> FeedState:
         paused_reason=row.paused_reason,
         primed=row.primed,
         interval_seconds=row.interval_seconds,
+        content_hash=row.content_hash,
     )
 
 
@@ -214,6 +215,7 @@ class SqlStorage(BriefStore):
             paused_reason=state.paused_reason,
             primed=state.primed,
             interval_seconds=state.interval_seconds,
+            content_hash=state.content_hash,
         )
         async with self._tx() as s:
             result = await s.execute(changes.execution_options(synchronize_session=False))

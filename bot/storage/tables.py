@@ -66,6 +66,7 @@ class FeedRow(Base):
     paused_reason: Mapped[str | None] = mapped_column(Text)
     primed: Mapped[bool] = mapped_column(Boolean, default=False)
     interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class FeedAliasRow(Base):

@@ -23,7 +23,8 @@ from tests.feeds.helpers import Item, Notices, pipeline, rss
 from tests.feeds.loopback import LoopbackServer, Reply, Request
 
 CHAT = ChatRef(Platform.CONSOLE, "room")
-DOC = rss([Item("First", "https://news.test/1"), Item("Second", "https://news.test/2")])
+DOC_FIRST = "https://news.test/1"
+DOC = rss([Item("First", DOC_FIRST), Item("Second", "https://news.test/2")])
 
 
 class CountingSource(HttpFeedSource):
@@ -376,3 +377,26 @@ async def test_pipeline_adapts_the_interval_to_hints_and_quiet(
         await source.aclose()
     assert quiet == [600, 750, 938]  # primed at the floor, then 304s stretch it
     assert hinted == [3600, 4500, 5625]  # max-age=3600 is the lower bound; quiet stretches it
+
+
+async def test_a_server_ignoring_conditional_get_costs_no_parse_for_the_same_bytes(
+    clock: FakeClock, server: LoopbackServer, storage: SqlStorage
+) -> None:
+    bodies = [DOC, DOC, rss([Item("Third", "https://news.test/3"), Item("First", DOC_FIRST)])]
+    server.route("/rss", lambda r: Reply(200, bodies[min(len(server.hits("/rss")), 3) - 1]))
+    await storage.sync_catalogue([Feed("t", server.url("/rss"), "T")])
+    plain = build_source(clock)
+    source = CountingSource(plain.fetcher, clock)
+    CountingSource.parses = 0
+    pipe = pipeline(storage, source)
+    reports = []
+    try:
+        for _ in range(3):
+            reports.append(await pipe.poll_due(clock.now()))
+            clock.advance(6000)
+    finally:
+        await source.aclose()
+    assert [r.not_modified for r in reports] == [0, 1, 0]
+    assert CountingSource.parses == 2  # the repeated body was not parsed
+    assert reports[2].new_briefs == 1
+    assert len((await storage.get_feed_state("t")).content_hash or "") == 64
