@@ -77,6 +77,8 @@ class FakeStorage:
     alert_rows: dict[int, Alert] = field(default_factory=dict)
     outbox: dict[int, _Row] = field(default_factory=dict)
     created: dict[int, datetime] = field(default_factory=dict)
+    batches: list[int] = field(default_factory=list)
+    """Sizes of the ``save_feed_states`` calls."""
     _ids: int = 0
 
     def _next(self) -> int:
@@ -142,6 +144,12 @@ class FakeStorage:
 
     async def save_feed_state(self, state: FeedState) -> None:
         self.states[state.feed_id] = state
+
+    async def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        self.batches.append(len(states))
+        for state in states:
+            if state.feed_id in self.feeds:
+                self.states[state.feed_id] = state
 
     async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
         due = [
@@ -443,9 +451,13 @@ class FakeFeedSource:
     resolvable: dict[str, Feed] = field(default_factory=dict)
     enriched: list[str] = field(default_factory=list)
     """Keys of the stories whose article text was asked for."""
+    unchanged: set[str] = field(default_factory=set)
+    """Feed URLs that answer as a 304 would."""
 
     async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
         self.calls.append(feed.id)
+        if feed.url in self.unchanged:
+            return FetchResult(not_modified=True, etag=state.etag)
         got = self.items.get(feed.url, [])
         if isinstance(got, Exception):
             raise got

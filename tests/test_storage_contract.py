@@ -87,6 +87,14 @@ async def test_feed_state_round_trip_and_due(storage: Storage) -> None:
     assert [f.id for f, _ in await storage.due_feeds(T0)] == ["dw-europe"]
     due_later = await storage.due_feeds(T0 + timedelta(minutes=10))
     assert {f.id for f, _ in due_later} == {"bbc-world", "dw-europe"}
+    both = [
+        replace(state, next_poll_at=T0 + timedelta(hours=1), etag=None),
+        replace(await storage.get_feed_state("dw-europe"), failures=1, last_error="HTTP 500"),
+        replace(state, feed_id="gone"),  # a feed removed meanwhile is skipped
+    ]
+    await storage.save_feed_states(both)
+    assert await storage.get_feed_state("bbc-world") == both[0]
+    assert await storage.get_feed_state("dw-europe") == both[1]
 
 
 async def test_story_dedup_and_outbox(storage: Storage) -> None:

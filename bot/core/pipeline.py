@@ -31,13 +31,17 @@ from datetime import datetime, timedelta
 from bot.core import briefs, schedule
 from bot.core.alerts import AlertIndex, plain_text
 from bot.core.dedup import StoryMatcher
-from bot.core.errors import FeedError, HostThrottledError
+from bot.core.errors import FeedError, HostThrottledError, StorageError
 from bot.core.models import Brief, ChatRef, Feed, FeedState, Story
 from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised, Summarizer
 
 logger = logging.getLogger(__name__)
 
 Notify = Callable[[ChatRef, str], Awaitable[None]]
+
+STATE_BATCH = 250
+"""Unchanged (304) feeds whose new poll times are saved in one transaction. A crash before the
+save only means those feeds are polled again (a conditional GET): nothing is lost."""
 
 PRIME_SUMMARISED = 10
 """On a feed's first poll, how many of its newest entries are fully summarised."""
@@ -47,10 +51,12 @@ TEASER_CHARS = 600
 
 @dataclass
 class _Round:
-    """What the feeds of one ``poll_due`` share: the alert index and the story matcher."""
+    """What the feeds of one ``poll_due`` share: the alert index, the story matcher, and the
+    states of unchanged feeds waiting to be saved together."""
 
     alerts: AlertIndex
     matcher: StoryMatcher
+    unchanged: list[FeedState] = field(default_factory=list)
 
 
 @dataclass
@@ -119,7 +125,10 @@ class Pipeline:
 
         # A fixed set of workers rather than one task per due feed: creating 10,000 tasks at
         # once kept the event loop busy for ~80 ms.
-        await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(due)))))
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(due)))))
+        finally:
+            await self._save_unchanged(shared, at_least=1)
         if report.new_briefs and self._on_queued is not None:
             self._on_queued()
         logger.info(
@@ -227,24 +236,37 @@ class Pipeline:
             new_items=made,
             hint=result.min_interval_seconds,
         )
-        await self._storage.save_feed_state(
-            replace(
-                state,
-                etag=result.etag if not result.not_modified else state.etag,
-                last_modified=(
-                    result.last_modified if not result.not_modified else state.last_modified
-                ),
-                content_hash=result.content_hash or state.content_hash,
-                last_polled_at=now,
-                last_success_at=now,
-                next_poll_at=now + timedelta(seconds=interval),
-                interval_seconds=interval,
-                failures=0,
-                last_error=None,
-                primed=True,
-            )
+        saved = replace(
+            state,
+            etag=result.etag if not result.not_modified else state.etag,
+            last_modified=(
+                result.last_modified if not result.not_modified else state.last_modified
+            ),
+            content_hash=result.content_hash or state.content_hash,
+            last_polled_at=now,
+            last_success_at=now,
+            next_poll_at=now + timedelta(seconds=interval),
+            interval_seconds=interval,
+            failures=0,
+            last_error=None,
+            primed=True,
         )
+        if result.not_modified and not result.moved_to and not made:
+            shared.unchanged.append(saved)  # most polls: saved in batches, see STATE_BATCH
+            await self._save_unchanged(shared, at_least=STATE_BATCH)
+        else:
+            await self._storage.save_feed_state(saved)
         return made
+
+    async def _save_unchanged(self, shared: _Round, *, at_least: int) -> None:
+        """Save the waiting states of unchanged feeds once there are ``at_least`` of them."""
+        if len(shared.unchanged) < at_least:
+            return
+        batch, shared.unchanged = shared.unchanged, []
+        try:
+            await self._storage.save_feed_states(batch)
+        except StorageError:  # they stay due and are polled (conditionally) again next round
+            logger.exception("could not save the poll times of %d unchanged feeds", len(batch))
 
     async def _record_source(
         self, story: Story, brief: Brief, now: datetime, shared: _Round, deliver: bool

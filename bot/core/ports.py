@@ -168,6 +168,11 @@ class Storage(Protocol):
 
     async def save_feed_state(self, state: FeedState) -> None: ...
 
+    async def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        """Save many feed states in one transaction (feeds that no longer exist are skipped):
+        the pipeline batches the bookkeeping of unchanged (304) feeds this way."""
+        ...
+
     async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
         """Feeds that are not paused and whose next poll time has come (or was never set)."""
         ...

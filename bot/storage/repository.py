@@ -12,8 +12,9 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -74,6 +75,23 @@ def _state(row: FeedRow) -> FeedState:
         interval_seconds=row.interval_seconds,
         content_hash=row.content_hash,
     )
+
+
+def _state_values(state: FeedState) -> dict[str, object]:
+    """The ``feeds`` columns that hold ``state``."""
+    return {
+        "etag": state.etag,
+        "last_modified": state.last_modified,
+        "next_poll_at": state.next_poll_at,
+        "last_polled_at": state.last_polled_at,
+        "last_success_at": state.last_success_at,
+        "failures": state.failures,
+        "last_error": state.last_error,
+        "paused_reason": state.paused_reason,
+        "primed": state.primed,
+        "interval_seconds": state.interval_seconds,
+        "content_hash": state.content_hash,
+    }
 
 
 def _chat_ref(row: ChatRow) -> ChatRef:
@@ -202,25 +220,23 @@ class SqlStorage(BriefStore):
             return FeedState(feed_id) if row is None else _state(row)
 
     async def save_feed_state(self, state: FeedState) -> None:
-        # One UPDATE statement, no ORM load: this runs once per poll, mostly after a 304.
-        changes = update(FeedRow).where(FeedRow.id == state.feed_id)
-        changes = changes.values(
-            etag=state.etag,
-            last_modified=state.last_modified,
-            next_poll_at=state.next_poll_at,
-            last_polled_at=state.last_polled_at,
-            last_success_at=state.last_success_at,
-            failures=state.failures,
-            last_error=state.last_error,
-            paused_reason=state.paused_reason,
-            primed=state.primed,
-            interval_seconds=state.interval_seconds,
-            content_hash=state.content_hash,
-        )
+        # One UPDATE statement, no ORM load: this runs once per poll.
+        changes = update(FeedRow).where(FeedRow.id == state.feed_id).values(_state_values(state))
         async with self._tx() as s:
             result = await s.execute(changes.execution_options(synchronize_session=False))
             if not getattr(result, "rowcount", 0):
                 raise StorageError(f"no feed {state.feed_id!r}")
+
+    async def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        if not states:
+            return
+        table = cast(Table, FeedRow.__table__)
+        # Core, not the ORM's bulk update: that one fails the batch when a row has gone.
+        changes = update(table).where(table.c.id == bindparam("feed_key"))
+        columns: dict[str, Any] = {name: bindparam(name) for name in _state_values(states[0])}
+        rows = [{"feed_key": state.feed_id, **_state_values(state)} for state in states]
+        async with self._tx() as s:
+            await s.execute(changes.values(columns), rows)  # one executemany UPDATE
 
     async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
         async with self._tx() as s:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.core.briefs import clip
 from bot.core.errors import FeedUnavailableError, HostThrottledError
 from bot.core.models import ChatRef, Feed, Platform
-from bot.core.pipeline import PRIME_SUMMARISED, Pipeline
+from bot.core.pipeline import PRIME_SUMMARISED, STATE_BATCH, Pipeline
 from tests.fakes import FakeFeedSource, FakeStorage, FakeSummarizer, FixedClock, make_story
 
 CHAT = ChatRef(Platform.CONSOLE, "c1")
@@ -67,6 +67,23 @@ async def test_priming_a_long_feed_summarises_only_the_newest_entries() -> None:
     summarizer.calls.clear()
     await pipeline.poll_due(FixedClock().now() + timedelta(hours=1))
     assert summarizer.calls == [make_story(99).key]  # after priming, every new story is
+
+
+async def test_unchanged_feeds_are_saved_in_batches_and_changed_ones_at_once() -> None:
+    storage = FakeStorage()
+    feeds = [Feed(f"f{i}", f"https://f{i}.example/rss", f"F{i}") for i in range(STATE_BATCH + 5)]
+    await storage.sync_catalogue(feeds)
+    source = FakeFeedSource(unchanged={f.url for f in feeds[1:]})
+    source.items[feeds[0].url] = [make_story(1)]
+    pipeline = Pipeline(storage, source, FakeSummarizer(), poll_interval=timedelta(minutes=10))
+    now = FixedClock().now()
+    report = await pipeline.poll_due(now)
+    assert report.not_modified == STATE_BATCH + 4
+    assert sorted(storage.batches) == [4, STATE_BATCH]  # one full batch, the rest at the end
+    for feed in feeds:
+        state = await storage.get_feed_state(feed.id)
+        assert state.last_polled_at == now and state.next_poll_at == now + timedelta(minutes=10)
+    assert await storage.due_feeds(now + timedelta(minutes=5)) == []
 
 
 def test_clip_cuts_at_a_sentence_else_a_word() -> None:
