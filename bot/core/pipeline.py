@@ -17,7 +17,8 @@ but not pushed, and only the newest ``PRIME_SUMMARISED`` get their article fetch
 summary; older ones keep the feed's own teaser (a new feed of 100 entries would otherwise cost
 the publisher 100 article requests and the bot minutes of model time for stories nobody is
 sent). Failures back off exponentially; a feed that keeps failing is paused and its
-subscribers are told once why and how to resume.
+subscribers are told once why and how to resume. Most polls find nothing new (304): their new
+poll times are saved ``STATE_BATCH`` to a transaction instead of one transaction each.
 """
 
 from __future__ import annotations
@@ -251,7 +252,7 @@ class Pipeline:
             last_error=None,
             primed=True,
         )
-        if result.not_modified and not result.moved_to and not made:
+        if result.not_modified and not result.moved_to:
             shared.unchanged.append(saved)  # most polls: saved in batches, see STATE_BATCH
             await self._save_unchanged(shared, at_least=STATE_BATCH)
         else:
