@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -112,13 +112,20 @@ def _published(entry: Mapping[str, Any], first_seen: datetime) -> datetime:
 
 
 def _image(entry: Mapping[str, Any], html: str, base: str) -> str:
+    """The lead image; relative addresses (feedparser leaves media and enclosure URLs as
+    written) are resolved against ``base``."""
+
+    def absolute(url: object) -> str:
+        text = str(url or "").strip()
+        return urljoin(base, text) if base and text else text
+
     for item in entry.get("media_thumbnail") or []:
-        url = str(item.get("url") or "")
+        url = absolute(item.get("url"))
         if is_real_image(url, item.get("width", ""), item.get("height", "")):
             return url
     candidates: list[tuple[int, str]] = []
     for item in entry.get("media_content") or []:
-        url = str(item.get("url") or "")
+        url = absolute(item.get("url"))
         medium, kind = str(item.get("medium") or ""), str(item.get("type") or "")
         is_image = medium == "image" or kind.startswith("image/")
         if not (medium or kind):  # untyped (e.g. the Guardian's): judge by the file name
@@ -129,7 +136,7 @@ def _image(entry: Mapping[str, Any], html: str, base: str) -> str:
     if candidates:  # the widest; the first of equals
         return max(candidates, key=lambda c: c[0])[1]
     for link in entry.get("links") or []:
-        href = str(link.get("href") or "")
+        href = absolute(link.get("href"))
         is_image = str(link.get("type", "")).startswith("image/")
         if link.get("rel") == "enclosure" and is_image and is_real_image(href):
             return href

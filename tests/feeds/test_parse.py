@@ -257,3 +257,16 @@ def test_unsanitised_feed_html_never_reaches_a_chat_as_markup() -> None:
     for bad in ("script", "pwned", "stealCookies", "onclick", "onerror", "iframe", "frame text"):
         assert not any(bad in part for part in shown), bad
     assert set(re.findall(r"</?([a-z]+)", message)) <= {"a", "b", "i"}
+
+
+@pytest.mark.parametrize(
+    "media",
+    [
+        '<media:thumbnail url="/img/lead.jpg"/>',
+        '<media:content url="/img/lead.jpg" medium="image" width="800"/>',
+        '<enclosure url="/img/lead.jpg" type="image/jpeg" length="1"/>',
+    ],
+)
+def test_relative_media_urls_are_resolved_against_the_feed(media: str) -> None:
+    story = one(f"<title>T</title><link>https://site.test/a</link>{media}", ns=MEDIA)
+    assert story.image_url == "https://site.test/img/lead.jpg"
