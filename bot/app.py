@@ -94,6 +94,10 @@ class App:
             retention=timedelta(hours=s.undelivered_retention_hours),
             keep_finished=timedelta(days=s.outbox_keep_days),
         )
+        if self.storage.single_writer:
+            reclaimed = await self.storage.reclaim_deliveries(self.clock.now())
+            if reclaimed:
+                logger.info("%d deliveries claimed before a crash are due again", reclaimed)
         self._delivery = asyncio.create_task(self.deliverer.run(), name="delivery")
         self._started.append("delivery")
         self.pipeline = Pipeline(

@@ -136,7 +136,7 @@ class Settings(BaseSettings):
         ge=5,
         le=3600,
         description="How long a claimed outbox row stays claimed; after a crash, rows that "
-        "were in flight are sent again once this has passed.",
+        "were in flight are sent again once this has passed (with SQLite, at once on restart).",
     )
     delivery_batch: int = Field(500, ge=1, le=10_000, description="Outbox rows claimed per round.")
     delivery_in_flight: int = Field(

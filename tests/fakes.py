@@ -384,6 +384,12 @@ class FakeStorage:
         row.state, row.next_attempt_at = DeliveryState.PENDING, at
         row.attempts, row.error = row.attempts + 1, error
 
+    async def reclaim_deliveries(self, now: datetime) -> int:
+        claimed = [r for r in self.outbox.values() if r.state == DeliveryState.SENDING]
+        for row in claimed:
+            row.next_attempt_at = now
+        return len(claimed)
+
     async def fail_delivery(self, delivery_id: int, error: str) -> None:
         row = self.outbox[delivery_id]
         row.state, row.error = DeliveryState.FAILED, error

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.adapters.console.chat import CONSOLE_CHAT
+from bot.core.models import Feed
+from bot.core.ports import Summarised
+from bot.storage import open_storage
+from tests.fakes import make_story
 from tests.loopback import FeedServer
 from tests.run_support import newsbrief_run
 
@@ -38,6 +44,31 @@ async def test_piped_console_session(server: FeedServer, tmp_path: Path) -> None
         text = "".join(seen)
         assert "Story 1:" not in text and "Story 2:" not in text  # primed, not pushed
         assert "Loopback News · " in text  # the footer names the source
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            assert await proc.wait() == 0
+
+
+async def test_a_brief_claimed_before_a_crash_is_sent_at_restart_not_after_the_lease(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    """SQLite has one writer, so rows found claimed at start-up belong to a run that died:
+    they go out at once instead of after the 300 s lease."""
+    storage = await open_storage(f"sqlite+aiosqlite:///{tmp_path / 'run.db'}")
+    now = datetime.now(UTC)
+    await storage.sync_catalogue([Feed("loop-news", server.url, "Loopback News")])
+    await storage.subscribe(CONSOLE_CHAT, ["loop-news"], now)
+    story = make_story(7, "loop-news", published=now)
+    await storage.record_story(
+        story, Summarised("Claimed before the crash", "S."), now, deliver=True
+    )
+    assert len(await storage.claim_deliveries(now, 10, 300)) == 1  # ... then the bot died
+    await storage.close()
+    async with newsbrief_run(tmp_path, server.url, stdout=asyncio.subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        seen: list[str] = []
+        async with asyncio.timeout(60):
+            await _read_until(proc.stdout, "Claimed before the crash", seen)
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             assert await proc.wait() == 0

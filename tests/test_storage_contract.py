@@ -154,6 +154,18 @@ async def test_expired_lease_is_claimed_again(storage: Storage) -> None:
     assert [d.id for d in second] == [first[0].id]
 
 
+async def test_rows_claimed_by_a_dead_run_are_reclaimed_at_once(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    await storage.record_story(make_story(1, "bbc-world"), Summarised("T", "S"), T0, deliver=True)
+    claimed = await storage.claim_deliveries(T0, 10, 300)  # ... and then the process dies
+    restart = T0 + timedelta(seconds=20)
+    assert await storage.claim_deliveries(restart, 10, 300) == []  # the lease still holds
+    assert await storage.reclaim_deliveries(restart) == 1
+    assert [d.id for d in await storage.claim_deliveries(restart, 10, 300)] == [claimed[0].id]
+    assert await storage.reclaim_deliveries(restart) == 1  # claimed again, by this run
+
+
 async def test_alert_rows_reach_unsubscribed_chats_once(storage: Storage) -> None:
     await storage.sync_catalogue(FEEDS)
     await storage.subscribe(CHAT, ["bbc-world"], T0)

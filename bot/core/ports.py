@@ -295,6 +295,12 @@ class Storage(Protocol):
         (held back behind a rate-limited row, quiet hours, waiting for the digest)."""
         ...
 
+    async def reclaim_deliveries(self, now: datetime) -> int:
+        """Make every claimed row due at ``now`` and return how many there were: at start-up,
+        the rows a previous run claimed before it died, instead of waiting out their lease.
+        Only for a database this process alone writes to (SQLite)."""
+        ...
+
     async def fail_delivery(self, delivery_id: int, error: str) -> None:
         """Give up on a row for good."""
         ...

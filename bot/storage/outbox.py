@@ -136,6 +136,15 @@ class OutboxStore(abc.ABC):
             await s.flush()
             return await self._deliveries(s, rows)
 
+    async def reclaim_deliveries(self, now: datetime) -> int:
+        async with self._tx() as s:
+            result = await s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.state == DeliveryState.SENDING.value)
+                .values(next_attempt_at=now)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     async def mark_sent(self, delivery_id: int, now: datetime) -> None:
         await self.mark_sent_many([delivery_id], now, batched=False)
 

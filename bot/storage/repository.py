@@ -122,6 +122,12 @@ class SqlStorage(BriefStore):
     async def close(self) -> None:
         await self._engine.dispose()
 
+    @property
+    def single_writer(self) -> bool:
+        """True for SQLite: one process owns the file, so rows it finds claimed at start-up
+        were claimed by a run that died (see ``reclaim_deliveries``)."""
+        return self._engine.dialect.name == "sqlite"
+
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncSession]:
         try:
