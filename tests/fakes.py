@@ -6,6 +6,7 @@ runs the same tests against both).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -498,17 +499,17 @@ class FakeSummarizer:
 
 @dataclass
 class RecordingNotifier:
-    """Records what would be sent; ``fail`` scripts exceptions per chat id (consumed in order)."""
+    """Records what reached each chat, in order; ``failures[chat]`` lists exceptions to raise
+    next. ``log`` holds brief ids; ``sent`` gives the briefs themselves."""
 
-    platform: Platform = Platform.CONSOLE
-    pace: Pace = field(default_factory=lambda: Pace(per_chat_interval=0.0, per_second=1e6))
-    sent: list[tuple[ChatRef, Brief, tuple[str, ...]]] = field(default_factory=list)
-    digests: list[tuple[ChatRef, str, tuple[Brief, ...]]] = field(default_factory=list)
-    texts: list[tuple[ChatRef, str]] = field(default_factory=list)
-    fail: dict[str, list[Exception]] = field(default_factory=dict)
+    platform: Platform = Platform.TELEGRAM
+    pace: Pace = field(default_factory=lambda: Pace(per_chat_interval=1.0, per_second=30.0))
+    log: list[tuple[str, ChatRef, object]] = field(default_factory=list)
+    failures: dict[ChatRef, list[Exception]] = field(default_factory=lambda: defaultdict(list))
+    _briefs: dict[int, Brief] = field(default_factory=dict)
 
     def _maybe_fail(self, chat: ChatRef) -> None:
-        queue = self.fail.get(chat.chat_id)
+        queue = self.failures.get(chat)
         if queue:
             raise queue.pop(0)
 
@@ -516,14 +517,26 @@ class RecordingNotifier:
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
     ) -> None:
         self._maybe_fail(chat)
-        self.sent.append((chat, brief, tuple(alert_terms)))
+        self._briefs[brief.id] = brief
+        self.log.append(("brief", chat, (brief.id, tuple(alert_terms))))
 
     async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
         self._maybe_fail(chat)
-        self.digests.append((chat, heading, tuple(briefs)))
+        self.log.append(("digest", chat, (heading, tuple(b.id for b in briefs))))
 
     async def send_text(self, chat: ChatRef, text: str) -> None:
-        self.texts.append((chat, text))
+        self.log.append(("text", chat, text))
+
+    @property
+    def sent(self) -> list[tuple[ChatRef, Brief, tuple[str, ...]]]:
+        """The single briefs sent: (chat, brief, alert terms), in order."""
+        return [(c, self._briefs[p[0]], p[1]) for kind, c, p in self.log if kind == "brief"]  # type: ignore[index]
+
+    def briefs_to(self, chat: ChatRef) -> list[int]:
+        return [p[0] for kind, c, p in self.log if kind == "brief" and c == chat]  # type: ignore[index]
+
+    def digests_to(self, chat: ChatRef) -> list[tuple[str, tuple[int, ...]]]:
+        return [p for kind, c, p in self.log if kind == "digest" and c == chat]  # type: ignore[misc]
 
 
 def make_story(n: int, feed_id: str = "f", *, published: datetime = T0, **kw: str) -> Story:

@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Feed, Platform
 from bot.core.pipeline import Pipeline
-from bot.core.ports import Storage
+from bot.core.ports import Pace, Storage
 from bot.feeds.source import open_feed_source
 from bot.storage import open_storage
 from tests.fakes import FakeSummarizer, FixedClock, RecordingNotifier
@@ -22,7 +22,7 @@ CHAT = ChatRef(Platform.CONSOLE, "console")
 async def test_poll_push_repeat_and_restart(server: FeedServer, tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
     clock = FixedClock()
-    notifier = RecordingNotifier()
+    notifier = RecordingNotifier(Platform.CONSOLE, Pace(per_chat_interval=0.0, per_second=1e6))
     summarizer = FakeSummarizer()
     source = open_feed_source(Settings(_env_file=None), clock)
     try:

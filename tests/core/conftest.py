@@ -9,7 +9,8 @@ import pytest
 
 from bot.core.models import Feed
 from bot.storage import SqlStorage, open_storage
-from tests.core.delivery_support import RecordingNotifier, TimeMachine
+from tests.core.delivery_support import TimeMachine
+from tests.fakes import RecordingNotifier
 
 
 @pytest.fixture

@@ -1,15 +1,13 @@
 """Helpers of the delivery tests: a time machine (wall clock, monotonic clock and a sleep that
-only advances them), a recording notifier, and story/brief factories."""
+only advances them) and story/brief factories; the recording notifier is ``tests.fakes``'."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.core.models import Brief, ChatRef, Feed, FeedState, Platform, Story
-from bot.core.ports import FetchResult, Pace, Summarised
+from bot.core.ports import FetchResult, Summarised
 from bot.storage import SqlStorage
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -36,40 +34,6 @@ class TimeMachine:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.advance(seconds)
-
-
-@dataclass
-class RecordingNotifier:
-    """Records what reached each chat; ``failures[chat]`` lists exceptions to raise next."""
-
-    platform: Platform = Platform.TELEGRAM
-    pace: Pace = field(default_factory=lambda: Pace(per_chat_interval=1.0, per_second=30.0))
-    log: list[tuple[str, ChatRef, object]] = field(default_factory=list)
-    failures: dict[ChatRef, list[Exception]] = field(default_factory=lambda: defaultdict(list))
-
-    def _maybe_fail(self, chat: ChatRef) -> None:
-        queue = self.failures.get(chat)
-        if queue:
-            raise queue.pop(0)
-
-    async def send_brief(
-        self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
-    ) -> None:
-        self._maybe_fail(chat)
-        self.log.append(("brief", chat, (brief.id, tuple(alert_terms))))
-
-    async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
-        self._maybe_fail(chat)
-        self.log.append(("digest", chat, (heading, tuple(b.id for b in briefs))))
-
-    async def send_text(self, chat: ChatRef, text: str) -> None:
-        self.log.append(("text", chat, text))
-
-    def briefs_to(self, chat: ChatRef) -> list[int]:
-        return [p[0] for kind, c, p in self.log if kind == "brief" and c == chat]  # type: ignore[index]
-
-    def digests_to(self, chat: ChatRef) -> list[tuple[str, tuple[int, ...]]]:
-        return [p for kind, c, p in self.log if kind == "digest" and c == chat]  # type: ignore[misc]
 
 
 def chat(n: int, platform: Platform = Platform.TELEGRAM) -> ChatRef:

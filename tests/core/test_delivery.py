@@ -13,7 +13,8 @@ from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimit
 from bot.core.models import ChatRef, Platform
 from bot.core.ports import Pace
 from bot.storage import SqlStorage
-from tests.core.delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat
+from tests.core.delivery_support import TimeMachine, add_briefs, chat
+from tests.fakes import RecordingNotifier
 
 
 def deliverer(

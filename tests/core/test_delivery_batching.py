@@ -9,7 +9,8 @@ from bot.core.delivery import Deliverer
 from bot.core.errors import RateLimited
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage
-from tests.core.delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat, story
+from tests.core.delivery_support import TimeMachine, add_briefs, chat, story
+from tests.fakes import RecordingNotifier
 
 
 def deliverer(

@@ -17,7 +17,8 @@ import pytest
 
 from bot.core.delivery import Deliverer
 from bot.storage import SqlStorage, open_storage
-from tests.core.delivery_support import RecordingNotifier, TimeMachine, add_briefs, chat
+from tests.core.delivery_support import TimeMachine, add_briefs, chat
+from tests.fakes import RecordingNotifier
 
 LEASE = 60.0
 
