@@ -47,6 +47,16 @@ class Sent:
     ephemeral: bool
     allowed_mentions: Any
 
+    @classmethod
+    def of(cls, body: dict[str, Any], ephemeral: bool) -> Sent:
+        """The message a request body (interaction data or webhook body) posts."""
+        return cls(
+            body.get("content") or "",
+            body.get("embeds") or [],
+            ephemeral,
+            body.get("allowed_mentions"),
+        )
+
 
 @dataclass
 class InteractionLog:
@@ -288,14 +298,7 @@ class FakeDiscord(Payloads):
         if body["type"] == 4:
             if why := self._check_message(data):
                 return self._refuse(why)
-            log.messages.append(
-                Sent(
-                    data.get("content") or "",
-                    data.get("embeds") or [],
-                    ephemeral,
-                    data.get("allowed_mentions"),
-                )
-            )
+            log.messages.append(Sent.of(data, ephemeral))
             message = self.message(TEXT_ID, data)
         elif body["type"] == 5:
             log.placeholder = ephemeral
@@ -332,14 +335,7 @@ class FakeDiscord(Payloads):
         ephemeral = bool((body.get("flags") or 0) & EPHEMERAL)
         if log.placeholder is not None:  # the first follow-up replaces "thinking..."
             ephemeral, log.placeholder = log.placeholder, None
-        log.messages.append(
-            Sent(
-                body.get("content") or "",
-                body.get("embeds") or [],
-                ephemeral,
-                body.get("allowed_mentions"),
-            )
-        )
+        log.messages.append(Sent.of(body, ephemeral))
         return self._json(self.message(TEXT_ID, body) | {"webhook_id": str(APP_ID)})
 
     def _forum_post(self, forum_id: int, body: dict[str, Any]) -> web.Response:
