@@ -21,8 +21,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.core.alerts import MAX_TEXT_CHARS, AlertIndex, Query, normalize, parse_query, plain_text
+from bot.core.alerts import MAX_TEXT_CHARS, AlertIndex, Query, normalize, parse_query
 from bot.core.models import ChatRef, Platform
+from bot.core.text import plain_text
 from bot.feeds.parse import parse_bytes
 
 CORPUS = Path("/work/shared/corpora/news-feeds")

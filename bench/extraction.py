@@ -7,7 +7,7 @@ substrings after Unicode NFC and whitespace collapsing, as the corpus README pre
 
 Measured: ``bot.feeds.article.extract_text`` (what ``HttpFeedSource.enrich`` and the CLI use)
 against a baseline measured in the same run: all visible text of the page
-(``bot.feeds.normalize.plain_text``). Also: the reader-comment snippets kept out, and time.
+(``bot.core.text.plain_text``). Also: the reader-comment snippets kept out, and time.
 
 Run: ``PYTHONPATH=$PWD python bench/extraction.py``
 """
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.errors import FeedError
+from bot.core.text import plain_text
 from bot.feeds.article import extract_text
-from bot.feeds.normalize import plain_text
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "article-pages"
 

@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.alerts import normalize, plain_text
+from bot.core.alerts import normalize
 from bot.core.models import Brief, Story
+from bot.core.text import plain_text
 from summarizer.encoder import SentenceEncoder
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,6 @@ exist (see ``bench/alerts.py`` for the figures against a plain scan).
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections import defaultdict
@@ -39,10 +38,6 @@ _MARKS = re.compile(
     "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
     "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
     "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f]+"
-)
-_TAG = re.compile(r"<[^>]*>")
-_HIDDEN = re.compile(
-    r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
 )
 
 
@@ -64,14 +59,6 @@ def words(text: str) -> list[str]:
     if folded.isascii():
         return _WORD.findall(folded)
     return _WORD.findall(_MARKS.sub("", unicodedata.normalize("NFKD", folded)))
-
-
-def plain_text(markup: str) -> str:
-    """Text of an HTML fragment, good enough for keyword matching: scripts, styles and comments
-    dropped (feed HTML is not sanitised), tags become spaces."""
-    if "<" not in markup:
-        return html.unescape(markup)
-    return html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", markup)))
 
 
 class Document:

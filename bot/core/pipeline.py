@@ -30,11 +30,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.core import briefs, schedule
-from bot.core.alerts import AlertIndex, plain_text
+from bot.core.alerts import AlertIndex
 from bot.core.dedup import StoryMatcher
 from bot.core.errors import FeedError, HostThrottledError, StorageError
 from bot.core.models import Brief, ChatRef, Feed, FeedState, Story
 from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised, Summarizer
+from bot.core.text import plain_text
 
 logger = logging.getLogger(__name__)
 

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from bot.core.errors import FeedParseError, FeedUnavailableError
 from bot.core.models import Story
+from bot.core.text import plain_text
 from bot.feeds.fetch import HTML_ACCEPT, Fetcher
-from bot.feeds.normalize import plain_text, word_count
+from bot.feeds.normalize import word_count
 
 logger = logging.getLogger(__name__)
 

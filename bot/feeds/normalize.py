@@ -3,7 +3,6 @@
 * ``canonical_link``: the link as a story identity: http(s) only, scheme and host in lower
   case, default port, fragment and tracking parameters (``utm_*``, BBC's ``at_*``, ``fbclid``
   ...) removed.
-* ``plain_text``: HTML to one line of text (scripts and styles dropped, entities decoded).
 * ``first_image``: the first real ``<img>`` of some HTML (a relative ``src`` resolved against
   the content's base), skipping tracking pixels (1x1, or FeedBurner's ``~r``/``~ff`` images)
   and ``data:`` URIs.
@@ -25,10 +24,6 @@ _TRACKING_KEYS = frozenset(
 )  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKER_HINTS = ("/~r/", "/~ff/", "feeds.feedburner.com", "doubleclick", "pixel", "beacon")
-_SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "head"})
-_BLOCKS = frozenset(
-    {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
-)
 
 
 def canonical_link(url: str) -> str:
@@ -55,41 +50,6 @@ def canonical_link(url: str) -> str:
         if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_KEYS
     ]
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TEXT:
-            self._skip += 1
-        elif tag in _BLOCKS:
-            self.chunks.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TEXT and self._skip:
-            self._skip -= 1
-        elif tag in _BLOCKS:
-            self.chunks.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.chunks.append(data)
-
-
-def plain_text(html: str) -> str:
-    """Visible text of an HTML fragment, whitespace collapsed to single spaces."""
-    if not html:
-        return ""
-    if "<" not in html and "&" not in html:
-        return " ".join(html.split())
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return " ".join("".join(parser.chunks).split())
 
 
 def word_count(text: str) -> int:

@@ -49,8 +49,9 @@ import feedparser
 
 from bot.core.errors import FeedParseError
 from bot.core.models import Story
+from bot.core.text import plain_text
 from bot.feeds.dates import parse_loose_date
-from bot.feeds.normalize import canonical_link, first_image, is_real_image, plain_text
+from bot.feeds.normalize import canonical_link, first_image, is_real_image
 
 logger = logging.getLogger(__name__)
 

@@ -7,16 +7,10 @@ import random
 
 import pytest
 
-from bot.core.alerts import (
-    MAX_QUERY_CHARS,
-    AlertIndex,
-    Query,
-    normalize,
-    parse_query,
-    plain_text,
-)
+from bot.core.alerts import MAX_QUERY_CHARS, AlertIndex, Query, normalize, parse_query
 from bot.core.errors import UserInputError
 from bot.core.models import ChatRef, Platform
+from bot.core.text import plain_text
 
 
 def chat(n: int) -> ChatRef:

@@ -16,7 +16,8 @@ import feedparser
 import pytest
 
 from bot.core.errors import FeedParseError
-from bot.feeds.normalize import canonical_link, plain_text
+from bot.core.text import plain_text
+from bot.feeds.normalize import canonical_link
 from bot.feeds.parse import parse_bytes
 from tests.feeds.conftest import corpus
 

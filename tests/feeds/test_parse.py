@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.errors import FeedParseError
+from bot.core.text import plain_text
 from bot.feeds.dates import parse_loose_date
-from bot.feeds.normalize import canonical_link, first_image, plain_text
+from bot.feeds.normalize import canonical_link, first_image
 from bot.feeds.parse import parse_bytes
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
