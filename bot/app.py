@@ -32,6 +32,10 @@ from bot.storage import SqlStorage, open_storage
 
 logger = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 30.0
+"""How long a shutdown waits for the running poll to finish the feeds it is polling, and for
+delivery to record the sends under way, before cancelling them."""
+
 SCHEDULER_TICK_SECONDS = 30
 """How often the scheduler looks for due feeds (each feed has its own next poll time)."""
 
@@ -62,6 +66,7 @@ class App:
         self.clock = SystemClock()
         self.adapters: list[ChatAdapter] = []
         self._started: list[str] = []
+        self._poll_task: asyncio.Task[object] | None = None
 
     async def start(self) -> None:
         """Build and start everything; on failure, stop what was started and re-raise."""
@@ -157,6 +162,7 @@ class App:
 
     async def poll(self) -> None:
         """The scheduler job: poll every due feed."""
+        self._poll_task = asyncio.current_task()
         try:
             await self.pipeline.poll_due(self.clock.now())
         except Exception:
@@ -173,9 +179,18 @@ class App:
     async def stop(self) -> None:
         """Stop in reverse order; each step runs even if an earlier one failed."""
         if "scheduler" in self._started:
+            # Let a running poll finish its current feeds instead of having the scheduler
+            # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive
+            # and the process would never exit.
+            self.scheduler.pause()
+            self.pipeline.stop()
+            if self._poll_task is not None and not self._poll_task.done():
+                await asyncio.wait({self._poll_task}, timeout=STOP_GRACE_SECONDS)
             self.scheduler.shutdown(wait=False)
         if "delivery" in self._started:
-            self._delivery.cancel()
+            self.deliverer.stop()
+            await asyncio.wait({self._delivery}, timeout=STOP_GRACE_SECONDS)
+            self._delivery.cancel()  # only still running if the grace period ran out
             await asyncio.gather(self._delivery, return_exceptions=True)
         if "adapters" in self._started:
             for adapter in reversed(self.adapters):

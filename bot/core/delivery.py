@@ -115,14 +115,23 @@ class Deliverer:
         self._rate_limited_until: dict[ChatRef, datetime] = {}
         self._alert_notice_until: dict[ChatRef, datetime] = {}
         self._last_housekeeping: datetime | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         """Tell ``run`` that new rows were queued."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Make ``run`` return once the sends under way are recorded: rows not yet sent stay
+        claimed (reclaimed at the next start with SQLite, after their lease otherwise). A
+        clean shutdown must not cancel the loop inside a database call."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self, idle_seconds: float = 1.0) -> None:
-        """Drain forever; sleep ``idle_seconds`` (or until woken) when there is nothing to do."""
-        while True:
+        """Drain until ``stop``; sleep ``idle_seconds`` (or until woken) when there is nothing
+        to do."""
+        while not self._stopping:
             try:
                 await self._housekeep_hourly()
                 sent = await self.drain()
@@ -308,6 +317,8 @@ class Deliverer:
         chat = settings.chat
         for i, row in enumerate(rows):
             await self._pace(notifier, chat)
+            if self._stopping:
+                return
             async with self._in_flight:
                 try:
                     await notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms)

@@ -104,6 +104,12 @@ class Pipeline:
         self._deduper = deduper
         self._dedup_window = dedup_window
         self._record_lock = asyncio.Lock()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the feeds being polled and take no more (a clean shutdown: a poll cancelled
+        inside a database transaction can leave the connection half-closed)."""
+        self._stopping = True
 
     async def poll_due(self, now: datetime) -> PollReport:
         """Poll every feed whose time has come; never raises for one feed's failure."""
@@ -118,6 +124,8 @@ class Pipeline:
 
         async def worker() -> None:
             for feed, st in todo:  # workers share the iterator: each takes the next due feed
+                if self._stopping:
+                    return
                 try:
                     await self._guarded(feed, st, now, shared, report)
                 except Exception as exc:  # a bug or a database error: skip this feed only

@@ -249,3 +249,24 @@ async def test_pace_may_differ_per_chat(db: SqlStorage, clock: TimeMachine) -> N
     await drain_all(deliverer(db, notifier, clock), clock)
     assert len(notifier.briefs_to(group)) == 3
     assert [round(s, 3) for s in clock.slept if s > 0.01] == [3.0, 3.0]
+
+
+async def test_stop_lets_the_send_under_way_finish_and_keeps_the_rest_claimed(
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+) -> None:
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 3, clock.now())
+    d = deliverer(db, notifier, clock)
+    send = notifier.send_brief
+
+    async def send_then_stop(*args: object, **kwargs: object) -> None:
+        await send(*args, **kwargs)  # type: ignore[arg-type]
+        d.stop()  # SIGTERM arrives during the first send
+
+    notifier.send_brief = send_then_stop  # type: ignore[method-assign]
+    await asyncio.wait_for(d.run(), 5)  # returns by itself: nothing is cancelled
+    assert notifier.briefs_to(chat(1)) == [briefs[0].id]
+    assert await db.reclaim_deliveries(clock.now()) == 2  # the rest stay claimed, not lost
+    notifier.send_brief = send  # type: ignore[method-assign]
+    await drain_all(deliverer(db, notifier, clock), clock)
+    assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from bot.core.briefs import clip
 from bot.core.errors import FeedUnavailableError, HostThrottledError
-from bot.core.models import ChatRef, Feed, Platform
+from bot.core.models import ChatRef, Feed, FeedState, Platform
 from bot.core.pipeline import PRIME_SUMMARISED, STATE_BATCH, Pipeline
+from bot.core.ports import FetchResult
 from tests.fakes import FakeFeedSource, FakeStorage, FakeSummarizer, FixedClock, make_story
 
 CHAT = ChatRef(Platform.CONSOLE, "c1")
@@ -159,3 +160,23 @@ async def test_an_unexpected_error_in_one_feed_does_not_stop_the_round() -> None
     report = await pipeline.poll_due(FixedClock().now())
     assert report.failed == 1 and report.errors["a"] == "internal error: RuntimeError"
     assert report.new_briefs == 1 and (await storage.get_feed_state("b")).primed
+
+
+async def test_stop_finishes_the_feed_under_way_and_polls_no_more() -> None:
+    storage = FakeStorage()
+    feeds = [Feed(f"f{i}", f"https://f{i}.example/rss", f"F{i}") for i in range(3)]
+    await storage.sync_catalogue(feeds)
+    source = FakeFeedSource()
+    pipeline = Pipeline(
+        storage, source, FakeSummarizer(), poll_interval=timedelta(minutes=10), concurrency=1
+    )
+    fetch = source.fetch
+
+    async def fetch_then_stop(feed: Feed, state: FeedState) -> FetchResult:
+        pipeline.stop()  # SIGTERM arrives during the first fetch
+        return await fetch(feed, state)
+
+    source.fetch = fetch_then_stop  # type: ignore[method-assign]
+    report = await pipeline.poll_due(FixedClock().now())
+    assert report.polled == 1 and source.calls == ["f0"]
+    assert (await storage.get_feed_state("f0")).primed  # the feed under way was finished
