@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def _sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
 def slug(text: str) -> str:
     """A feed id made from a host or title: ``www.bbc.co.uk`` -> ``bbc-co-uk``."""
     text = re.sub(r"^www\.", "", text.lower())
@@ -94,7 +98,9 @@ class HttpFeedSource:
             feed.url, trusted=feed.trusted, etag=state.etag, last_modified=state.last_modified
         )
         header_hint = cache_lifetime(response.headers, self._clock.now())
-        digest = None if response.body is None else hashlib.sha256(response.body).hexdigest()
+        digest = None
+        if response.body is not None:  # up to NEWSBRIEF_MAX_FEED_BYTES: hashed off the loop
+            digest = await asyncio.to_thread(_sha256, response.body)
         if response.body is None or digest == state.content_hash:
             # A 304, or a server that ignores conditional GET and sent the same bytes again.
             return FetchResult(
@@ -124,7 +130,7 @@ class HttpFeedSource:
             raise FeedParseError("the server sent no content")
         if looks_like_html(response.body, response.headers.get("content-type", "")):
             page = response.body[: 2 * 1024 * 1024].decode("utf-8", "replace")
-            links = feed_links(page, response.url)
+            links = await self._in_thread(feed_links, page, response.url)  # up to 2 MB of HTML
             if not links:
                 raise FeedParseError(
                     "it is a web page that advertises no RSS or Atom feed; "
