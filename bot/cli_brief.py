@@ -111,8 +111,8 @@ async def _stories(
         published = page.published or now
         story = Story("cli", url, "", url, title or page.title or url, published, page.text)
         return _Found([story], page.site)
-    story = plain_text_story(text, title=title, url=url, now=now)
-    return _Found([story], "") if story is not None else "holds no text to brief"
+    plain = plain_text_story(text, title=title, url=url, now=now)
+    return _Found([plain], "") if plain is not None else "holds no text to brief"
 
 
 async def brief(
