@@ -3,7 +3,7 @@
 ::
 
     newsbrief run                               start the bot (console chat without tokens)
-    newsbrief brief <URL or file> [--json]      brief one article, or every entry of a feed
+    newsbrief brief <URL | file | -> [--json]   brief an article, a feed's entries, or text
     newsbrief feeds list                        show the feed catalogue
     newsbrief db upgrade                        apply database migrations
     newsbrief eval summarizer --data F ...      ROUGE of a summarisation method
@@ -16,16 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.config import Settings, load_catalogue, load_settings
-from bot.core.errors import ConfigError, FeedError
-from bot.core.models import Story
+from bot.core.errors import ConfigError
 
 logger = logging.getLogger("newsbrief")
 
@@ -47,9 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     brief = sub.add_parser(
         "brief",
         help="brief an article or a feed",
-        description="Print the brief of an article, or the briefs of a feed's entries.",
+        description="Print the brief of an article, the briefs of a feed's entries, or the "
+        "brief of plain text (one paragraph a line, or blank-line paragraphs).",
     )
-    brief.add_argument("target", help="article URL, feed URL, or a local HTML/feed file")
+    brief.add_argument(
+        "target", help="article or feed URL, a local HTML, feed or .txt file, or - (stdin)"
+    )
+    brief.add_argument("--title", default="", help="the headline of a plain text or page")
     brief.add_argument("--json", action="store_true", help="print a JSON list of objects")
     brief.add_argument("--limit", type=int, default=10, help="at most this many feed entries")
     feeds = sub.add_parser("feeds", help="the feed catalogue", description="The feed catalogue.")
@@ -89,13 +89,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request URL at INFO, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic logs its plugins and each migration at INFO: not what an operator needs to see.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if args.command == "run":
             from bot.app import run
 
             asyncio.run(run(settings))
         elif args.command == "brief":
-            return asyncio.run(_brief(settings, args.target, as_json=args.json, limit=args.limit))
+            from bot.cli_brief import brief as run_brief
+
+            return asyncio.run(
+                run_brief(
+                    settings, args.target, title=args.title, as_json=args.json, limit=args.limit
+                )
+            )
         elif args.command == "feeds":
             _feeds_list(settings)
         elif args.command == "db":
@@ -120,68 +128,6 @@ async def _db_upgrade(settings: Settings) -> None:
     finally:
         await engine.dispose()
     print(f"database is up to date ({settings.database_url.split('://')[0]})")
-
-
-def _read_file(target: str) -> tuple[bytes, str]:
-    path = Path(target).resolve()
-    return path.read_bytes(), path.as_uri()
-
-
-async def _brief(settings: Settings, target: str, *, as_json: bool, limit: int) -> int:
-    from bot.app import SystemClock
-    from bot.briefing import ModelSummarizer
-    from bot.feeds.article import extract_text
-    from bot.feeds.parse import parse_bytes
-    from bot.feeds.source import open_feed_source
-
-    now = datetime.now(UTC)
-    feeds = open_feed_source(settings, SystemClock())
-    try:
-        if target.startswith(("http://", "https://")):
-            resp = await feeds.fetcher.get(target, trusted=True)  # the operator's own request
-            body, headers, url = resp.body or b"", dict(resp.headers), resp.url
-        else:
-            body, url = await asyncio.to_thread(_read_file, target)
-            headers = {}
-    except (FeedError, OSError) as exc:
-        print(f"newsbrief: cannot read {target}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await feeds.aclose()
-    try:
-        parsed = await asyncio.to_thread(parse_bytes, "cli", body, headers, url, now)
-        stories = list(parsed.stories[:limit])
-        source = parsed.title
-    except FeedError:
-        stories = []
-    if not stories:
-        try:
-            title, text = await asyncio.to_thread(extract_text, body, url)
-        except FeedError:
-            print(f"newsbrief: {target} is neither a feed nor an article page", file=sys.stderr)
-            return 1
-        stories = [Story("cli", url, "", url, title or url, now, content_html=text)]
-        source = ""
-    summarizer = ModelSummarizer(
-        settings.summarizer, model=settings.summarizer_model, max_words=settings.summary_words
-    )
-    made = await summarizer.summarize(stories)
-    items = [
-        {
-            "title": m.title,
-            "link": s.link,
-            "published": s.published.isoformat(),
-            "summary": m.summary,
-            "source": source,
-        }
-        for s, m in zip(stories, made, strict=True)
-    ]
-    if as_json:
-        print(json.dumps(items, ensure_ascii=False, indent=2))
-    else:
-        for item in items:
-            print(f"{item['title']}\n{item['summary']}\n{item['source'] or ''} {item['link']}\n")
-    return 0
 
 
 if __name__ == "__main__":

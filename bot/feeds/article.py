@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.errors import FeedParseError, FeedUnavailableError
@@ -44,8 +46,29 @@ def needs_article(story: Story, min_words: int = MIN_WORDS) -> bool:
     return bool(story.link) and story_words(story) < min_words
 
 
-def extract_text(page: bytes | str, url: str = "", *, min_words: int = 20) -> tuple[str, str]:
-    """The page's title and main text (paragraphs separated by newlines); blocking.
+@dataclass(frozen=True)
+class ArticlePage:
+    """What extraction found on an article page."""
+
+    title: str
+    text: str
+    """The main text, paragraphs separated by newlines."""
+    published: datetime | None = None
+    """The publication date from the page's metadata (midnight UTC: pages give a day)."""
+    site: str = ""
+    """The site's name from the page's metadata ("CBS News"), or ""."""
+
+
+def _page_date(value: object) -> datetime | None:
+    try:
+        day = datetime.strptime(str(value or "")[:10], "%Y-%m-%d")
+    except ValueError:
+        return None
+    return day.replace(tzinfo=UTC)
+
+
+def extract_page(page: bytes | str, url: str = "", *, min_words: int = 20) -> ArticlePage:
+    """The page's title, main text, publication date and site name; blocking.
 
     Raises:
         FeedParseError: no main text of at least ``min_words`` words could be found (for a
@@ -63,8 +86,22 @@ def extract_text(page: bytes | str, url: str = "", *, min_words: int = 20) -> tu
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if word_count(text) < min_words:
         raise FeedParseError("no article text found on the page")
-    title = (getattr(doc, "title", None) or "").strip()
-    return title, text
+    return ArticlePage(
+        title=(getattr(doc, "title", None) or "").strip(),
+        text=text,
+        published=_page_date(getattr(doc, "date", None)),
+        site=(getattr(doc, "sitename", None) or "").strip(),
+    )
+
+
+def extract_text(page: bytes | str, url: str = "", *, min_words: int = 20) -> tuple[str, str]:
+    """The page's title and main text (paragraphs separated by newlines); blocking.
+
+    Raises:
+        FeedParseError: as ``extract_page``.
+    """
+    found = extract_page(page, url, min_words=min_words)
+    return found.title, found.text
 
 
 def text_to_html(text: str) -> str:
