@@ -70,6 +70,9 @@ class FakeStorage:
     states: dict[str, FeedState] = field(default_factory=dict)
     in_catalogue: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, set[ChatRef]] = field(default_factory=dict)
+    """Chat-added feed id -> the chats that added it."""
+    bots: dict[Platform, str] = field(default_factory=dict)
     subs: dict[ChatRef, dict[str, datetime]] = field(default_factory=dict)
     chats: dict[ChatRef, ChatSettings] = field(default_factory=dict)
     briefs: dict[int, Brief] = field(default_factory=dict)
@@ -103,7 +106,14 @@ class FakeStorage:
             )
         self.in_catalogue = listed
 
-    async def add_feed(self, feed: Feed, *, alias: str = "") -> Feed:
+    async def add_feed(
+        self,
+        feed: Feed,
+        *,
+        alias: str = "",
+        owner: ChatRef | None = None,
+        now: datetime | None = None,
+    ) -> Feed:
         stored = await self.find_feed_by_url(feed.url)
         if stored is None:
             feed_id, n = feed.id, 1
@@ -115,6 +125,9 @@ class FakeStorage:
             self.states[feed_id] = FeedState(feed_id)
         if alias and await self.find_feed_by_url(alias) is None:
             self.aliases[alias] = stored.id
+        if owner is not None and not stored.trusted:
+            self.owners.setdefault(stored.id, set()).add(owner)
+            self.chats.setdefault(owner, ChatSettings(owner))
         return stored
 
     async def get_feed(self, feed_id: str) -> Feed | None:
@@ -127,8 +140,15 @@ class FakeStorage:
         alias = self.aliases.get(url)
         return None if alias is None else self.feeds.get(alias)
 
-    async def list_feeds(self) -> list[Feed]:
-        return sorted(self.feeds.values(), key=lambda f: f.id)
+    async def list_feeds(self, chat: ChatRef | None = None) -> list[Feed]:
+        return sorted(
+            (
+                f
+                for f in self.feeds.values()
+                if chat is None or f.trusted or chat in self.owners.get(f.id, ())
+            ),
+            key=lambda f: f.id,
+        )
 
     async def move_feed(self, feed_id: str, new_url: str) -> None:
         feed = self.feeds.get(feed_id)
@@ -196,6 +216,10 @@ class FakeStorage:
             self.subs[new] = merged
         if old in self.chats:
             self.chats[new] = replace(self.chats.pop(old), chat=new)
+        for chats in self.owners.values():
+            if old in chats:
+                chats.discard(old)
+                chats.add(new)
         for alert_id, alert in list(self.alert_rows.items()):
             if alert.chat == old:
                 self.alert_rows[alert_id] = replace(alert, chat=new)
@@ -206,6 +230,9 @@ class FakeStorage:
                     del self.outbox[row_id]
                 else:
                     row.chat = new
+
+    async def claim_bot(self, platform: Platform, bot_id: str, now: datetime) -> str:
+        return self.bots.setdefault(platform, bot_id)
 
     async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:
         fresh, taken = [], set()

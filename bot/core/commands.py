@@ -8,8 +8,10 @@ texts, Telegram's ``setMyCommands`` and the README are written from.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -27,6 +29,20 @@ MAX_URL_CHARS = 2000
 """Longer addresses are refused (the database keeps URLs of up to 2048 characters)."""
 MAX_ALERTS_PER_CHAT = 20
 REMOVED_FROM_CATALOGUE = "removed from feeds.yaml"
+_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """Bounds on the fetches chat commands make (``/subscribe <URL>`` and feed discovery).
+
+    A URL typed in chat may lead to a server that answers one byte a second: the command
+    gives up after ``deadline_seconds`` with a clear answer, and one chat runs at most
+    ``per_chat`` such fetches at once (a further one is refused at once, not queued).
+    """
+
+    deadline_seconds: float = 15.0
+    per_chat: int = 2
 
 
 @dataclass(frozen=True)
@@ -77,10 +93,19 @@ def _is_url(text: str) -> bool:
 class Commands:
     """The command handlers, written against the ports only."""
 
-    def __init__(self, storage: Storage, feeds: FeedSource, clock: Clock) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        feeds: FeedSource,
+        clock: Clock,
+        *,
+        fetch_limits: FetchLimits | None = None,
+    ) -> None:
         self._storage = storage
         self._feeds = feeds
         self._clock = clock
+        self._limits = fetch_limits or FetchLimits()
+        self._fetching: dict[ChatRef, int] = {}
 
     # -- dispatch --------------------------------------------------------------------------
     async def dispatch(self, chat: ChatRef, text: str, *, bot_name: str = "") -> Reply | None:
@@ -132,8 +157,8 @@ class Commands:
         return Reply("\n".join(lines), ReplyKind.INFO)
 
     async def feeds(self, chat: ChatRef, topic: str = "") -> Reply:
-        """The catalogue, optionally only one topic."""
-        feeds = await self._storage.list_feeds()
+        """The feeds this chat may follow (operator feeds and its own), optionally one topic."""
+        feeds = await self._storage.list_feeds(chat)
         topic = topic.strip().lower()
         if topic:
             chosen = [f for f in feeds if topic in f.topics]
@@ -161,7 +186,7 @@ class Commands:
                 ReplyKind.ERROR,
             )
         try:
-            feeds = await self._resolve(target, create=True)
+            feeds = await self._resolve(chat, target, create=True)
         except UserInputError as exc:
             return Reply(str(exc), ReplyKind.ERROR)
         now = self._clock.now()
@@ -197,7 +222,7 @@ class Commands:
             return Reply(f"Unsubscribed from {_count(len(removed), 'feed')}.")
         current = {f.id for f in await self._storage.subscriptions(chat)}
         try:
-            feeds = await self._resolve(target, create=False, among=current)
+            feeds = await self._resolve(chat, target, create=False, among=current)
         except UserInputError as exc:
             return Reply(str(exc), ReplyKind.ERROR)
         removed = await self._storage.unsubscribe(chat, [f.id for f in feeds])
@@ -220,23 +245,24 @@ class Commands:
         return Reply(f"This chat follows {_count(len(feeds), 'feed')}:\n{body}", ReplyKind.INFO)
 
     async def latest(self, chat: ChatRef, args: str = "") -> Reply:
-        """The newest briefs of a feed, a topic, this chat's feeds, or every feed."""
+        """The newest briefs of a feed, a topic, this chat's feeds, or every feed it may see."""
         words = args.split()
         count = LATEST_DEFAULT
-        if words and words[-1].isdigit():
-            count = max(1, min(int(words.pop()), LATEST_MAX))
+        if words and (n := _number(words[-1])) is not None:
+            words.pop()
+            count = max(1, min(n, LATEST_MAX))
         if len(words) > 1:
             return Reply("Usage: /latest [feed id | topic] [n]", ReplyKind.ERROR)
-        feed_ids: list[str] | None
         if words:
             try:
-                feed_ids = [f.id for f in await self._resolve(words[0], create=False)]
+                found = await self._resolve(chat, words[0], create=False)
             except UserInputError as exc:
                 return Reply(str(exc), ReplyKind.ERROR)
+            feed_ids = [f.id for f in found]
         else:
             own = await self._storage.subscriptions(chat)
-            feed_ids = [f.id for f in own] or None
-        briefs = await self._storage.latest(feed_ids, count)
+            feed_ids = [f.id for f in own or await self._storage.list_feeds(chat)]
+        briefs = await self._storage.latest(feed_ids, count) if feed_ids else []
         if not briefs:
             return Reply(
                 "No stories yet: feeds are polled every few minutes. Try again shortly.",
@@ -289,9 +315,10 @@ class Commands:
     async def unalert(self, chat: ChatRef, arg: str) -> Reply:
         """Remove an alert by its id."""
         arg = arg.strip()
-        if not arg.isdigit():
+        alert_id = _number(arg)
+        if alert_id is None:
             return Reply("Usage: /unalert <id>. /alerts shows the ids.", ReplyKind.ERROR)
-        if not await self._storage.remove_alert(chat, int(arg)):
+        if not await self._storage.remove_alert(chat, alert_id):
             return Reply(f"This chat has no alert {arg}. /alerts shows the ids.", ReplyKind.ERROR)
         return Reply(f"Alert {arg} removed.")
 
@@ -393,26 +420,32 @@ class Commands:
 
     # -- helpers ---------------------------------------------------------------------------
     async def _resolve(
-        self, target: str, *, create: bool, among: set[str] | None = None
+        self, chat: ChatRef, target: str, *, create: bool, among: set[str] | None = None
     ) -> list[Feed]:
-        """Turn a feed id, topic or URL into feeds, or raise ``UserInputError``."""
+        """Turn a feed id, topic or URL into feeds ``chat`` may see, or raise ``UserInputError``.
+
+        Ids and topics reach only the operator's feeds and the chat's own; a URL reaches any
+        feed (knowing a chat-added feed's address is what entitles a chat to it). With
+        ``create``, a URL makes the chat an owner of the feed it leads to, stored or new.
+        """
         if _is_url(target):
             if len(target) > MAX_URL_CHARS:
                 raise UserInputError(f"That address is over {MAX_URL_CHARS} characters long.")
             known = await self._storage.find_feed_by_url(target)
+            if known is not None and create:
+                known = await self._storage.add_feed(known, owner=chat, now=self._clock.now())
             if known is not None:
                 return [known]
             if not create:
                 raise UserInputError(
                     f"No feed with the URL {target}. /subscriptions lists this chat's feeds."
                 )
-            try:
-                found = await self._feeds.resolve(target)
-            except FeedError as exc:
-                raise UserInputError(f"Cannot use {target}: {exc}") from exc
+            found = await self._fetch(chat, target)
             alias = target if target != found.url else ""
-            return [await self._storage.add_feed(found, alias=alias)]
-        feeds = await self._storage.list_feeds()
+            return [
+                await self._storage.add_feed(found, alias=alias, owner=chat, now=self._clock.now())
+            ]
+        feeds = await self._storage.list_feeds(chat)
         key = target.lower()
         by_id = {f.id: f for f in feeds}
         if key in by_id:
@@ -432,9 +465,38 @@ class Commands:
         if not settings.available or settings.failures:
             await self._storage.save_chat(replace(settings, available=True, failures=0))
 
-    async def catalogue(self) -> list[Feed]:
-        """Every known feed (for adapters' autocomplete and menus)."""
-        return await self._storage.list_feeds()
+    async def _fetch(self, chat: ChatRef, url: str) -> Feed:
+        """``FeedSource.resolve`` within the chat's fetch limits (see ``FetchLimits``)."""
+        limits = self._limits
+        running = self._fetching.get(chat, 0)
+        if running >= limits.per_chat:
+            raise UserInputError(
+                f"This chat already has {_count(running, 'feed check')} under way. "
+                "Wait for the answer, then try again."
+            )
+        self._fetching[chat] = running + 1
+        try:
+            async with asyncio.timeout(limits.deadline_seconds) as deadline:
+                return await self._feeds.resolve(url)
+        except FeedError as exc:
+            raise UserInputError(f"Cannot use {url}: {exc}") from exc
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise
+            raise UserInputError(
+                f"Timed out: {url} did not answer within {limits.deadline_seconds:g} s. "
+                "Check the address, or try again later."
+            ) from exc
+        finally:
+            left = self._fetching[chat] - 1
+            if left:
+                self._fetching[chat] = left
+            else:
+                del self._fetching[chat]
+
+    async def catalogue(self, chat: ChatRef) -> list[Feed]:
+        """The feeds ``chat`` may see (for adapters' autocomplete and menus)."""
+        return await self._storage.list_feeds(chat)
 
     async def leave_notice(self, chat: ChatRef, text: str) -> None:
         """Keep ``text`` for the chat's admins, replacing an older notice (see ``take_notice``).
@@ -461,6 +523,15 @@ class Commands:
             return None
         await self._storage.save_chat(replace(settings, notice=None))
         return settings.notice
+
+
+def _number(word: str) -> int | None:
+    """``word`` as a whole number when it is 1-9 ASCII digits, else ``None``.
+
+    ``str.isdigit`` is not enough: it accepts "²" and other Unicode digits that ``int`` refuses,
+    and an unbounded number overflows the database's integer column.
+    """
+    return int(word) if _NUMBER.fullmatch(word) else None
 
 
 def _count(n: int, noun: str) -> str:

@@ -144,11 +144,20 @@ class Storage(Protocol):
         """Insert or update the operator's feeds (chat-added feeds are left alone)."""
         ...
 
-    async def add_feed(self, feed: Feed, *, alias: str = "") -> Feed:
+    async def add_feed(
+        self,
+        feed: Feed,
+        *,
+        alias: str = "",
+        owner: ChatRef | None = None,
+        now: datetime | None = None,
+    ) -> Feed:
         """Store a chat-added feed; returns the stored feed with the same URL if there is one.
 
         ``alias``: the address the chat typed when it led to this feed (a web page advertising
-        it), kept so that ``find_feed_by_url(alias)`` finds the feed too.
+        it), kept so that ``find_feed_by_url(alias)`` finds the feed too. ``owner``: the chat
+        that submitted the URL; it becomes an owner (at ``now``) of the feed, new or already
+        stored, unless the feed is an operator (trusted) one, which every chat sees anyway.
         """
         ...
 
@@ -158,7 +167,10 @@ class Storage(Protocol):
         """The feed whose current URL, or a former URL kept as an alias, is ``url``."""
         ...
 
-    async def list_feeds(self) -> list[Feed]: ...
+    async def list_feeds(self, chat: ChatRef | None = None) -> list[Feed]:
+        """Every feed by id; with ``chat``, only those it may see: the operator's (trusted)
+        feeds and the chat-added feeds it owns."""
+        ...
 
     async def move_feed(self, feed_id: str, new_url: str) -> None:
         """Change a feed's URL after a permanent redirect, keeping the old one as an alias."""
@@ -197,7 +209,12 @@ class Storage(Protocol):
     async def save_chat(self, settings: ChatSettings) -> None: ...
 
     async def move_chat(self, old: ChatRef, new: ChatRef) -> None:
-        """Re-key a chat (and its subscriptions, alerts, outbox rows) to a new id."""
+        """Re-key a chat (and its subscriptions, owned feeds, alerts, outbox rows) to a new id."""
+        ...
+
+    async def claim_bot(self, platform: Platform, bot_id: str, now: datetime) -> str:
+        """Make the database's ``platform`` chats those of bot ``bot_id``, unless another bot
+        claimed them first; returns the id of the bot they belong to."""
         ...
 
     # -- stories and briefs ----------------------------------------------------------------

@@ -99,15 +99,23 @@ def parse_times(text: str) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+MAX_TIMEZONE_CHARS = 64
+"""IANA names are at most 32 characters today; longer input is refused before any lookup
+(a very long name made ``ZoneInfo`` raise ``OSError: File name too long``)."""
+
+
 def check_timezone(name: str) -> str:
     """Return ``name`` if it is an IANA time zone, else raise ``UserInputError``."""
+    problem = UserInputError(
+        f'"{name[:MAX_TIMEZONE_CHARS]}" is not a time zone. Use an IANA name such as '
+        "Europe/Kyiv, America/New_York or UTC."
+    )
+    if len(name) > MAX_TIMEZONE_CHARS:
+        raise problem
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise UserInputError(
-            f'"{name}" is not a time zone. Use an IANA name such as Europe/Kyiv, '
-            "America/New_York or UTC."
-        ) from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise problem from exc
     return name
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, or_, select, update
@@ -29,6 +29,7 @@ from bot.core.models import (
     Platform,
 )
 from bot.storage.briefs import BriefStore, story_marks
+from bot.storage.owners import OwnersStore, visible_to
 from bot.storage.tables import (
     AlertRow,
     ChatRow,
@@ -112,7 +113,7 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(BriefStore):
+class SqlStorage(OwnersStore, BriefStore):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -156,11 +157,20 @@ class SqlStorage(BriefStore):
                     row.in_catalogue = False
                     row.paused_reason = row.paused_reason or REMOVED_FROM_CATALOGUE
 
-    async def add_feed(self, feed: Feed, *, alias: str = "") -> Feed:
+    async def add_feed(
+        self,
+        feed: Feed,
+        *,
+        alias: str = "",
+        owner: ChatRef | None = None,
+        now: datetime | None = None,
+    ) -> Feed:
         async with self._tx() as s:
             row = await self._feed_row_by_url(s, feed.url) or await self._new_feed_row(s, feed)
             if alias and await self._feed_row_by_url(s, alias) is None:
                 s.add(FeedAliasRow(url=alias, feed_id=row.id))
+            if owner is not None:
+                await self._own(s, row, owner, now or datetime.now(UTC))
             return _feed(row)
 
     async def _new_feed_row(self, s: AsyncSession, feed: Feed) -> FeedRow:
@@ -201,10 +211,12 @@ class SqlStorage(BriefStore):
             row = await self._feed_row_by_url(s, url)
             return None if row is None else _feed(row)
 
-    async def list_feeds(self) -> list[Feed]:
+    async def list_feeds(self, chat: ChatRef | None = None) -> list[Feed]:
+        query = select(FeedRow).order_by(FeedRow.id)
+        if chat is not None:
+            query = visible_to(query, chat)
         async with self._tx() as s:
-            rows = await s.scalars(select(FeedRow).order_by(FeedRow.id))
-            return [_feed(r) for r in rows]
+            return [_feed(r) for r in await s.scalars(query)]
 
     async def move_feed(self, feed_id: str, new_url: str) -> None:
         async with self._tx() as s:
@@ -374,6 +386,7 @@ class SqlStorage(BriefStore):
                             chat_pk=target.id, feed_id=sub.feed_id, created_at=sub.created_at
                         )
                     )
+            await self._move_owners(s, row.id, target.id)
             await s.execute(
                 update(AlertRow).where(AlertRow.chat_pk == row.id).values(chat_pk=target.id)
             )

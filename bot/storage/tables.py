@@ -108,6 +108,32 @@ class SubscriptionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FeedOwnerRow(Base):
+    """A chat that added a feed by its URL: chat-added feeds are visible only to their owners
+    (operator feeds, ``trusted``, are visible to every chat)."""
+
+    __tablename__ = "feed_owners"
+
+    feed_id: Mapped[str] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_pk: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BotAccountRow(Base):
+    """The bot account whose chats a database holds, one per platform (a chat id means
+    something only to the bot it talks to; see ``Storage.claim_bot``)."""
+
+    __tablename__ = "bot_accounts"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bot_id: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class BriefRow(Base):
     """A story and its brief: one row per story, shared by every feed and chat."""
 

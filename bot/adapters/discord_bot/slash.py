@@ -42,9 +42,10 @@ from bot.adapters.discord_bot.respond import (
     Responder,
     Target,
     answer_privately,
+    chat_of,
 )
 from bot.core.commands import LATEST_MAX, Commands
-from bot.core.models import ChatRef, Reply
+from bot.core.models import ChatRef, Feed, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -98,15 +99,24 @@ class NewsGroup(app_commands.Group, name="news", description="News briefs in thi
         self._zones: tuple[str, ...] = ()
 
     # -- autocomplete -----------------------------------------------------------------
-    async def _targets(self, current: str) -> list[app_commands.Choice[str]]:
-        feeds = await self._commands.catalogue()
+    async def _visible(self, interaction: Interaction) -> list[Feed]:
+        """The feeds this channel may see: chat-added feeds belong to their channels."""
+        chat = chat_of(interaction)
+        return [] if chat is None else await self._commands.catalogue(chat)
+
+    async def _targets(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        feeds = await self._visible(interaction)
         pairs = [(f"{f.id} · {f.title}", f.id) for f in feeds]
         topics = sorted({t for f in feeds for t in f.topics})
         pairs += [(f"topic: {t}", t) for t in topics]
         return _choices(pairs, current)
 
-    async def _topics(self, current: str) -> list[app_commands.Choice[str]]:
-        feeds = await self._commands.catalogue()
+    async def _topics(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        feeds = await self._visible(interaction)
         return _choices([(t, t) for t in sorted({t for f in feeds for t in f.topics})], current)
 
     # -- subscriptions ------------------------------------------------------------------
@@ -126,7 +136,7 @@ class NewsGroup(app_commands.Group, name="news", description="News briefs in thi
     async def _subscribe_target(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self._targets(current)
+        return await self._targets(interaction, current)
 
     @app_commands.command(description="Stop a subscription of this channel")
     @app_commands.describe(
@@ -144,9 +154,10 @@ class NewsGroup(app_commands.Group, name="news", description="News briefs in thi
     async def _unsubscribe_target(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [*await self._targets(current), app_commands.Choice(name="all", value="all")][
-            :MAX_CHOICES
-        ]
+        return [
+            *await self._targets(interaction, current),
+            app_commands.Choice(name="all", value="all"),
+        ][:MAX_CHOICES]
 
     @app_commands.command(name="list", description="The feeds this channel follows")
     @app_commands.describe(channel="Another channel, thread or forum")
@@ -174,7 +185,7 @@ class NewsGroup(app_commands.Group, name="news", description="News briefs in thi
     async def _latest_target(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self._targets(current)
+        return await self._targets(interaction, current)
 
     @app_commands.command(description="The feeds you can subscribe to")
     @app_commands.describe(topic="Only this topic")
@@ -188,7 +199,7 @@ class NewsGroup(app_commands.Group, name="news", description="News briefs in thi
     async def _feeds_topic(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self._topics(current)
+        return await self._topics(interaction, current)
 
     @app_commands.command(description="Health of this channel's feeds")
     @app_commands.describe(channel="Another channel, thread or forum")

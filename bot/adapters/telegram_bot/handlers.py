@@ -57,6 +57,17 @@ def split_command(text: str) -> tuple[str, str]:
     return word.lstrip("/").partition("@")[0].lower(), rest.strip()
 
 
+def for_another_bot(text: str, username: str | None) -> bool:
+    """True for ``/cmd@otherbot ...``: a command addressed to a different bot.
+
+    Checked before anything else in every chat type (private chats too): a private
+    ``/subscribe@otherbot @channel x`` once acted on the channel.
+    """
+    word = text.strip().split(maxsplit=1)[0] if text.strip() else ""
+    addressee = word.partition("@")[2]
+    return bool(addressee) and addressee.lower() != (username or "").lower()
+
+
 @dataclass(frozen=True)
 class Invocation:
     """One command to run: what was typed (or pressed), where, and by whom."""
@@ -168,6 +179,8 @@ class Handlers:
     # -- the command path ------------------------------------------------------------------
     async def run(self, call: Invocation) -> None:
         """Run one command and send its replies (see the module docstring)."""
+        if for_another_bot(call.text, call.bot.username):
+            return
         name, args = split_command(call.text)
         first = args.split(maxsplit=1)[0] if args else ""
         private = call.chat.type == ChatType.PRIVATE

@@ -27,9 +27,13 @@ ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWN
 
 def is_channel_handle(word: str) -> bool:
     """True for ``@name`` or a ``-100…`` chat id, the ways to name a channel."""
-    return (word.startswith("@") and len(word) > 1) or (
-        word.startswith("-100") and word[1:].isdigit()
-    )
+    return (word.startswith("@") and len(word) > 1) or _is_chat_id(word)
+
+
+def _is_chat_id(word: str) -> bool:
+    """``-100…`` in ASCII digits (``str.isdigit`` alone also passes "²", which ``int`` refuses)."""
+    digits = word[1:]
+    return word.startswith("-100") and digits.isascii() and digits.isdigit() and len(digits) < 20
 
 
 async def is_admin(bot: Bot, chat: Chat, user: User | None, sender_chat: Chat | None) -> bool:
@@ -56,7 +60,7 @@ class ChannelCheck:
 async def managed_channel(bot: Bot, handle: str, user_id: int) -> ChannelCheck:
     """Check that ``user_id`` administers the channel ``handle`` and the bot may post there."""
     try:
-        info = await bot.get_chat(int(handle) if handle.lstrip("-").isdigit() else handle)
+        info = await bot.get_chat(int(handle) if _is_chat_id(handle) else handle)
     except (BadRequest, Forbidden) as exc:
         logger.info("channel %s not visible: %s", handle, exc)
         return ChannelCheck(
