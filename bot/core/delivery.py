@@ -114,7 +114,9 @@ class Deliverer:
             pacer.use(monotonic=monotonic, sleep=sleep, ceiling=in_flight)
             self._pacers[platform] = pacer
         self._chat_limit = asyncio.Semaphore(concurrency)
+        self._lookups = asyncio.Semaphore(4)
         self._orphans = False
+        self._prefetched: tuple[list[Notice], list[Delivery]] | None = None
         self._wake = asyncio.Event()
         self._error_streak: dict[ChatRef, int] = {}
         self._rate_limited_until: dict[ChatRef, datetime] = {}
@@ -149,18 +151,19 @@ class Deliverer:
                 self._wake.clear()
 
     async def drain(self) -> int:
-        """Claim one batch of due rows and handle them; returns how many rows were claimed."""
+        """Handle one batch of due rows (claimed now, or ahead of time while the last round
+        finished); returns how many rows and notices it handled."""
         now = self._clock.now()
         if self._orphans:
             # The last round lost the database (or a chat's handling failed): what it claimed
             # and did not record is due again now, not when the lease runs out.
+            self._prefetched = None
             released = await self._storage.release_claims(now)
             self._orphans = False
             if released:
                 logger.info("%d claimed deliveries released after a failed round", released)
-        limit = self._claim_limit()
-        notices = await self._storage.claim_notices(now, limit, self._lease)
-        claimed = await self._storage.claim_deliveries(now, limit, self._lease)
+        notices, claimed = self._prefetched or await self._claim()
+        self._prefetched = None
         if not claimed and not notices:
             return 0
         by_chat: dict[ChatRef, list[Delivery]] = defaultdict(list)
@@ -170,11 +173,24 @@ class Deliverer:
             by_chat.setdefault(notice.chat, [])
         for row in claimed:
             by_chat[row.chat].append(row)
+        left = len(claimed) + len(notices)
+        ahead: asyncio.Task[tuple[list[Notice], list[Delivery]]] | None = None
+
+        async def one(chat: ChatRef, rows: list[Delivery]) -> None:
+            nonlocal left, ahead
+            try:
+                await self._chat(chat, rows, notes.get(chat, []))
+            finally:
+                left -= len(rows) + len(notes.get(chat, []))
+                if ahead is None and not self._stopping and left <= self._claim_ahead_at():
+                    # Claim the next batch while the last sends of this one are out, so the
+                    # platform's rate is not left idle between rounds.
+                    ahead = asyncio.create_task(self._claim(renew=True), name="claim ahead")
+
         renewer = asyncio.create_task(self._renew_leases(), name="lease renewal")
         try:
             results = await asyncio.gather(
-                *(self._chat(chat, rows, notes.get(chat, [])) for chat, rows in by_chat.items()),
-                return_exceptions=True,
+                *(one(chat, rows) for chat, rows in by_chat.items()), return_exceptions=True
             )
         finally:
             renewer.cancel()
@@ -184,7 +200,26 @@ class Deliverer:
                 # Released at the start of the next round (``release_claims``).
                 self._orphans = True
                 logger.error("delivery to %s failed", chat, exc_info=result)
+        if ahead is not None:
+            try:
+                got = await ahead
+                self._prefetched = got if got[0] or got[1] else None
+            except Exception:
+                self._orphans = True
+                logger.exception("claiming the next delivery batch failed")
         return len(claimed) + len(notices)
+
+    async def _claim(self, *, renew: bool = False) -> tuple[list[Notice], list[Delivery]]:
+        now, limit = self._clock.now(), self._claim_limit()
+        if renew:
+            # Rows of the round still under way must not look due to this claim.
+            await self._storage.renew_claims(now, self._lease)
+        notices = await self._storage.claim_notices(now, limit, self._lease)
+        return notices, await self._storage.claim_deliveries(now, limit, self._lease)
+
+    def _claim_ahead_at(self) -> int:
+        """Rows left in a round when the next batch is claimed: about one second of sends."""
+        return max(8, int(sum(p.gate.current_rate() for p in self._pacers.values())))
 
     def _claim_limit(self) -> int:
         """Rows the platforms can take within one lease at their current rates (renewal
@@ -243,7 +278,10 @@ class Deliverer:
                 return
             if not rows:
                 return
-            settings = await self._storage.get_chat(chat)
+            async with self._lookups:
+                # A few at a time: hundreds of chats starting a round at once must not queue
+                # their lookups ahead of the outcomes of the sends in flight.
+                settings = await self._storage.get_chat(chat)
             now = self._clock.now()
             if settings.quiet_start and settings.quiet_end:
                 end = schedule.quiet_until(

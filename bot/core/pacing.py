@@ -43,9 +43,9 @@ T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
-HEADROOM = 0.97
+HEADROOM = 0.95
 """Share of the platform's published rate aimed at."""
-DECREASE = 0.75
+DECREASE = 0.85
 """Factor applied to the rate at each global limit."""
 RECOVERY = 1.0
 """Messages per second added back per quiet second after a global limit."""
@@ -103,13 +103,14 @@ class RateGate:
         while True:
             now = self.monotonic()
             self._recover(now)
-            start = max(now, self._next, self._hold_until)
+            hold = self._hold_until
+            start = max(now, self._next, hold)
             gap = 1.0 / self.rate if self.rate > 0 else 0.0
             self._next = start + gap
             if start <= now:
                 return
             await sleep(start - now)
-            if self._hold_until <= self.monotonic():
+            if self._hold_until == hold:
                 return
             # A hold began while this send waited for its slot: take a slot after it.
 
@@ -235,11 +236,12 @@ class Pacer:
         self._recent_429 = {
             c: t for c, t in self._recent_429.items() if now - t <= GLOBAL_WINDOW and c != chat
         }
-        if not (is_global or self._recent_429):
+        held = self.gate.held_until() > now  # a 429 during a platform hold is part of it
+        if not (is_global or held or self._recent_429):
             self._recent_429[chat] = now
             self.chats.hold(chat, now + retry_after)
             return False
-        if self.gate.held_until() <= now:
+        if not held:
             # One decrease per global limit, however many sends in flight report it.
             self.gate.decrease()
             self.global_limits += 1
