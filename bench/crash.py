@@ -7,7 +7,10 @@ appends ``<brief id> <chat id>`` to a file and fsyncs before returning -- a reco
 chat. At random moments while briefs are flowing the parent kills the worker with SIGKILL and
 starts a new one, ``--kills`` times, then lets a last worker finish. Finally it compares the
 file with the outbox: briefs delivered, lost (never written) and duplicated (written twice).
-Target: 0 lost, duplicates <= kills (only a send in flight at the moment of a kill repeats).
+Each send takes ``--latency-ms`` (default 100, like the Bot API) before it is written, so the
+deliverer's in-flight window fills up to its ceiling (``--in-flight``, default: the setting's
+default). Target: 0 lost, duplicates <= kills x in-flight (only sends in flight at the moment
+of a kill repeat).
 
 Baseline in the same run: the same workload delivered by one worker that is never killed
 (its wall time, against the wall time with kills and restarts).
@@ -31,6 +34,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.config import Settings
 from bot.core.delivery import Deliverer
 from bot.core.models import Brief, ChatRef, Feed, Platform, Story
 from bot.core.ports import Pace, Summarised
@@ -51,12 +55,14 @@ class FileNotifier:
     platform = Platform.TELEGRAM
     pace = Pace(per_chat_interval=0.005, per_second=5000.0)
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, latency: float) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._latency = latency
 
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
     ) -> None:
+        await asyncio.sleep(self._latency)  # the request on its way; a kill here repeats it
         os.write(self._fd, f"{brief.id} {chat.chat_id}\n".encode())
         os.fsync(self._fd)
 
@@ -93,9 +99,9 @@ async def setup(folder: Path) -> set[tuple[int, str]]:
     return expected
 
 
-async def worker(folder: Path, in_flight: int) -> None:
+async def worker(folder: Path, in_flight: int, latency: float) -> None:
     storage = await open_storage(db_url(folder))
-    notifier = FileNotifier(folder / "delivered.txt")
+    notifier = FileNotifier(folder / "delivered.txt", latency)
     deliverer = Deliverer(
         storage,
         {notifier.platform: notifier},
@@ -111,9 +117,18 @@ async def worker(folder: Path, in_flight: int) -> None:
     await storage.close()
 
 
-def start_worker(folder: Path, in_flight: int) -> subprocess.Popen[bytes]:
+def start_worker(folder: Path, in_flight: int, latency: float) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = [sys.executable, __file__, "--worker", str(folder), "--in-flight", str(in_flight)]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        str(folder),
+        "--in-flight",
+        str(in_flight),
+        "--latency-ms",
+        str(latency * 1000),
+    ]
     return subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
 
 
@@ -121,13 +136,15 @@ def lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
-def run(folder: Path, kills: int, in_flight: int, rng: random.Random) -> tuple[float, int]:
+def run(
+    folder: Path, kills: int, in_flight: int, latency: float, rng: random.Random
+) -> tuple[float, int]:
     """Deliver everything, killing the worker ``kills`` times; returns (seconds, kills done)."""
     out = folder / "delivered.txt"
     start, done = time.perf_counter(), 0
     while done < kills:
         before = lines(out)
-        proc = start_worker(folder, in_flight)
+        proc = start_worker(folder, in_flight, latency)
         while lines(out) == before and proc.poll() is None:
             time.sleep(0.01)  # kill only once briefs are flowing
         if proc.poll() is not None:
@@ -136,7 +153,7 @@ def run(folder: Path, kills: int, in_flight: int, rng: random.Random) -> tuple[f
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         done += 1
-    final = start_worker(folder, in_flight)
+    final = start_worker(folder, in_flight, latency)
     if final.wait(timeout=600) != 0:
         raise SystemExit("the last worker failed")
     return time.perf_counter() - start, done
@@ -158,12 +175,16 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--in-flight", type=int, default=1, help="Deliverer in_flight (sends not yet recorded)"
+        "--in-flight",
+        type=int,
+        default=Settings.model_fields["delivery_in_flight"].default,
+        help="ceiling of the in-flight window (default: NEWSBRIEF_DELIVERY_IN_FLIGHT's)",
     )
+    parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        asyncio.run(worker(args.worker, args.in_flight))
+        asyncio.run(worker(args.worker, args.in_flight, args.latency_ms / 1000))
         return 0
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as base:
@@ -172,13 +193,14 @@ def main() -> int:
         stormy.mkdir()
         expected_calm = asyncio.run(setup(calm))
         expected = asyncio.run(setup(stormy))
-        t_calm, _ = run(calm, 0, args.in_flight, rng)
-        t_kill, kills = run(stormy, args.kills, args.in_flight, rng)
+        latency = args.latency_ms / 1000
+        t_calm, _ = run(calm, 0, args.in_flight, latency, rng)
+        t_kill, kills = run(stormy, args.kills, args.in_flight, latency, rng)
         d0, l0, u0 = report(calm, expected_calm)
         delivered, lost, duplicated = report(stormy, expected)
     print(
         f"briefs queued: {len(expected)} ({FEEDS} chats x {PER_FEED}), lease {LEASE:g} s, "
-        f"in_flight {args.in_flight}"
+        f"in-flight ceiling {args.in_flight}, send latency {args.latency_ms:g} ms"
     )
     print(f"no kills (baseline): delivered {d0}, lost {l0}, duplicated {u0}; {t_calm:.1f} s")
     print(

@@ -169,12 +169,10 @@ class App:
             logger.exception("poll failed; the next tick retries")
 
     async def _notify(self, chat: ChatRef, text: str) -> None:
-        for adapter in self.adapters:
-            if adapter.notifier.platform == chat.platform:
-                try:
-                    await adapter.notifier.send_text(chat, text)
-                except Exception:
-                    logger.warning("could not tell %s: %s", chat, text, exc_info=True)
+        """A notice for a chat (a feed was paused): queued in the outbox, so it is paced,
+        retried and survives a crash like a brief."""
+        await self.storage.queue_notice(chat, text, self.clock.now())
+        self.deliverer.wake()
 
     async def stop(self) -> None:
         """Stop in reverse order; each step runs even if an earlier one failed."""

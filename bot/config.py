@@ -132,19 +132,27 @@ class Settings(BaseSettings):
 
     # -- delivery: outbox, pacing, coalescing, alerts, digests, cross-source dedup ----------
     delivery_lease_seconds: float = Field(
-        300.0,
+        20.0,
         ge=5,
         le=3600,
-        description="How long a claimed outbox row stays claimed; after a crash, rows that "
-        "were in flight are sent again once this has passed (with SQLite, at once on restart).",
+        description="How long a claimed outbox row stays claimed (renewed while it waits in "
+        "its chat's queue); after a crash the rows a worker held are due again once this has "
+        "passed (with SQLite, at once on restart).",
     )
-    delivery_batch: int = Field(500, ge=1, le=10_000, description="Outbox rows claimed per round.")
+    delivery_batch: int = Field(
+        500,
+        ge=1,
+        le=10_000,
+        description="Most outbox rows claimed per round (fewer when the platforms' rates "
+        "cannot send them within one lease).",
+    )
     delivery_in_flight: int = Field(
-        1,
+        8,
         ge=1,
         le=64,
-        description="Sends that may be out at once before their outcome is recorded; a crash "
-        "repeats at most this many briefs. Raise it when the chat platform answers slowly.",
+        description="Ceiling of the sends out at once per platform before their outcome is "
+        "recorded (the window itself follows the platform's rate and the measured latency); "
+        "a crash repeats at most this many briefs.",
     )
     delivery_max_attempts: int = Field(
         12, ge=1, le=100, description="Failed sends of one brief to one chat before giving up."

@@ -21,6 +21,7 @@ from bot.core.models import (
     DeliveryState,
     Feed,
     FeedState,
+    Notice,
     Platform,
     Story,
 )
@@ -63,6 +64,17 @@ class _Row:
 
 
 @dataclass
+class _NoticeRow:
+    id: int
+    chat: ChatRef
+    text: str
+    key: str | None
+    state: DeliveryState = DeliveryState.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime = T0
+
+
+@dataclass
 class FakeStorage:
     """The ``Storage`` port in memory."""
 
@@ -80,6 +92,7 @@ class FakeStorage:
     marks: dict[tuple[str, str], int] = field(default_factory=dict)
     alert_rows: dict[int, Alert] = field(default_factory=dict)
     outbox: dict[int, _Row] = field(default_factory=dict)
+    notices: dict[int, _NoticeRow] = field(default_factory=dict)
     created: dict[int, datetime] = field(default_factory=dict)
     batches: list[int] = field(default_factory=list)
     """Sizes of the ``save_feed_states`` calls."""
@@ -417,6 +430,61 @@ class FakeStorage:
         for row in claimed:
             row.next_attempt_at = now
         return len(claimed)
+
+    async def renew_claims(self, now: datetime, lease_seconds: float) -> int:
+        until = now + timedelta(seconds=lease_seconds)
+        rows = [r for r in self._open_rows() if r.state == DeliveryState.SENDING]
+        for row in rows:
+            row.next_attempt_at = max(row.next_attempt_at, until)
+        return len(rows)
+
+    async def release_claims(self, now: datetime) -> int:
+        rows = [r for r in self._open_rows() if r.state == DeliveryState.SENDING]
+        for row in rows:
+            row.state, row.next_attempt_at = DeliveryState.PENDING, now
+        return len(rows)
+
+    def _open_rows(self) -> list[_Row | _NoticeRow]:
+        return [*self.outbox.values(), *self.notices.values()]
+
+    async def queue_notice(
+        self, chat: ChatRef, text: str, now: datetime, *, key: str | None = None
+    ) -> bool:
+        if key is not None and any(n.chat == chat and n.key == key for n in self.notices.values()):
+            return False
+        self.chats.setdefault(chat, ChatSettings(chat))
+        notice_id = self._next()
+        self.notices[notice_id] = _NoticeRow(notice_id, chat, text, key, next_attempt_at=now)
+        return True
+
+    async def claim_notices(self, now: datetime, limit: int, lease_seconds: float) -> list[Notice]:
+        due = [
+            n
+            for n in sorted(self.notices.values(), key=lambda n: n.id)
+            if n.state in (DeliveryState.PENDING, DeliveryState.SENDING)
+            and n.next_attempt_at <= now
+            and self.chats.get(n.chat, ChatSettings(n.chat)).available
+        ][:limit]
+        for n in due:
+            n.state = DeliveryState.SENDING
+            n.next_attempt_at = now + timedelta(seconds=lease_seconds)
+        return [Notice(n.id, n.chat, n.text, n.attempts) for n in due]
+
+    async def finish_notice(self, notice_id: int, now: datetime, *, error: str = "") -> None:
+        n = self.notices[notice_id]
+        n.state = DeliveryState.FAILED if error else DeliveryState.SENT
+        n.attempts += 1
+
+    async def retry_notice(self, notice_id: int, at: datetime, error: str) -> None:
+        n = self.notices[notice_id]
+        n.state, n.next_attempt_at, n.attempts = DeliveryState.PENDING, at, n.attempts + 1
+
+    async def pending_notices(self, chat: ChatRef) -> list[Notice]:
+        return [
+            Notice(n.id, n.chat, n.text, n.attempts)
+            for n in sorted(self.notices.values(), key=lambda n: n.id)
+            if n.chat == chat and n.state in (DeliveryState.PENDING, DeliveryState.SENDING)
+        ]
 
     async def fail_delivery(self, delivery_id: int, error: str) -> None:
         row = self.outbox[delivery_id]

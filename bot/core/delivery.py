@@ -50,8 +50,8 @@ from datetime import datetime, timedelta
 
 from bot.core import schedule
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
-from bot.core.models import ChatRef, ChatSettings, Delivery, Platform
-from bot.core.pacing import ChatPacer, Monotonic, RateGate, Sleep
+from bot.core.models import ChatRef, ChatSettings, Delivery, Notice, Platform
+from bot.core.pacing import Monotonic, Pacer, RateGate, Sleep
 from bot.core.ports import Clock, Notifier, Storage
 
 __all__ = ["Deliverer", "RateGate"]
@@ -80,7 +80,7 @@ class Deliverer:
         clock: Clock,
         *,
         batch: int = 500,
-        lease_seconds: float = 300.0,
+        lease_seconds: float = 20.0,
         max_attempts: int = 12,
         unavailable_after: int = 3,
         coalesce_threshold: int = 10,
@@ -91,7 +91,7 @@ class Deliverer:
         sleep: Sleep = asyncio.sleep,
         monotonic: Monotonic = time.monotonic,
         concurrency: int = 256,
-        in_flight: int = 1,
+        in_flight: int = 8,
     ) -> None:
         self._storage = storage
         self._notifiers = notifiers
@@ -106,10 +106,17 @@ class Deliverer:
         self._retention = retention
         self._keep_finished = keep_finished
         self._sleep = sleep
-        self._gates = {p: RateGate(n.pace.per_second, monotonic) for p, n in notifiers.items()}
-        self._pacer = ChatPacer(monotonic)
+        self._pacers: dict[Platform, Pacer] = {}
+        for platform, notifier in notifiers.items():
+            pacer = getattr(notifier, "pacer", None)
+            if not isinstance(pacer, Pacer):
+                pacer = Pacer(notifier.pace, name=platform.value)
+            pacer.use(monotonic=monotonic, sleep=sleep, ceiling=in_flight)
+            self._pacers[platform] = pacer
         self._chat_limit = asyncio.Semaphore(concurrency)
-        self._in_flight = asyncio.Semaphore(in_flight)
+        self._lookups = asyncio.Semaphore(4)
+        self._orphans = False
+        self._prefetched: tuple[list[Notice], list[Delivery]] | None = None
         self._wake = asyncio.Event()
         self._error_streak: dict[ChatRef, int] = {}
         self._rate_limited_until: dict[ChatRef, datetime] = {}
@@ -144,22 +151,95 @@ class Deliverer:
                 self._wake.clear()
 
     async def drain(self) -> int:
-        """Claim one batch of due rows and handle them; returns how many rows were claimed."""
+        """Handle one batch of due rows (claimed now, or ahead of time while the last round
+        finished); returns how many rows and notices it handled."""
         now = self._clock.now()
-        claimed = await self._storage.claim_deliveries(now, self._batch, self._lease)
-        if not claimed:
+        if self._orphans:
+            # The last round lost the database (or a chat's handling failed): what it claimed
+            # and did not record is due again now, not when the lease runs out.
+            self._prefetched = None
+            released = await self._storage.release_claims(now)
+            self._orphans = False
+            if released:
+                logger.info("%d claimed deliveries released after a failed round", released)
+        notices, claimed = self._prefetched or await self._claim()
+        self._prefetched = None
+        if not claimed and not notices:
             return 0
         by_chat: dict[ChatRef, list[Delivery]] = defaultdict(list)
+        notes: dict[ChatRef, list[Notice]] = defaultdict(list)
+        for notice in notices:
+            notes[notice.chat].append(notice)
+            by_chat.setdefault(notice.chat, [])
         for row in claimed:
             by_chat[row.chat].append(row)
-        results = await asyncio.gather(
-            *(self._chat(chat, rows) for chat, rows in by_chat.items()), return_exceptions=True
-        )
+        left = len(claimed) + len(notices)
+        ahead: asyncio.Task[tuple[list[Notice], list[Delivery]]] | None = None
+
+        async def one(chat: ChatRef, rows: list[Delivery]) -> None:
+            nonlocal left, ahead
+            try:
+                await self._chat(chat, rows, notes.get(chat, []))
+            finally:
+                left -= len(rows) + len(notes.get(chat, []))
+                if ahead is None and not self._stopping and left <= self._claim_ahead_at():
+                    # Claim the next batch while the last sends of this one are out, so the
+                    # platform's rate is not left idle between rounds.
+                    ahead = asyncio.create_task(self._claim(renew=True), name="claim ahead")
+
+        renewer = asyncio.create_task(self._renew_leases(), name="lease renewal")
+        try:
+            results = await asyncio.gather(
+                *(one(chat, rows) for chat, rows in by_chat.items()), return_exceptions=True
+            )
+        finally:
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
         for chat, result in zip(by_chat, results, strict=True):
             if isinstance(result, BaseException):
-                # The rows stay claimed; their lease runs out and they are tried again.
+                # Released at the start of the next round (``release_claims``).
+                self._orphans = True
                 logger.error("delivery to %s failed", chat, exc_info=result)
-        return len(claimed)
+        if ahead is not None:
+            try:
+                got = await ahead
+                self._prefetched = got if got[0] or got[1] else None
+            except Exception:
+                self._orphans = True
+                logger.exception("claiming the next delivery batch failed")
+        return len(claimed) + len(notices)
+
+    async def _claim(self, *, renew: bool = False) -> tuple[list[Notice], list[Delivery]]:
+        now, limit = self._clock.now(), self._claim_limit()
+        if renew:
+            # Rows of the round still under way must not look due to this claim.
+            await self._storage.renew_claims(now, self._lease)
+        notices = await self._storage.claim_notices(now, limit, self._lease)
+        return notices, await self._storage.claim_deliveries(now, limit, self._lease)
+
+    def _claim_ahead_at(self) -> int:
+        """Rows left in a round when the next batch is claimed: about one second of sends."""
+        return max(8, int(sum(p.gate.current_rate() for p in self._pacers.values())))
+
+    def _claim_limit(self) -> int:
+        """Rows the platforms can take within one lease at their current rates (renewal
+        covers chats whose own pace makes them take longer), at most ``batch``."""
+        rate = sum(p.gate.current_rate() for p in self._pacers.values())
+        if rate <= 0:
+            return self._batch
+        return max(1, min(self._batch, int(rate * self._lease)))
+
+    async def _renew_leases(self) -> None:
+        """While a round runs, keep the lease of every row it still holds from running out
+        (a chat's queue can take longer than the lease at its own pace)."""
+        every = max(1.0, self._lease / 4)
+        while True:
+            # Real time, not the pacing clock: a lease runs out in real time.
+            await asyncio.sleep(every)
+            try:
+                await self._storage.renew_claims(self._clock.now(), self._lease)
+            except Exception:
+                logger.warning("could not renew delivery leases", exc_info=True)
 
     async def housekeep(self) -> tuple[int, int]:
         """Give up on rows older than the retention period; delete old finished rows.
@@ -183,15 +263,25 @@ class Deliverer:
             await self.housekeep()
 
     # -- one chat ---------------------------------------------------------------------------
-    async def _chat(self, chat: ChatRef, rows: list[Delivery]) -> None:
+    async def _chat(self, chat: ChatRef, rows: list[Delivery], notices: list[Notice]) -> None:
         notifier = self._notifiers.get(chat.platform)
         if notifier is None:
             # That platform is not running in this process; try again later.
             later = self._clock.now() + timedelta(minutes=5)
             await self._release(rows, later, f"{chat.platform} not running")
+            for notice in notices:
+                await self._storage.retry_notice(notice.id, later, f"{chat.platform} not running")
             return
         async with self._chat_limit:
-            settings = await self._storage.get_chat(chat)
+            if not await self._send_notices(notifier, chat, notices):
+                await self._release(rows, self._clock.now(), "held back behind a notice")
+                return
+            if not rows:
+                return
+            async with self._lookups:
+                # A few at a time: hundreds of chats starting a round at once must not queue
+                # their lookups ahead of the outcomes of the sends in flight.
+                settings = await self._storage.get_chat(chat)
             now = self._clock.now()
             if settings.quiet_start and settings.quiet_end:
                 end = schedule.quiet_until(
@@ -253,8 +343,9 @@ class Deliverer:
         shown = ordered[: self._digest_max] if self._digest_max else ordered
         if len(shown) < len(ordered):
             heading += f" (the {len(shown)} most covered; /latest for more)"
-        await self._pace(notifier, chat)
-        async with self._in_flight:
+        pacer = self._pacers[chat.platform]
+        await pacer.turn(chat)
+        async with pacer.sending():
             try:
                 await notifier.send_digest(chat, heading, [r.brief for r in shown])
             except DeliveryError as exc:
@@ -273,6 +364,41 @@ class Deliverer:
             return False
         logger.info("sent a digest of %d briefs to %s", len(rows), chat)
         await self._succeeded(chat, None)
+        return True
+
+    async def _send_notices(self, notifier: Notifier, chat: ChatRef, notices: list[Notice]) -> bool:
+        """Send the chat's notices first, in order; False when the chat must wait (then the
+        rest of its notices and rows wait too)."""
+        pacer = self._pacers[chat.platform]
+        for i, notice in enumerate(notices):
+            await pacer.turn(chat)
+            if self._stopping:
+                return False
+            async with pacer.sending():
+                try:
+                    await notifier.send_text(chat, notice.text)
+                except DeliveryError as exc:
+                    failure: DeliveryError | None = exc
+                else:
+                    failure = None
+                    await self._storage.finish_notice(notice.id, self._clock.now())
+            if failure is None:
+                continue
+            now = self._clock.now()
+            if isinstance(failure, RateLimited):
+                pacer.limited(chat, failure.retry_after, is_global=failure.is_global)
+                at = now + timedelta(seconds=failure.retry_after)
+            elif notice.attempts + 1 >= self._max_attempts:
+                logger.error("giving up on a notice to %s: %s", chat, failure)
+                await self._storage.finish_notice(notice.id, now, error=str(failure))
+                continue
+            else:
+                at = now + _backoff(notice.attempts + 1, 5.0)
+            logger.warning("notice to %s not sent (%s); retrying", chat, failure)
+            await self._storage.retry_notice(notice.id, at, str(failure))
+            for later in notices[i + 1 :]:
+                await self._storage.retry_notice(later.id, at, "held back")
+            return False
         return True
 
     async def _within_alert_limit(
@@ -304,10 +430,10 @@ class Deliverer:
                 f"{schedule.local_time(free_at, settings.timezone)} ({settings.timezone}) and "
                 "then arrive together. Narrow your alerts with -words; /alerts lists them."
             )
-            try:
-                await notifier.send_text(chat, text)
-            except DeliveryError as exc:
-                logger.warning("alert-limit notice to %s not sent: %s", chat, exc)
+            # Through the outbox (paced, retried, crash-safe); once per limit window.
+            key = f"alert-limit:{free_at.isoformat()}"
+            await self._storage.queue_notice(chat, text, now, key=key)
+            self._wake.set()
         held = {r.id for r in alert_rows}
         return [r for r in rows if r.id not in held], []
 
@@ -315,11 +441,12 @@ class Deliverer:
         self, notifier: Notifier, settings: ChatSettings, rows: list[Delivery]
     ) -> None:
         chat = settings.chat
+        pacer = self._pacers[chat.platform]
         for i, row in enumerate(rows):
-            await self._pace(notifier, chat)
+            await pacer.turn(chat)
             if self._stopping:
                 return
-            async with self._in_flight:
+            async with pacer.sending():
                 try:
                     await notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms)
                 except DeliveryError as exc:
@@ -344,7 +471,11 @@ class Deliverer:
         (``None``: carry on with the next row)."""
         now = self._clock.now()
         if isinstance(exc, RateLimited):
-            logger.info("chat %s rate limited for %.1fs", chat, exc.retry_after)
+            platform_wide = self._pacers[chat.platform].limited(
+                chat, exc.retry_after, is_global=exc.is_global
+            )
+            if not platform_wide:
+                logger.info("chat %s rate limited for %.1fs", chat, exc.retry_after)
             at = now + timedelta(seconds=exc.retry_after)
             self._rate_limited_until[chat] = at
             await self._storage.retry_delivery(row.id, at, str(exc))
@@ -400,6 +531,6 @@ class Deliverer:
         if rows:
             await self._storage.release_deliveries([r.id for r in rows], at, reason)
 
-    async def _pace(self, notifier: Notifier, chat: ChatRef) -> None:
-        await self._pacer.wait(chat, notifier.pace.interval(chat), self._sleep)
-        await self._gates[chat.platform].wait(self._sleep)
+    def pacer(self, platform: Platform) -> Pacer | None:
+        """The pacer of ``platform`` (for figures: rate, window, global limits)."""
+        return self._pacers.get(platform)

@@ -12,7 +12,7 @@
     │   └── FeedParseError          the body is not a feed (no entries and not well-formed)
     ├── SummaryError                the summariser failed on a story even after its fallbacks
     ├── DeliveryError               a send failed for a reason worth retrying later
-    │   ├── RateLimited             the platform asked us to wait ``retry_after`` seconds
+    │   ├── RateLimited             the platform asked us to wait ``retry_after`` (``is_global``)
     │   ├── ChatUnavailable         the bot was blocked, kicked, or lost its rights in the chat
     │   └── ChatMoved               the chat has a new id (Telegram group -> supergroup)
     └── StorageError                the database failed
@@ -77,9 +77,13 @@ class DeliveryError(NewsbriefError):
 class RateLimited(DeliveryError):
     """The platform asked for a pause of ``retry_after`` seconds before the next send."""
 
-    def __init__(self, retry_after: float, message: str = "rate limited") -> None:
+    def __init__(
+        self, retry_after: float, message: str = "rate limited", *, is_global: bool = False
+    ) -> None:
         super().__init__(f"{message} (retry after {retry_after:g}s)")
         self.retry_after = retry_after
+        self.is_global = is_global
+        """The platform said the limit is its global one (Discord ``global: true``)."""
 
 
 class ChatUnavailable(DeliveryError):

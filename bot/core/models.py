@@ -157,6 +157,17 @@ class Delivery:
     """Alerts that matched when this delivery exists because of an alert."""
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A plain notice queued for one chat (a feed was paused, the alert limit was reached);
+    sent through the outbox's pacing and leases like a brief."""
+
+    id: int
+    chat: ChatRef
+    text: str
+    attempts: int = 0
+
+
 class ReplyKind(enum.StrEnum):
     """How an adapter may style a reply."""
 

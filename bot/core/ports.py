@@ -20,6 +20,7 @@ from bot.core.models import (
     Delivery,
     Feed,
     FeedState,
+    Notice,
     Platform,
     Story,
 )
@@ -318,8 +319,42 @@ class Storage(Protocol):
         Only for a database this process alone writes to (SQLite)."""
         ...
 
+    async def renew_claims(self, now: datetime, lease_seconds: float) -> int:
+        """Extend to ``now + lease_seconds`` the lease of every row (delivery or notice) this
+        storage object claimed and has not finished; returns how many."""
+        ...
+
+    async def release_claims(self, now: datetime) -> int:
+        """Make every row this storage object claimed and has not finished due at ``now``
+        (after a round that lost the database); other processes' claims are untouched."""
+        ...
+
     async def fail_delivery(self, delivery_id: int, error: str) -> None:
         """Give up on a row for good."""
+        ...
+
+    # -- notices (sent through the outbox like briefs) ----------------------------------------
+    async def queue_notice(
+        self, chat: ChatRef, text: str, now: datetime, *, key: str | None = None
+    ) -> bool:
+        """Queue a plain notice for ``chat``; with ``key``, at most once per chat (returns
+        False when a notice with that key was queued before)."""
+        ...
+
+    async def claim_notices(self, now: datetime, limit: int, lease_seconds: float) -> list[Notice]:
+        """Claim due notices of available chats, oldest first, with a lease."""
+        ...
+
+    async def finish_notice(self, notice_id: int, now: datetime, *, error: str = "") -> None:
+        """A claimed notice was sent (or, with ``error``, given up)."""
+        ...
+
+    async def retry_notice(self, notice_id: int, at: datetime, error: str) -> None:
+        """Put a claimed notice back, due at ``at``, counting one more attempt."""
+        ...
+
+    async def pending_notices(self, chat: ChatRef) -> list[Notice]:
+        """The chat's notices not yet sent, oldest first."""
         ...
 
     async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:

@@ -9,9 +9,13 @@
        +---lease ran out (the process died mid-send): claimable again
 
 Rows are written in the transaction that stores the brief (``_enqueue``), so a brief is never
-stored without its deliveries. ``claim_deliveries`` moves due rows to *sending* with a lease;
-the deliverer records every outcome before it claims again, so after a crash only the rows
-whose send was in flight can be sent twice. Mixed into ``SqlStorage`` (``repository.py``).
+stored without its deliveries. ``claim_deliveries`` moves due rows to *sending* with a lease
+and this storage object's ``claim_token``; the deliverer records every outcome as it goes, so
+after a crash only the rows whose send was in flight can be sent twice. ``renew_claims``
+extends the lease of the rows this object still holds (a chat's queue may take longer than a
+lease at the chat's pace), and ``release_claims`` makes them due at once (after a round that
+lost the database), touching no other process's claims. Mixed into ``SqlStorage``
+(``repository.py``); notices (``notices.py``) follow the same rules.
 """
 
 from __future__ import annotations
@@ -25,14 +29,15 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
-from bot.storage.tables import BriefRow, ChatRow, OutboxRow, SubscriptionRow
+from bot.storage.notices import NoticeStore
+from bot.storage.tables import BriefRow, ChatRow, NoticeRow, OutboxRow, SubscriptionRow
 
 _SEP = "\n"
 _OPEN = [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
 _DONE = [DeliveryState.SENT.value, DeliveryState.FAILED.value]
 
 
-class OutboxStore(abc.ABC):
+class OutboxStore(NoticeStore):
     """Outbox queries; the concrete class provides transactions, chats and briefs."""
 
     @abc.abstractmethod
@@ -133,17 +138,49 @@ class OutboxStore(abc.ABC):
             for row in rows:
                 row.state = DeliveryState.SENDING.value
                 row.next_attempt_at = lease_end
+                row.claim_token = self.claim_token
             await s.flush()
             return await self._deliveries(s, rows)
 
+    async def renew_claims(self, now: datetime, lease_seconds: float) -> int:
+        until = now + timedelta(seconds=lease_seconds)
+        async with self._tx() as s:
+            renewed = 0
+            for table in (OutboxRow, NoticeRow):
+                result = await s.execute(
+                    update(table)
+                    .where(table.state == DeliveryState.SENDING.value)
+                    .where(table.claim_token == self.claim_token)
+                    .where(table.next_attempt_at < until)
+                    .values(next_attempt_at=until)
+                )
+                renewed += int(getattr(result, "rowcount", 0) or 0)
+            return renewed
+
+    async def release_claims(self, now: datetime) -> int:
+        async with self._tx() as s:
+            released = 0
+            for table in (OutboxRow, NoticeRow):
+                result = await s.execute(
+                    update(table)
+                    .where(table.state == DeliveryState.SENDING.value)
+                    .where(table.claim_token == self.claim_token)
+                    .values(state=DeliveryState.PENDING.value, next_attempt_at=now)
+                )
+                released += int(getattr(result, "rowcount", 0) or 0)
+            return released
+
     async def reclaim_deliveries(self, now: datetime) -> int:
         async with self._tx() as s:
-            result = await s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.state == DeliveryState.SENDING.value)
-                .values(next_attempt_at=now)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            reclaimed = 0
+            for table in (OutboxRow, NoticeRow):
+                result = await s.execute(
+                    update(table)
+                    .where(table.state == DeliveryState.SENDING.value)
+                    .values(next_attempt_at=now)
+                )
+                reclaimed += int(getattr(result, "rowcount", 0) or 0)
+            return reclaimed
 
     async def mark_sent(self, delivery_id: int, now: datetime) -> None:
         await self.mark_sent_many([delivery_id], now, batched=False)

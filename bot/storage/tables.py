@@ -206,3 +206,30 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     batched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Sent inside a digest (coalesced or scheduled) rather than as its own message."""
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    """Which storage object (process) claimed the row last: its leases are renewed and, after
+    a failed round, released by that process only."""
+
+
+class NoticeRow(Base):
+    """A notice to a chat (a feed was paused, the alert limit was reached): sent through the
+    outbox's pacing and leases like a brief, so a crash neither loses nor repeats it."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("chat_pk", "key"),
+        Index("ix_notices_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(String(128))
+    """Set for a notice that must be queued once (e.g. one alert-limit notice per window)."""
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,6 +12,11 @@ under test is configured only with ``NEWSBRIEF_TELEGRAM_API_URL=http://127.0.0.1
   records every accepted message in :attr:`FakeBotApi.sent`.
 - Optional flood control (:class:`Limits`): at most ``per_second`` messages in any one-second
   window overall and one per ``per_chat_interval`` per chat, else 429 with ``retry_after``.
+  Going over the overall limit is penalised as Telegram does: every chat is refused (429) until
+  ``retry_after`` has passed, not just the message that went over.
+- Optional latency (``latency`` seconds): every call but ``getUpdates`` is answered after that
+  delay, half on the way in (before the flood check) and half on the way out, like a Bot API
+  50-150 ms away.
 - Scripted failures (:meth:`FakeBotApi.fail`) answer any method with any error, per chat.
 
 Run it alone to point a real ``newsbrief run`` at it: ``python -m tests.telegram.fake_bot_api``;
@@ -67,6 +72,8 @@ class Limits:
     per_second: int | None = None
     per_chat_interval: float | None = None
     integer_retry: bool = True
+    latency: float = 0.0
+    """Seconds until an answer (half before the request is counted, half after)."""
 
 
 @dataclass
@@ -96,6 +103,7 @@ class FakeBotApi:
         self._next_message = 100
         self._window: collections.deque[float] = collections.deque()
         self._last_to_chat: dict[int, float] = {}
+        self._penalty_until = 0.0
         self._cond = asyncio.Condition()
         self._changed = asyncio.Event()
         self._closing = False
@@ -230,8 +238,13 @@ class FakeBotApi:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Not Found")
+        delay = self.limits.latency / 2 if method != "getUpdates" else 0.0
+        if delay:
+            await asyncio.sleep(delay)
         response: web.Response = await handler(params)
         self._changed.set()
+        if delay:
+            await asyncio.sleep(delay)
         return response
 
     async def _m_getMe(self, p: JSON) -> web.Response:
@@ -306,12 +319,15 @@ class FakeBotApi:
 
     def _flood(self, chat_id: int) -> web.Response | None:
         now = time.monotonic()
-        wait = 0.0
+        wait = max(0.0, self._penalty_until - now)
         if self.limits.per_second is not None:
             while self._window and now - self._window[0] >= 1.0:
                 self._window.popleft()
-            if len(self._window) >= self.limits.per_second:
+            if not wait and len(self._window) >= self.limits.per_second:
                 wait = 1.0 - (now - self._window[0])
+                # The penalty: every chat waits out the retry_after, as with Telegram.
+                penalty = max(1, math.ceil(wait)) if self.limits.integer_retry else wait
+                self._penalty_until = now + penalty
         last = self._last_to_chat.get(chat_id)
         interval = self.limits.per_chat_interval
         if interval is not None and last is not None and now - last < interval:
@@ -405,13 +421,19 @@ async def _serve(port: int, limits: Limits) -> None:
 
 
 def main() -> None:
-    """``python -m tests.telegram.fake_bot_api [--port N] [--per-second 30 --per-chat 1]``."""
+    """``python -m tests.telegram.fake_bot_api [--port N] [--per-second 30 --per-chat 1]
+    [--latency-ms 100]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--per-second", type=int, default=None)
     parser.add_argument("--per-chat", type=float, default=None)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
     args = parser.parse_args()
-    limits = Limits(per_second=args.per_second, per_chat_interval=args.per_chat)
+    limits = Limits(
+        per_second=args.per_second,
+        per_chat_interval=args.per_chat,
+        latency=args.latency_ms / 1000,
+    )
     asyncio.run(_serve(args.port, limits))
 
 

@@ -30,6 +30,7 @@ from bot.adapters.telegram_bot.notifier import TelegramNotifier, use_timedelta
 from bot.config import Settings
 from bot.core.commands import COMMANDS, Commands
 from bot.core.errors import ConfigError, NewsbriefError
+from bot.core.pacing import Pacer
 from bot.core.ports import Clock
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class TelegramAdapter:
         *,
         clock: Clock | None = None,
         poll_timeout: timedelta = POLL_TIMEOUT,
+        pacer: Pacer | None = None,
     ) -> None:
         use_timedelta()
         self._settings = settings
@@ -106,6 +108,7 @@ class TelegramAdapter:
             clock,
             link_preview=settings.telegram_link_preview,
             buttons=settings.telegram_buttons,
+            pacer=pacer,
         )
         Handlers(commands, self.notifier, clock).install(self._app)
 

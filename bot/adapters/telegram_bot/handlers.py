@@ -124,7 +124,7 @@ class Handlers:
         ref = chat_ref(message)
         url = message.text.strip()
         if _URL.fullmatch(url):
-            await self._notifier.send(ref, render.subscribe_offer(url), label="offer")
+            await self._notifier.reply(ref, render.subscribe_offer(url), label="subscribe offer")
             return
         hint = "Send me a feed or page URL to subscribe to it, or /help for the commands."
         await self._send(ref, Reply(hint, ReplyKind.INFO))
@@ -204,7 +204,7 @@ class Handlers:
             return
         if admin:
             await self._notice(call.ref, call.ref)
-        await self._send(call.ref, answer)
+        await self._send(call.ref, answer, label=f"reply to /{name}")
 
     async def _for_channel(self, call: Invocation, name: str, handle: str, rest: str) -> None:
         """``/subscribe @channel target`` and friends, from a private chat."""
@@ -226,6 +226,6 @@ class Handlers:
         if notice:
             await self._send(to, Reply(notice, ReplyKind.INFO))
 
-    async def _send(self, to: ChatRef, answer: Reply) -> None:
+    async def _send(self, to: ChatRef, answer: Reply, *, label: str = "reply") -> None:
         for message in render.reply(answer, self._clock.now()):
-            await self._notifier.send(to, message, label="reply")
+            await self._notifier.reply(to, message, label=label)

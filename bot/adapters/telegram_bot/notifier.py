@@ -12,6 +12,11 @@ retries). Library errors are translated here, once:
   (and the brief id logged).
 - anything else (network errors, 5xx, timeouts) -> ``DeliveryError``: retried with back-off.
 
+Command replies (``reply``) go through the platform's ``Pacer`` (``bot.core.pacing``), the same
+one the ``Deliverer`` drives for briefs: they wait their turn in the chat and the platform's
+rate, and a 429 or a network error is retried after ``retry_after`` (or a back-off) instead of
+being dropped; a reply that still fails is logged with the chat and the command.
+
 Pace: 30 messages a second overall, one a second per private chat, 20 a minute per group or
 channel (negative chat ids): Telegram's published limits.
 """
@@ -36,6 +41,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from bot.adapters.telegram_bot import render
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
 from bot.core.models import Brief, ChatRef, Platform
+from bot.core.pacing import Pacer
 from bot.core.ports import Clock, Pace
 
 logger = logging.getLogger(__name__)
@@ -131,9 +137,16 @@ class TelegramNotifier:
     )
 
     def __init__(
-        self, bot: Bot, clock: Clock, *, link_preview: bool = False, buttons: bool = False
+        self,
+        bot: Bot,
+        clock: Clock,
+        *,
+        link_preview: bool = False,
+        buttons: bool = False,
+        pacer: Pacer | None = None,
     ) -> None:
         use_timedelta()
+        self.pacer = pacer or Pacer(self.pace, name="telegram")
         self._bot = bot
         self._clock = clock
         self._link_preview = link_preview
@@ -159,6 +172,20 @@ class TelegramNotifier:
         await self._deliver(chat, render.plain_text(text), "notice")
 
     # -- for the command handlers ----------------------------------------------------------
+    async def reply(
+        self, chat: ChatRef, message: render.Rendered, *, label: str, preview: bool = False
+    ) -> Message | None:
+        """Send a command reply at the platform's pace, retried on 429 and network errors;
+        None (logged with ``label``) when it could not be sent."""
+
+        async def attempt() -> Message:
+            try:
+                return await self.send(chat, message, label=label, preview=preview)
+            except TelegramError as exc:
+                raise translate(exc, chat) from exc
+
+        return await self.pacer.deliver(chat, attempt, label=label)
+
     async def send(
         self, chat: ChatRef, message: render.Rendered, *, label: str, preview: bool = False
     ) -> Message:

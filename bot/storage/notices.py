@@ -1,0 +1,135 @@
+"""The notices half of the outbox: plain texts to one chat, with the outbox's state machine.
+
+A notice (a feed was paused, the alert limit was reached) is a row here instead of a direct
+send, so it goes through the same pacing, leases and crash rules as a brief: queued in one
+transaction, claimed with a lease and this storage object's ``claim_token``, marked sent after
+the send. A notice with a ``key`` is queued at most once per chat (``queue_notice`` returns
+False for a second one), so a restart does not repeat it. Mixed into ``OutboxStore``.
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.models import ChatRef, DeliveryState, Notice, Platform
+from bot.storage.tables import ChatRow, NoticeRow
+
+_OPEN = [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
+
+
+class NoticeStore(abc.ABC):
+    """Notice queries; the concrete class provides transactions and chats."""
+
+    _claim_token: str | None = None
+
+    @abc.abstractmethod
+    def _tx(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+    @abc.abstractmethod
+    async def _chat_row(
+        self, s: AsyncSession, chat: ChatRef, *, create: bool
+    ) -> ChatRow | None: ...
+
+    @property
+    def claim_token(self) -> str:
+        """This storage object's mark on the rows it claims (one per process)."""
+        if self._claim_token is None:
+            self._claim_token = uuid.uuid4().hex
+        return self._claim_token
+
+    async def queue_notice(
+        self, chat: ChatRef, text: str, now: datetime, *, key: str | None = None
+    ) -> bool:
+        async with self._tx() as s:
+            chat_row = await self._chat_row(s, chat, create=True)
+            assert chat_row is not None
+            if key is not None:
+                known = await s.scalar(
+                    select(NoticeRow.id).where(
+                        NoticeRow.chat_pk == chat_row.id, NoticeRow.key == key
+                    )
+                )
+                if known is not None:
+                    return False
+            s.add(
+                NoticeRow(
+                    chat_pk=chat_row.id,
+                    text=text,
+                    key=key,
+                    state=DeliveryState.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            return True
+
+    async def claim_notices(self, now: datetime, limit: int, lease_seconds: float) -> list[Notice]:
+        async with self._tx() as s:
+            rows = list(
+                await s.execute(
+                    select(NoticeRow, ChatRow)
+                    .join(ChatRow, ChatRow.id == NoticeRow.chat_pk)
+                    .where(ChatRow.available.is_(True))
+                    .where(NoticeRow.state.in_(_OPEN))
+                    .where(NoticeRow.next_attempt_at <= now)
+                    .order_by(NoticeRow.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True, of=NoticeRow)
+                )
+            )
+            lease_end = now + timedelta(seconds=lease_seconds)
+            notices = []
+            for notice, chat in rows:
+                notice.state = DeliveryState.SENDING.value
+                notice.next_attempt_at = lease_end
+                notice.claim_token = self.claim_token
+                ref = ChatRef(Platform(chat.platform), chat.chat_id, chat.thread_id)
+                notices.append(Notice(notice.id, ref, notice.text, notice.attempts))
+            return notices
+
+    async def finish_notice(self, notice_id: int, now: datetime, *, error: str = "") -> None:
+        state = DeliveryState.FAILED if error else DeliveryState.SENT
+        async with self._tx() as s:
+            await s.execute(
+                update(NoticeRow)
+                .where(NoticeRow.id == notice_id)
+                .values(
+                    state=state.value,
+                    sent_at=None if error else now,
+                    attempts=NoticeRow.attempts + 1,
+                    last_error=error[:1000] or None,
+                )
+            )
+
+    async def retry_notice(self, notice_id: int, at: datetime, error: str) -> None:
+        async with self._tx() as s:
+            await s.execute(
+                update(NoticeRow)
+                .where(NoticeRow.id == notice_id)
+                .values(
+                    state=DeliveryState.PENDING.value,
+                    next_attempt_at=at,
+                    attempts=NoticeRow.attempts + 1,
+                    last_error=error[:1000],
+                )
+            )
+
+    async def pending_notices(self, chat: ChatRef) -> list[Notice]:
+        """Notices of one chat not yet sent (pending or claimed), oldest first."""
+        async with self._tx() as s:
+            chat_row = await self._chat_row(s, chat, create=False)
+            if chat_row is None:
+                return []
+            rows = await s.scalars(
+                select(NoticeRow)
+                .where(NoticeRow.chat_pk == chat_row.id, NoticeRow.state.in_(_OPEN))
+                .order_by(NoticeRow.id)
+            )
+            return [Notice(r.id, chat, r.text, r.attempts) for r in rows]
