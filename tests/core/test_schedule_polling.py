@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -34,7 +35,7 @@ def test_a_one_or_two_second_floor_still_grows() -> None:
         seen = [floor]
         for _ in range(12):
             seen.append(schedule.next_interval(seen[-1], floor=floor, ceiling=60, new_items=0))
-        assert all(b > a for a, b in zip(seen, seen[1:12], strict=False))  # round(2*1.25) == 2
+        assert all(b > a for a, b in itertools.pairwise(seen))  # round(2*1.25) == 2
         assert seen[:5] == ([1, 2, 3, 4, 5] if floor == 1 else [2, 3, 4, 5, 7])
 
 
