@@ -39,6 +39,9 @@ delivery to record the sends under way, before cancelling them."""
 SCHEDULER_TICK_SECONDS = 30
 """How often the scheduler looks for due feeds (each feed has its own next poll time)."""
 
+POLL_ROUNDS = 4
+"""Polling rounds that may run at once (each feed is in at most one of them)."""
+
 
 class SystemClock:
     """The real clock (UTC)."""
@@ -66,7 +69,7 @@ class App:
         self.clock = SystemClock()
         self.adapters: list[ChatAdapter] = []
         self._started: list[str] = []
-        self._poll_task: asyncio.Task[object] | None = None
+        self._poll_tasks: set[asyncio.Task[object]] = set()
 
     async def start(self) -> None:
         """Build and start everything; on failure, stop what was started and re-raise."""
@@ -116,6 +119,8 @@ class App:
             on_queued=self.deliverer.wake,
             deduper=build_deduper(s.dedup_threshold),
             dedup_window=timedelta(hours=s.dedup_window_hours),
+            max_new=s.max_new_per_poll,
+            feed_budget=timedelta(seconds=s.feed_poll_budget_seconds),
         )
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.scheduler.add_job(
@@ -123,7 +128,9 @@ class App:
             "interval",
             seconds=min(SCHEDULER_TICK_SECONDS, s.poll_interval_seconds),
             next_run_time=datetime.now(UTC),
-            max_instances=1,
+            # Rounds may overlap: a slow feed still being polled must not hold up the next
+            # tick's other due feeds (the pipeline skips the feeds a running round has).
+            max_instances=POLL_ROUNDS,
             coalesce=True,
             id="poll",
         )
@@ -162,11 +169,16 @@ class App:
 
     async def poll(self) -> None:
         """The scheduler job: poll every due feed."""
-        self._poll_task = asyncio.current_task()
+        task = asyncio.current_task()
+        if task is not None:
+            self._poll_tasks.add(task)
         try:
             await self.pipeline.poll_due(self.clock.now())
         except Exception:
             logger.exception("poll failed; the next tick retries")
+        finally:
+            if task is not None:
+                self._poll_tasks.discard(task)
 
     async def _notify(self, chat: ChatRef, text: str) -> None:
         """A notice for a chat (a feed was paused): queued in the outbox, so it is paced,
@@ -182,8 +194,9 @@ class App:
             # and the process would never exit.
             self.scheduler.pause()
             self.pipeline.stop()
-            if self._poll_task is not None and not self._poll_task.done():
-                await asyncio.wait({self._poll_task}, timeout=STOP_GRACE_SECONDS)
+            running = {t for t in self._poll_tasks if not t.done()}
+            if running:
+                await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
             self.scheduler.shutdown(wait=False)
         if "delivery" in self._started:
             self.deliverer.stop()

@@ -216,6 +216,30 @@ class Settings(BaseSettings):
     article_min_words: int = Field(
         150, ge=0, le=10000, description="Entries with fewer words get their article fetched."
     )
+    max_new_per_poll: int = Field(
+        50,
+        ge=1,
+        le=10000,
+        description="New entries of one feed pushed per poll, newest first; the rest are "
+        "recorded as seen, not pushed, and the subscribed chats are told how many.",
+    )
+    max_articles_per_poll: int = Field(
+        20, ge=0, le=1000, description="Article pages fetched per poll of one feed."
+    )
+    max_articles_per_host: int = Field(
+        5,
+        ge=0,
+        le=1000,
+        description="Article pages fetched per poll of one feed from any one host outside "
+        "the feed's own site.",
+    )
+    feed_poll_budget_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="Time one feed's poll may spend fetching the feed and its article pages; "
+        "entries whose article is not in by then keep the feed's teaser.",
+    )
 
     @field_validator("telegram_token", "discord_token", mode="before")
     @classmethod

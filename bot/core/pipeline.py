@@ -69,6 +69,8 @@ class PollReport:
     not_modified: int = 0
     failed: int = 0
     new_briefs: int = 0
+    skipped_entries: int = 0
+    """Entries that could not be stored (an unexpected error); they are tried again."""
     queued: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -90,6 +92,8 @@ class Pipeline:
         on_queued: Callable[[], None] | None = None,
         deduper: Deduper | None = None,
         dedup_window: timedelta = timedelta(hours=36),
+        max_new: int = 50,
+        feed_budget: timedelta = timedelta(minutes=2),
     ) -> None:
         self._storage = storage
         self._source = source
@@ -105,6 +109,12 @@ class Pipeline:
         self._dedup_window = dedup_window
         self._record_lock = asyncio.Lock()
         self._stopping = False
+        self._max_new = max_new
+        self._budget = feed_budget.total_seconds()
+        self._running: set[str] = set()
+        """Feeds being polled now (by this or an earlier, still running ``poll_due``)."""
+        self._logged: set[tuple[str, str]] = set()
+        """(feed id, what) already logged with a traceback: each problem is logged once."""
 
     def stop(self) -> None:
         """Finish the feeds being polled and take no more (a clean shutdown: a poll cancelled
@@ -114,7 +124,7 @@ class Pipeline:
     async def poll_due(self, now: datetime) -> PollReport:
         """Poll every feed whose time has come; never raises for one feed's failure."""
         report = PollReport()
-        due = await self._storage.due_feeds(now)
+        due = [(f, st) for f, st in await self._storage.due_feeds(now) if f.id not in self._running]
         if not due:
             return report
         index = AlertIndex([(a.chat, a.query) for a in await self._storage.alerts()])
@@ -126,12 +136,17 @@ class Pipeline:
             for feed, st in todo:  # workers share the iterator: each takes the next due feed
                 if self._stopping:
                     return
+                if feed.id in self._running:  # an overlapping round took it meanwhile
+                    continue
+                self._running.add(feed.id)
                 try:
                     await self._guarded(feed, st, now, shared, report)
-                except Exception as exc:  # a bug or a database error: skip this feed only
+                except Exception as exc:  # not even the failure could be saved (database)
                     logger.exception("polling feed %s failed unexpectedly", feed.id)
                     report.failed += 1
                     report.errors[feed.id] = f"internal error: {exc.__class__.__name__}"
+                finally:
+                    self._running.discard(feed.id)
 
         # A fixed set of workers rather than one task per due feed: creating 10,000 tasks at
         # once kept the event loop busy for ~80 ms.
@@ -153,10 +168,14 @@ class Pipeline:
     async def _guarded(
         self, feed: Feed, state: FeedState, now: datetime, shared: _Round, report: PollReport
     ) -> None:
+        """Poll one feed. Whatever goes wrong is this feed's failure (back-off, pause,
+        notice, ``/status``); only a failure to record that failure reaches the caller."""
         async with self._limit:
             report.polled += 1
+            deadline = asyncio.get_running_loop().time() + self._budget
             try:
-                result = await self._source.fetch(feed, state)
+                async with asyncio.timeout_at(deadline):  # no database call inside
+                    result = await self._source.fetch(feed, state)
             except HostThrottledError as exc:
                 wait = timedelta(seconds=exc.retry_after)
                 await self._storage.save_feed_state(
@@ -166,14 +185,46 @@ class Pipeline:
                 report.errors[feed.id] = str(exc)
                 return
             except FeedError as exc:
-                await self._failed(feed, state, now, str(exc))
-                report.failed += 1
-                report.errors[feed.id] = str(exc)
+                await self._feed_failed(feed, state, now, str(exc), report)
+                return
+            except TimeoutError:
+                error = f"no answer within the poll budget of {self._budget:g} s"
+                await self._feed_failed(feed, state, now, error, report)
+                return
+            except Exception as exc:  # a bug in fetching or parsing: this feed's failure
+                await self._feed_failed(feed, state, now, self._internal(feed, exc), report)
                 return
             if result.not_modified:
                 report.not_modified += 1
-            made = await self._ingest(feed, state, result, now, shared)
+            try:
+                made = await self._ingest(feed, state, result, now, shared, deadline, report)
+            except Exception as exc:  # stories stay unseen and are tried again after back-off
+                await self._feed_failed(feed, state, now, self._internal(feed, exc), report)
+                return
             report.new_briefs += made  # not "+= await": other feeds add to it meanwhile
+
+    def _internal(self, feed: Feed, exc: Exception) -> str:
+        """Log an unexpected error of ``feed``'s poll (with a traceback the first time) and
+        return the reason ``/status`` shows."""
+        reason = f"internal error: {type(exc).__name__}: {exc}"[:300]
+        self._log_once(feed.id, type(exc).__name__, "polling feed %s failed unexpectedly", exc)
+        return reason
+
+    def _log_once(self, feed_id: str, what: str, message: str, exc: Exception) -> None:
+        """``message % feed_id`` with a traceback the first time this feed has this problem,
+        as one INFO line after that (a poisoned feed must not fill the log every tick)."""
+        if (feed_id, what) not in self._logged:
+            self._logged.add((feed_id, what))
+            logger.error(message, feed_id, exc_info=exc)
+        else:
+            logger.info("%s (again): %s: %s", message % feed_id, type(exc).__name__, exc)
+
+    async def _feed_failed(
+        self, feed: Feed, state: FeedState, now: datetime, error: str, report: PollReport
+    ) -> None:
+        report.failed += 1
+        report.errors[feed.id] = error
+        await self._failed(feed, state, now, error)
 
     async def _failed(self, feed: Feed, state: FeedState, now: datetime, error: str) -> None:
         failures = state.failures + 1
@@ -191,17 +242,13 @@ class Pipeline:
                 paused_reason=paused,
             )
         )
-        if paused and self._notify is not None:
-            text = (
+        if paused:
+            await self._tell(
+                feed,
                 f"The feed {feed.title} ({feed.id}) is paused after {failures} failed polls "
                 f"(last error: {error}). It resumes when you subscribe to it again: "
-                f"/subscribe {feed.id}"
+                f"/subscribe {feed.id}",
             )
-            for chat in await self._storage.subscribers(feed.id):
-                try:
-                    await self._notify(chat, text)
-                except Exception:  # one chat's failure must not stop the others' notice
-                    logger.exception("could not tell %s that feed %s is paused", chat, feed.id)
 
     async def _ingest(
         self,
@@ -210,35 +257,46 @@ class Pipeline:
         result: FetchResult,
         now: datetime,
         shared: _Round,
+        deadline: float,
+        report: PollReport,
     ) -> int:
         if result.moved_to:
             await self._storage.move_feed(feed.id, result.moved_to)
         new = await self._storage.unseen(feed.id, result.stories) if result.stories else []
-        new.sort(key=lambda s: s.published)
+        # Newest first (a stable sort: undated entries keep the feed's order), at most
+        # ``max_new``; the rest are stored with their teasers and never pushed.
+        new.sort(key=lambda s: s.published, reverse=True)
+        new, skipped = new[: self._max_new], new[self._max_new :]
+        new.reverse()  # recorded (and so delivered) oldest first
         deliver = state.primed
         made = 0
         todo: list[Story] = []
         for story in new:
-            existing = await shared.matcher.existing(story)
-            if existing is None:
-                todo.append(story)
-                continue
-            await self._record_source(story, existing, now, shared, deliver)
-            made += 1
-        enriched, texts = await self._texts(todo, priming=not deliver)
-        for story, text in zip(enriched, texts, strict=True):
-            async with self._record_lock:
-                # Another feed of this round may have stored the same story meanwhile.
+            try:
                 existing = await shared.matcher.existing(story)
-                if existing is not None:
-                    await self._record_source(story, existing, now, shared, deliver)
-                else:
-                    alerts = shared.alerts.match(_alert_text(story, text)) if deliver else {}
-                    brief = await self._storage.record_story(
-                        story, text, now, deliver=deliver, alerts=alerts
-                    )
-                    shared.matcher.recorded(story, brief, new=True)
-            made += 1
+                if existing is None:
+                    todo.append(story)
+                    continue
+                await self._record_source(story, existing, now, shared, deliver)
+                made += 1
+            except Exception as exc:
+                self._entry_failed(story, exc, report)
+        enriched, texts = await self._texts(todo, priming=not deliver, deadline=deadline)
+        for story, text in zip(enriched, texts, strict=True):
+            try:
+                await self._record(story, text, now, shared, deliver)
+                made += 1
+            except Exception as exc:
+                self._entry_failed(story, exc, report)
+        made += await self._record_skipped(feed, skipped, now, deliver, report)
+        passed_over = len(skipped) + result.entries_dropped
+        if deliver and passed_over:
+            await self._tell(
+                feed,
+                f"The feed {feed.title} ({feed.id}) had {len(new) + passed_over:,} new entries "
+                f"at once: the newest {len(new)} are on their way, {passed_over:,} older ones "
+                "were skipped.",
+            )
         interval = schedule.next_interval(
             state.interval_seconds if state.primed else None,
             floor=int(self._interval.total_seconds()),
@@ -268,6 +326,62 @@ class Pipeline:
             await self._storage.save_feed_state(saved)
         return made
 
+    async def _record(
+        self, story: Story, text: Summarised, now: datetime, shared: _Round, deliver: bool
+    ) -> None:
+        async with self._record_lock:
+            # Another feed of this round may have stored the same story meanwhile.
+            existing = await shared.matcher.existing(story)
+            if existing is not None:
+                await self._record_source(story, existing, now, shared, deliver)
+                return
+            alerts = shared.alerts.match(_alert_text(story, text)) if deliver else {}
+            brief = await self._storage.record_story(
+                story, text, now, deliver=deliver, alerts=alerts
+            )
+            shared.matcher.recorded(story, brief, new=True)
+
+    async def _record_skipped(
+        self, feed: Feed, skipped: Sequence[Story], now: datetime, deliver: bool, report: PollReport
+    ) -> int:
+        """Store the entries past ``max_new`` with their teasers, not pushed (so they are never
+        pushed later either); no article, no model, no alerts."""
+        made = 0
+        for story in skipped:
+            try:
+                async with self._record_lock:
+                    await self._storage.record_story(story, _teaser(story), now, deliver=False)
+                made += 1
+            except Exception as exc:
+                self._entry_failed(story, exc, report)
+        if skipped and deliver:
+            logger.warning(
+                "feed %s: %d new entries in one poll; the newest %d pushed, %d stored unpushed",
+                feed.id,
+                len(skipped) + self._max_new,
+                self._max_new,
+                len(skipped),
+            )
+        return made
+
+    def _entry_failed(self, story: Story, exc: Exception, report: PollReport) -> None:
+        """One entry could not be stored: skip it (it stays unseen and is tried again next
+        poll), count it, log it once."""
+        report.skipped_entries += 1
+        self._log_once(
+            story.feed_id, f"entry:{type(exc).__name__}", "feed %s: skipped an entry", exc
+        )
+
+    async def _tell(self, feed: Feed, text: str) -> None:
+        """Send one line to every chat subscribed to ``feed`` (the notice path)."""
+        if self._notify is None:
+            return
+        for chat in await self._storage.subscribers(feed.id):
+            try:
+                await self._notify(chat, text)
+            except Exception:  # one chat's failure must not stop the others' notice
+                logger.exception("could not tell %s about feed %s", chat, feed.id)
+
     async def _save_unchanged(self, shared: _Round, *, at_least: int) -> None:
         """Save the waiting states of unchanged feeds once there are ``at_least`` of them."""
         if len(shared.unchanged) < at_least:
@@ -288,19 +402,42 @@ class Pipeline:
         shared.matcher.recorded(story, brief, new=False)
 
     async def _texts(
-        self, stories: Sequence[Story], *, priming: bool
+        self, stories: Sequence[Story], *, priming: bool, deadline: float
     ) -> tuple[list[Story], list[Summarised]]:
         """The stories (oldest first) with their article text, and a headline + summary for
         each; when priming, only the newest ``PRIME_SUMMARISED`` cost an article fetch and the
-        model, the rest keep the feed's teaser."""
+        model, the rest keep the feed's teaser. Article fetching stops at ``deadline`` (the
+        feed's poll budget): the stories not enriched by then keep their teasers. A source or
+        summariser that fails keeps the teasers too: one story's text never costs the feed."""
         if not stories:
             return [], []
         keep = len(stories) - PRIME_SUMMARISED if priming else 0
         older, newest = list(stories[: max(keep, 0)]), stories[max(keep, 0) :]
-        enriched = [await self._source.enrich(story) for story in newest]
-        made = await self._summarizer.summarize(enriched)
-        teasers = [Summarised(s.title, briefs.clip(s.summary, TEASER_CHARS)) for s in older]
-        return [*older, *enriched], [*teasers, *made]
+        enriched = [await self._enrich(story, deadline) for story in newest]
+        try:
+            made = await self._summarizer.summarize(enriched)
+        except Exception as exc:
+            self._log_once(
+                newest[0].feed_id, "summarize", "feed %s: summarising failed; teasers kept", exc
+            )
+            made = [_teaser(s) for s in enriched]
+        return [*older, *enriched], [*(_teaser(s) for s in older), *made]
+
+    async def _enrich(self, story: Story, deadline: float) -> Story:
+        if asyncio.get_running_loop().time() >= deadline:
+            return story
+        try:
+            async with asyncio.timeout_at(deadline):  # network only, no database call inside
+                return await self._source.enrich(story)
+        except TimeoutError:
+            logger.info("feed %s: poll budget spent; %s keeps its teaser", story.feed_id, story.key)
+        except Exception as exc:
+            self._log_once(story.feed_id, "enrich", "feed %s: article failed; teaser kept", exc)
+        return story
+
+
+def _teaser(story: Story) -> Summarised:
+    return Summarised(story.title, briefs.clip(story.summary, TEASER_CHARS))
 
 
 def _alert_text(story: Story, text: Summarised | None) -> str:

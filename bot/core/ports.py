@@ -52,6 +52,8 @@ class FetchResult:
     min_interval_seconds: int | None = None
     content_hash: str | None = None
     """SHA-256 of the body (None for a 304)."""
+    entries_dropped: int = 0
+    """Entries of the document past the most a poll reads (``stories`` holds the first)."""
 
 
 class FeedSource(Protocol):

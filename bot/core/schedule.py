@@ -5,6 +5,7 @@ Nothing here reads a clock: every function takes ``now``.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -76,13 +77,15 @@ def next_interval(
     """
     ceiling = max(ceiling, floor)
     if previous is None:  # a first poll says nothing yet about how often the feed changes
-        interval = float(floor)
+        interval = floor
+    elif new_items > 0:
+        interval = min(max(round(previous * BUSY_FACTOR), floor), ceiling)
     else:
-        factor = BUSY_FACTOR if new_items > 0 else QUIET_FACTOR
-        interval = min(max(previous * factor, floor), ceiling)
+        # Rounded up, so that a short interval grows too (round(2 * 1.25) would stay 2).
+        interval = min(max(math.ceil(previous * QUIET_FACTOR), floor), ceiling)
     if hint:
         interval = max(interval, min(hint, ceiling))
-    return round(interval)
+    return interval
 
 
 def parse_times(text: str) -> tuple[str, ...]:

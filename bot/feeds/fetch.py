@@ -30,7 +30,7 @@ import httpx
 from bot.core.errors import FeedUnavailableError, HostThrottledError, UnsafeURLError
 from bot.core.ports import Clock
 from bot.feeds.body import CappedDecoder
-from bot.feeds.guard import Network, check_url
+from bot.feeds.guard import Network, check_url, parse_ip
 from bot.feeds.headers import retry_after_seconds
 from bot.feeds.hosts import HostGate
 from bot.feeds.transport import TRUSTED, GuardedTransport, Resolver
@@ -70,6 +70,26 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
 
     def return_ok(self, cookie: http.cookiejar.Cookie, request: object) -> bool:
         return False
+
+
+def host_problem(host: str) -> str | None:
+    """Why ``host`` cannot be looked up or connected to, or None when it can.
+
+    httpx encodes a non-ASCII (or ``xn--``) host with IDNA 2008 and the resolver encodes the
+    name with Python's IDNA codec; either raises ``UnicodeError`` on, e.g., an A-label that
+    ends with a hyphen (``xn--a-``) or a label over 63 characters. Checked before any request,
+    so one such link in a feed is one clear per-entry outcome instead of an exception.
+    """
+    if parse_ip(host) is not None:
+        return None
+    try:
+        _ = httpx.URL(scheme="http", host=host).host  # httpx's IDNA 2008 encode and decode
+        name = host.rstrip(".").encode("idna")  # the codec getaddrinfo applies
+    except (httpx.InvalidURL, ValueError) as exc:
+        return f"{host[:80]!r} is not a valid host name ({exc})"
+    if len(name) > 253 or any(len(label) > 63 for label in name.split(b".")):
+        return f"{host[:80]!r} is not a valid host name (too long)"
+    return None
 
 
 def make_client(
@@ -182,11 +202,21 @@ class Fetcher:
 
     def _vet(self, url: str, trusted: bool) -> str:
         if not trusted:
-            return check_url(url, self._allowed).hostname or ""
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise FeedUnavailableError(f"cannot fetch {url!r}: not an http(s) URL")
-        return parts.hostname
+            host = check_url(url, self._allowed).hostname or ""
+        else:
+            try:
+                parts = urlsplit(url)
+            except ValueError as exc:  # e.g. "Invalid IPv6 URL"
+                raise FeedUnavailableError(f"cannot fetch {url!r}: {exc}") from exc
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                raise FeedUnavailableError(f"cannot fetch {url!r}: not an http(s) URL")
+            host = parts.hostname
+        problem = host_problem(host)
+        if problem:
+            if trusted:
+                raise FeedUnavailableError(f"cannot fetch {url!r}: {problem}")
+            raise UnsafeURLError(problem)
+        return host
 
     async def _send(self, url: str, headers: dict[str, str], trusted: bool) -> httpx.Response:
         try:
@@ -194,7 +224,7 @@ class Fetcher:
                 "GET", url, headers=headers, extensions={TRUSTED: trusted}
             )
             return await self._client.send(request, stream=True)
-        except httpx.InvalidURL as exc:
+        except (httpx.InvalidURL, ValueError) as exc:  # ValueError: UnicodeError, IDNAError
             if trusted:
                 raise FeedUnavailableError(f"cannot fetch {url!r}: {exc}") from exc
             raise UnsafeURLError("it is not a valid web address") from exc

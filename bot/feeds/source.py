@@ -8,7 +8,12 @@
 * ``resolve(url)``: for a URL typed in chat (untrusted): a feed is fetched once to prove it
   parses; a web page leads to the first feed it advertises (``discover``), or to an error
   saying it has none.
-* ``enrich(story)``: the article's main text when the feed gave a teaser (``article``).
+* ``enrich(story)``: the article's main text when the feed gave a teaser (``article``), within
+  the poll's article budget (``articles_per_poll`` fetches per poll of a feed, at most
+  ``articles_per_host`` of them to one host outside the feed's own site; the budget is renewed
+  by each ``fetch`` of the feed). Past the budget, or when fetching or extraction fails for any
+  reason, the story keeps the feed's teaser: ``enrich`` never raises. An ``ImportError`` in
+  extraction (a broken install) is logged once and switches extraction off until restart.
 
 CPU-bound work (feedparser, trafilatura) runs in worker threads, at most ``cpu_workers`` at a
 time: more threads would only fight over the GIL with the event loop that serves the chats.
@@ -53,6 +58,46 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:48] or "feed"
 
 
+def site(url: str) -> str:
+    """The site a URL belongs to, roughly: its host's last two labels, or three when the
+    second-level label is a short public one (``bbc.co.uk``, ``abc.net.au``). A heuristic
+    (no public-suffix list): it only decides which article hosts count as foreign."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return ""
+    labels = host.split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
+    return ".".join(labels[-keep:])
+
+
+class _ArticleBudget:
+    """Article fetches one feed's poll may still make: ``total`` in all, and at most
+    ``per_host`` to any one host outside the feed's own site (a feed's links may name
+    third-party hosts, which must not be flooded on a feed's behalf)."""
+
+    def __init__(self, total: int, per_host: int, feed_url: str) -> None:
+        self._left = total
+        self._per_host = per_host
+        self._home = site(feed_url)
+        self._hosts: dict[str, int] = {}
+
+    def take(self, link: str) -> bool:
+        """Spend one fetch on ``link``; False when the budget does not allow it."""
+        if self._left <= 0:
+            return False
+        try:
+            host = (urlsplit(link).hostname or "").lower()
+        except ValueError:
+            host = ""
+        if site(link) != self._home:
+            if self._hosts.get(host, 0) >= self._per_host:
+                return False
+            self._hosts[host] = self._hosts.get(host, 0) + 1
+        self._left -= 1
+        return True
+
+
 class HttpFeedSource:
     """Fetches with a shared ``Fetcher``; parses and extracts in worker threads."""
 
@@ -64,6 +109,8 @@ class HttpFeedSource:
         fetch_articles: bool = True,
         article_min_words: int = article.MIN_WORDS,
         cpu_workers: int = 1,
+        articles_per_poll: int = 20,
+        articles_per_host: int = 5,
     ) -> None:
         self._fetcher = fetcher
         self._clock = clock
@@ -72,6 +119,14 @@ class HttpFeedSource:
         self._cpu = asyncio.Semaphore(cpu_workers)
         self._trusted: dict[str, bool] = {}
         """Feed id -> trusted, learnt in ``fetch``: article links of untrusted feeds are vetted."""
+        self._per_poll = articles_per_poll
+        self._per_host = articles_per_host
+        self._budgets: dict[str, _ArticleBudget] = {}
+        """Feed id -> article fetches left in its current poll (renewed by ``fetch``)."""
+        self._broken: str | None = None
+        """Why article extraction cannot work in this process (an ImportError), once known."""
+        self._logged: set[str] = set()
+        """Unexpected extraction errors already logged with a traceback (once per type)."""
 
     @property
     def fetcher(self) -> Fetcher:
@@ -94,6 +149,7 @@ class HttpFeedSource:
 
     async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
         self._trusted[feed.id] = feed.trusted
+        self._budgets[feed.id] = _ArticleBudget(self._per_poll, self._per_host, feed.url)
         response = await self._fetcher.get(
             feed.url, trusted=feed.trusted, etag=state.etag, last_modified=state.last_modified
         )
@@ -121,6 +177,7 @@ class HttpFeedSource:
             feed_title=parsed.title or None,
             min_interval_seconds=max(hints) if hints else None,
             content_hash=digest,
+            entries_dropped=parsed.dropped,
         )
 
     async def resolve(self, url: str) -> Feed:
@@ -149,12 +206,34 @@ class HttpFeedSource:
     async def enrich(self, story: Story) -> Story:
         if not self._articles or not article.needs_article(story, self._min_words):
             return story
+        if self._broken is not None:  # extraction cannot work in this install: no requests
+            return story
+        budget = self._budgets.get(story.feed_id)
+        if budget is not None and not budget.take(story.link):
+            logger.debug("no article fetch for %s: the poll's budget is spent", story.link)
+            return story
         trusted = self._trusted.get(story.feed_id, False)
         try:
             page = await article.fetch_page(self._fetcher, story.link, trusted=trusted)
             _title, text = await self._in_thread(article.extract_text, page, story.link)
         except FeedError as exc:
             logger.info("article text of %s not used: %s", story.link, exc)
+            return story
+        except ImportError as exc:  # e.g. trafilatura's lxml.html.clean missing
+            self._broken = f"{type(exc).__name__}: {exc}"
+            logger.error(
+                "article extraction is off until restart, feeds' own teasers are used: %s "
+                "(reinstall newsbrief's dependencies: pip install -e .)",
+                self._broken,
+            )
+            return story
+        except Exception as exc:  # a bug in extraction must never cost the story
+            kind = type(exc).__name__
+            if kind not in self._logged:
+                self._logged.add(kind)
+                logger.exception("article text of %s failed unexpectedly; teaser kept", story.link)
+            else:
+                logger.info("article text of %s failed (%s: %s)", story.link, kind, exc)
             return story
         if word_count(text) <= article.story_words(story):
             return story
@@ -195,4 +274,6 @@ def open_feed_source(
         clock,
         fetch_articles=settings.fetch_articles,
         article_min_words=settings.article_min_words,
+        articles_per_poll=settings.max_articles_per_poll,
+        articles_per_host=settings.max_articles_per_host,
     )

@@ -86,7 +86,7 @@ class PinningBackend(httpcore.AsyncNetworkBackend):
                 found = await self._resolver.resolve(host, port)
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a name the IDNA codec refuses
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         if not found:
             raise httpcore.ConnectError(f"{host} has no address")

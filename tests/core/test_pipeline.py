@@ -157,9 +157,16 @@ async def test_an_unexpected_error_in_one_feed_does_not_stop_the_round() -> None
     pipeline, storage, source, _ = await _setup()
     source.items[A.url] = RuntimeError("bug in a parser")
     source.items[B.url] = [make_story(1)]
-    report = await pipeline.poll_due(FixedClock().now())
-    assert report.failed == 1 and report.errors["a"] == "internal error: RuntimeError"
+    now = FixedClock().now()
+    report = await pipeline.poll_due(now)
+    assert report.failed == 1
+    assert report.errors["a"] == "internal error: RuntimeError: bug in a parser"
     assert report.new_briefs == 1 and (await storage.get_feed_state("b")).primed
+    # It counts as the feed's failure: /status shows it and the next poll backs off.
+    state = await storage.get_feed_state("a")
+    assert state.failures == 1 and state.last_error == report.errors["a"]
+    assert state.next_poll_at is not None and state.next_poll_at >= now + timedelta(minutes=20)
+    assert [f.id for f, _ in await storage.due_feeds(now + timedelta(minutes=10))] == ["b"]
 
 
 async def test_stop_finishes_the_feed_under_way_and_polls_no_more() -> None:

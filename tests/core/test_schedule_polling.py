@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -25,8 +26,17 @@ def test_quiet_feeds_drift_up_to_the_ceiling() -> None:
     for _ in range(20):
         interval = schedule.next_interval(interval, floor=FLOOR, ceiling=CEILING, new_items=0)
         seen.append(interval)
-    assert seen[:4] == [600, 750, 938, 1172]
+    assert seen[:4] == [600, 750, 938, 1173]  # rounded up
     assert seen == sorted(seen) and seen[-1] == CEILING
+
+
+def test_a_one_or_two_second_floor_still_grows() -> None:
+    for floor in (1, 2):
+        seen = [floor]
+        for _ in range(12):
+            seen.append(schedule.next_interval(seen[-1], floor=floor, ceiling=60, new_items=0))
+        assert all(b > a for a, b in itertools.pairwise(seen))  # round(2*1.25) == 2
+        assert seen[:5] == ([1, 2, 3, 4, 5] if floor == 1 else [2, 3, 4, 5, 7])
 
 
 def test_feed_hints_are_a_lower_bound_up_to_the_ceiling() -> None:
