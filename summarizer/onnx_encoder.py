@@ -29,7 +29,7 @@ from summarizer.base import BackendUnavailable
 logger = logging.getLogger(__name__)
 
 OPSET = 17
-_FP32, _INT8 = "model.onnx", "model-int8.onnx"
+_FP32, _INT8 = "model.onnx", "model-int8-per-channel.onnx"
 
 
 def default_cache_dir() -> Path:
@@ -101,7 +101,7 @@ def _quantize(source: Path, target: Path) -> None:
     level = root.level
     root.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         root.setLevel(level)
 

@@ -93,7 +93,7 @@ def test_broken_cache_is_rebuilt_with_one_log_line(
 ) -> None:
     copy = tmp_path / "cache"
     shutil.copytree(cache, copy)
-    export = copy / _model_key(default_model_dir()) / "model-int8.onnx"
+    export = copy / _model_key(default_model_dir()) / "model-int8-per-channel.onnx"
     if damage == "corrupt":
         export.write_bytes(b"not an onnx model")
     else:
