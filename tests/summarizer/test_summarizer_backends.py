@@ -112,5 +112,8 @@ def test_encoder_batches_give_the_same_vectors_as_single_sentences(
     alone = [encoder.encode([s])[0] for s in sentences]
     assert together.shape == (2, 384)
     for row, single in zip(together, alone, strict=True):
-        assert abs(float(row @ single) - 1.0) < 1e-4
+        # int8 dynamic quantisation scales activations per batch, so batch-mates (and their
+        # padding) shift a vector slightly; the fp32 backends give the same vector.
+        tolerance = 0.03 if encoder.backend == "onnx-int8" else 1e-4
+        assert abs(float(row @ single) - 1.0) < tolerance
     assert encoder.encode([]).shape == (0, 384)
