@@ -29,6 +29,7 @@ from bot.core.models import (
     Platform,
 )
 from bot.storage.briefs import BriefStore, story_marks
+from bot.storage.sentences import SentenceStore
 from bot.storage.tables import (
     AlertRow,
     ChatRow,
@@ -112,7 +113,7 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(BriefStore):
+class SqlStorage(BriefStore, SentenceStore):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:

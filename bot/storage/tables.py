@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -180,3 +181,20 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     batched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Sent inside a digest (coalesced or scheduled) rather than as its own message."""
+
+
+class SourceSentenceRow(Base):
+    """A sentence a story of a feed carried (both hashed): for learning publisher furniture.
+
+    A sentence carried by three stories of one feed within 30 days is that feed's furniture
+    (``bot.furniture``). Rows older than 30 days are pruned.
+    """
+
+    __tablename__ = "source_sentences"
+
+    feed_id: Mapped[str] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    sentence_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    story_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
