@@ -28,6 +28,7 @@ from bot.core.pipeline import Pipeline
 from bot.core.ports import Notifier
 from bot.dedup_embedding import build_deduper
 from bot.feeds.source import open_feed_source
+from bot.furniture import FurnitureLearner
 from bot.storage import SqlStorage, open_storage
 
 logger = logging.getLogger(__name__)
@@ -108,10 +109,15 @@ class App:
                 logger.info("%d deliveries claimed before a crash are due again", reclaimed)
         self._delivery = asyncio.create_task(self.deliverer.run(), name="delivery")
         self._started.append("delivery")
+        summarizer = ModelSummarizer(
+            s.summarizer, model=s.summarizer_model, max_words=s.summary_words
+        )
+        # Each source's stock lines, learned from its stories, stay out of the briefs.
+        self.furniture = FurnitureLearner(summarizer, self.storage, self.clock)
         self.pipeline = Pipeline(
             self.storage,
             source,
-            ModelSummarizer(s.summarizer, model=s.summarizer_model, max_words=s.summary_words),
+            self.furniture,
             poll_interval=timedelta(seconds=s.poll_interval_seconds),
             max_interval=timedelta(seconds=s.max_poll_interval_seconds),
             max_failures=s.feed_max_failures,
@@ -133,6 +139,9 @@ class App:
             max_instances=POLL_ROUNDS,
             coalesce=True,
             id="poll",
+        )
+        self.scheduler.add_job(
+            self.furniture.housekeep, "interval", hours=1, max_instances=1, id="furniture"
         )
         self.scheduler.start()
         self._started.append("scheduler")

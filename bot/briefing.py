@@ -44,8 +44,16 @@ class ModelSummarizer:
         self._max_words = max_words
         self._limit = asyncio.Semaphore(concurrency)
 
-    async def summarize(self, stories: Sequence[Story]) -> list[Summarised]:
-        articles = [Article(title=s.title, text=story_text(s)) for s in stories]
+    async def summarize(
+        self, stories: Sequence[Story], *, drop: Sequence[frozenset[str]] | None = None
+    ) -> list[Summarised]:
+        """One headline and summary per story; ``drop``: per story, sentences (as
+        ``summarizer.clean.sentence_key`` gives them) to leave out (see ``bot.furniture``)."""
+        drops = list(drop) if drop is not None else [frozenset()] * len(stories)
+        articles = [
+            Article(title=s.title, text=story_text(s), drop=d)
+            for s, d in zip(stories, drops, strict=True)
+        ]
         async with self._limit:
             made = await asyncio.to_thread(
                 self._impl.summarize,

@@ -33,10 +33,13 @@ class Article:
         title: The publisher's headline; may carry a site suffix (" - BBC News"), HTML
             entities or tags. It is cleaned with `clean_title`.
         text: The article body as HTML or plain text. It is cleaned with `clean_text`.
+        drop: Sentences to leave out, as `summarizer.clean.sentence_key` gives them: the
+            caller's own furniture (the bot learns each source's stock lines).
     """
 
     title: str
     text: str
+    drop: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

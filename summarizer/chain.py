@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 def prepare(article: Article) -> Document:
     """Clean an article into the `Document` every backend works on."""
     title = clean_title(article.title)
-    paragraphs = clean_paragraphs(article.text, title=title)
+    paragraphs = clean_paragraphs(article.text, title=title, drop=article.drop)
     return Document(title, tuple(s for paragraph in paragraphs for s in paragraph))
 
 

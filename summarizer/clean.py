@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
+from collections.abc import Collection
 
 from summarizer import furniture
 from summarizer.markup import html_to_paragraphs, looks_like_html
@@ -224,12 +226,20 @@ def _is_minor(paragraph: list[str]) -> bool:
     return count_words(text) < MIN_PARAGRAPH_WORDS and not ends_sentence(text)
 
 
-def clean_paragraphs(text: str, *, title: str | None = None) -> list[list[str]]:
+def sentence_key(sentence: str) -> str:
+    """A sentence normalised for comparison: NFKC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", sentence).casefold().split())
+
+
+def clean_paragraphs(
+    text: str, *, title: str | None = None, drop: Collection[str] = ()
+) -> list[list[str]]:
     """Clean an article body and split it into sentences (see the module docstring).
 
     Args:
         text: The article body, HTML or plain text.
         title: The headline, cleaned or not; used to drop sentences that repeat it.
+        drop: Sentences to leave out, as `sentence_key` gives them (learned furniture).
 
     Returns:
         The paragraphs of the cleaned text, each a non-empty list of sentences.
@@ -248,6 +258,7 @@ def clean_paragraphs(text: str, *, title: str | None = None) -> list[list[str]]:
                 not key
                 or key in seen
                 or furniture.DROP_SENTENCE.match(sentence)
+                or (drop and sentence_key(sentence) in drop)
                 or repeats_headline(sentence, headline)
             ):
                 continue

@@ -96,6 +96,8 @@ class FakeStorage:
     created: dict[int, datetime] = field(default_factory=dict)
     batches: list[int] = field(default_factory=list)
     """Sizes of the ``save_feed_states`` calls."""
+    sightings: dict[tuple[str, int, int], datetime] = field(default_factory=dict)
+    """(feed, sentence hash, story hash) -> first seen, for ``bot.furniture``."""
     _ids: int = 0
 
     def _next(self) -> int:
@@ -537,6 +539,30 @@ class FakeStorage:
         for row_id in gone:
             del self.outbox[row_id]
         return len(gone)
+
+    async def learn_sentences(
+        self,
+        feed_id: str,
+        story_hash: int,
+        sentences: Sequence[int],
+        now: datetime,
+        *,
+        since: datetime,
+        min_stories: int,
+    ) -> set[int]:
+        for h in sentences:
+            self.sightings.setdefault((feed_id, h, story_hash), now)
+        counts: dict[int, int] = defaultdict(int)
+        for (feed, h, _story), seen in self.sightings.items():
+            if feed == feed_id and h in sentences and seen >= since:
+                counts[h] += 1
+        return {h for h, n in counts.items() if n >= min_stories}
+
+    async def prune_sentences(self, before: datetime) -> int:
+        old = [key for key, seen in self.sightings.items() if seen < before]
+        for key in old:
+            del self.sightings[key]
+        return len(old)
 
     async def count_pending(self) -> int:
         return sum(

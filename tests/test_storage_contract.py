@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from bot.core.models import ChatRef, DeliveryState, Feed, Platform
 from bot.core.ports import Storage, Summarised
+from bot.furniture import FurnitureStore as SentenceStore
 from tests.fakes import T0, make_story
 
 CHAT = ChatRef(Platform.TELEGRAM, "100")
@@ -296,3 +298,27 @@ async def test_near_duplicate_source_joins_a_brief_and_is_found_by_its_link(
         ("100", brief.id),
         ("200", brief.id),
     ]
+
+
+async def test_sentences_carried_by_enough_stories_of_one_feed(storage: Storage) -> None:
+    # The sentence sightings behind learned publisher furniture (bot.furniture).
+    sql = cast(SentenceStore, storage)
+    await storage.sync_catalogue(FEEDS)
+    since, day = T0 - timedelta(days=30), timedelta(days=1)
+
+    async def learn(feed: str, story: int, sentences: list[int], at: datetime = T0) -> set[int]:
+        return await sql.learn_sentences(feed, story, sentences, at, since=since, min_stories=3)
+
+    stock, big = -(2**63), 2**63 - 1  # the extremes of the signed 64-bit hashes
+    assert await learn("bbc-world", 1, [stock, 11, big]) == set()
+    assert await learn("bbc-world", 2, [stock, 12, big]) == set()
+    assert await learn("bbc-world", 2, [stock, 12]) == set()  # the same story counts once
+    assert await learn("dw-europe", 3, [stock, 13]) == set()  # another feed's story
+    assert await learn("bbc-world", 4, [stock, 14, big]) == {stock, big}
+    assert await learn("dw-europe", 5, [stock, 15]) == set()
+    # Sightings older than the window do not count, and pruning forgets them.
+    assert await learn("dw-europe", 6, [stock], at=since - day) == set()
+    assert await sql.prune_sentences(since) == 1
+    assert await learn("dw-europe", 7, [stock], at=T0 + day) == {stock}
+    assert await sql.prune_sentences(T0 + 2 * day) == 14
+    assert await learn("bbc-world", 8, [stock]) == set()

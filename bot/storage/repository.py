@@ -30,6 +30,7 @@ from bot.core.models import (
 )
 from bot.storage.briefs import BriefStore, story_marks
 from bot.storage.owners import OwnersStore, visible_to
+from bot.storage.sentences import SentenceStore
 from bot.storage.tables import (
     AlertRow,
     ChatRow,
@@ -113,7 +114,7 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(OwnersStore, BriefStore):
+class SqlStorage(OwnersStore, BriefStore, SentenceStore):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:

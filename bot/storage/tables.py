@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -233,3 +234,20 @@ class NoticeRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SourceSentenceRow(Base):
+    """A sentence a story of a feed carried (both hashed): for learning publisher furniture.
+
+    A sentence carried by three stories of one feed within 30 days is that feed's furniture
+    (``bot.furniture``). Rows older than 30 days are pruned.
+    """
+
+    __tablename__ = "source_sentences"
+
+    feed_id: Mapped[str] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    sentence_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    story_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
