@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.briefing import ModelSummarizer
 from bot.config import Settings, load_catalogue
-from bot.core.commands import Commands
+from bot.core.commands import Commands, FetchLimits
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Platform
 from bot.core.pipeline import Pipeline
@@ -81,7 +81,12 @@ class App:
         await self.storage.sync_catalogue(catalogue)
         self.source = source = open_feed_source(s, self.clock)
         self._started.append("http")
-        self.commands = Commands(self.storage, source, self.clock)
+        self.commands = Commands(
+            self.storage,
+            source,
+            self.clock,
+            fetch_limits=FetchLimits(s.chat_fetch_timeout_seconds, s.chat_fetches_per_chat),
+        )
         self.adapters = self._build_adapters()
         for adapter in self.adapters:
             await adapter.start()

@@ -115,6 +115,21 @@ class Settings(BaseSettings):
         False, description='Add a "Read" / "Unsubscribe" button row under each pushed brief.'
     )
 
+    # -- chat commands that fetch (bot/core/commands.FetchLimits) ---------------------------
+    chat_fetch_timeout_seconds: float = Field(
+        15.0,
+        gt=0,
+        le=120,
+        description="Deadline of the fetch a chat command makes (/subscribe <URL>, feed "
+        "discovery); the chat is told it timed out.",
+    )
+    chat_fetches_per_chat: int = Field(
+        2,
+        ge=1,
+        le=20,
+        description="Fetches one chat's commands may run at once; a further one is refused.",
+    )
+
     # -- discord adapter ------------------------------------------------------------------
     discord_guild_id: int | None = Field(
         None,

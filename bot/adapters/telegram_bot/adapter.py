@@ -8,9 +8,11 @@ Every request goes to ``{NEWSBRIEF_TELEGRAM_API_URL}/bot{token}/{method}``, so t
 runs against a self-hosted Bot API server or a test fake as well as against Telegram.
 
 PTB is built without a rate limiter and without a job queue: pacing and retries of pushes are
-the core ``Deliverer``'s, and scheduling is newsbrief's. Updates are handled concurrently (a
-slow ``/subscribe <URL>`` that fetches a feed must not hold up other chats). ``PTB_TIMEDELTA``
-is switched on (``notifier.use_timedelta``) so that ``RetryAfter.retry_after`` is a
+the core ``Deliverer``'s, and scheduling is newsbrief's. Updates are handled concurrently across
+chats and in order within a chat (``updates.ChatOrderedProcessor``); a ``/subscribe <URL>``
+that fetches runs as a task of its own, so a slow server holds up no chat, not even its own.
+``PTB_TIMEDELTA`` is switched on (``notifier.use_timedelta``) so that
+``RetryAfter.retry_after`` is a
 ``timedelta`` and PTB emits no deprecation warning: PTB offers no other switch.
 """
 
@@ -27,6 +29,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram_bot.handlers import Handlers
 from bot.adapters.telegram_bot.notifier import TelegramNotifier, use_timedelta
+from bot.adapters.telegram_bot.updates import ChatOrderedProcessor
 from bot.config import Settings
 from bot.core.commands import COMMANDS, Commands
 from bot.core.errors import ConfigError, NewsbriefError
@@ -80,7 +83,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .job_queue(None)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
         .build()
     )
 

@@ -68,6 +68,12 @@ def for_another_bot(text: str, username: str | None) -> bool:
     return bool(addressee) and addressee.lower() != (username or "").lower()
 
 
+def fetches(text: str) -> bool:
+    """True for a command that fetches a URL: ``/subscribe <URL>`` (also ``@channel <URL>``)."""
+    name, args = split_command(text)
+    return name == "subscribe" and _URL.search(args) is not None
+
+
 @dataclass(frozen=True)
 class Invocation:
     """One command to run: what was typed (or pressed), where, and by whom."""
@@ -105,16 +111,15 @@ class Handlers:
         message = update.effective_message
         if message is None or not message.text:
             return
-        await self.run(
-            Invocation(
-                context.bot,
-                message.chat,
-                chat_ref(message),
-                message.from_user,
-                message.sender_chat,
-                message.text,
-            )
+        call = Invocation(
+            context.bot,
+            message.chat,
+            chat_ref(message),
+            message.from_user,
+            message.sender_chat,
+            message.text,
         )
+        await self._start(call, update, context)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Text in a private chat: offer to subscribe to a bare URL, else point at /help."""
@@ -149,9 +154,8 @@ class Handlers:
             text = data.removeprefix(render.COMMAND_DATA)
         else:
             return
-        await self.run(
-            Invocation(context.bot, message.chat, chat_ref(message), query.from_user, None, text)
-        )
+        call = Invocation(context.bot, message.chat, chat_ref(message), query.from_user, None, text)
+        await self._start(call, update, context)
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was (re-)added to a chat or unblocked: the chat can receive again."""
@@ -177,6 +181,20 @@ class Handlers:
             logger.warning("could not apologise in %s: %s", message.chat.id, exc)
 
     # -- the command path ------------------------------------------------------------------
+    async def _start(
+        self, call: Invocation, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """Run a command now, or as a task of its own when it fetches a URL.
+
+        A fetch may take up to the core's deadline; as a task it holds neither the chat's turn
+        nor a running slot (``updates.ChatOrderedProcessor``), and its reply comes when the
+        fetch ends. The application awaits such tasks on stop; their errors reach ``on_error``.
+        """
+        if fetches(call.text):
+            context.application.create_task(self.run(call), update=update, name="fetch-command")
+            return
+        await self.run(call)
+
     async def run(self, call: Invocation) -> None:
         """Run one command and send its replies (see the module docstring)."""
         if for_another_bot(call.text, call.bot.username):
