@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.core.errors import ChatUnavailable, DeliveryError, RateLimited
@@ -81,7 +83,7 @@ async def test_sends_start_no_faster_than_the_rate(clock: TimeMachine) -> None:
         await p.turn(chat(n))
         async with p.sending():
             starts.append(clock.monotonic())
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) == pytest.approx(1 / (30.0 * HEADROOM))
 
 

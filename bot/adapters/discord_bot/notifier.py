@@ -13,7 +13,9 @@ Errors, translated at this edge (``raise ... from exc``):
 - discord.py sleeps and retries a proper 429 by itself, but never longer than the client's
   ``max_ratelimit_timeout``; beyond that it raises ``discord.RateLimited``, and a 429 without
   Discord's ``Via`` header (a Cloudflare ban) raises ``HTTPException(429)``. Both become core
-  ``RateLimited``, so the outbox row waits and nothing is lost.
+  ``RateLimited``, so the outbox row waits and nothing is lost; the Cloudflare one is marked
+  global (it refuses every request), so the pacer holds every channel for its Retry-After.
+  A 429 with ``global: true`` is waited out by discord.py itself, which holds every request.
 - ``Forbidden``, ``NotFound`` and the "archived or locked thread" codes become
   ``ChatUnavailable`` (the core disables the chat after repeated failures), and a notice
   explaining the fix is left for the next admin who runs ``/news`` in that server.
@@ -38,6 +40,7 @@ import discord
 from bot.adapters.discord_bot import render
 from bot.core.errors import ChatUnavailable, DeliveryError, NewsbriefError, RateLimited
 from bot.core.models import Brief, ChatRef, Platform
+from bot.core.pacing import Pacer
 from bot.core.ports import Pace
 
 logger = logging.getLogger(__name__)
@@ -88,6 +91,9 @@ class DiscordNotifier:
         """
         self._client = client
         self._leave_notice = leave_notice
+        self.pacer = Pacer(self.pace, name="discord")
+        """The platform's pacer (driven by the ``Deliverer``: per-channel spacing, global
+        holds on a 429 without Discord's headers)."""
 
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
@@ -136,8 +142,9 @@ class DiscordNotifier:
     async def _http_error(self, chat: ChatRef, channel: object, exc: discord.HTTPException) -> None:
         """Translate an ``HTTPException``; always raises."""
         if exc.status == 429:
+            # No Discord headers: Cloudflare refusing the bot's address, i.e. every request.
             raise RateLimited(
-                _retry_after_header(exc), "Discord 429 without rate-limit headers"
+                _retry_after_header(exc), "Discord 429 without rate-limit headers", is_global=True
             ) from exc
         if isinstance(exc, discord.Forbidden | discord.NotFound) or exc.code in _UNAVAILABLE_CODES:
             reason = f"{exc.status} {exc.text or 'error'} (code {exc.code})"
