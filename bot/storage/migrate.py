@@ -3,6 +3,12 @@
 ``upgrade(engine)`` runs every migration in ``bot/storage/migrations/versions`` up to head on
 the given async engine. It is idempotent, so ``newsbrief run`` calls it every start and
 ``newsbrief db upgrade`` exists for operators who migrate before rolling out.
+
+On PostgreSQL several workers may start at once on a fresh database; Alembic's first
+``CREATE TABLE alembic_version`` would then race and all but one fail. So the upgrade runs
+behind a transaction-level advisory lock (``MIGRATION_LOCK``): the first worker migrates, the
+others wait for its commit, then find the schema current and go on. SQLite needs no lock
+(``BEGIN IMMEDIATE`` already makes the migration transaction exclusive).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -21,6 +27,8 @@ from bot.storage.repository import SqlStorage
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x6E62_0001
+"""The PostgreSQL advisory lock key under which migrations run (``nb`` + 1)."""
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -37,6 +45,11 @@ def _upgrade_sync(connection: Connection) -> None:
 async def upgrade(engine: AsyncEngine) -> None:
     """Apply every pending migration."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Released at commit; a worker that waited here sees the migrated schema.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(_upgrade_sync)
 
 
