@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level."
     )
-    summarizer: Literal["lead", "embedding", "seq2seq"] = Field(
+    summarizer: Literal["lead", "embedding", "learned", "seq2seq"] = Field(
         "embedding", description="Summarisation method (falls back to the next on failure)."
     )
     summarizer_model: str | None = Field(

@@ -1,7 +1,8 @@
 """Building a summariser by method name: the one entry point the bot configures.
 
 The chain always ends with lead, so a summary is always produced: `seq2seq` falls back to
-`embedding`, which falls back to `lead` (see `summarizer.chain`).
+`embedding`, `learned` falls back to `embedding` (same encoder, no scorer weights needed),
+and `embedding` falls back to `lead` (see `summarizer.chain`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from summarizer.chain import ChainSummarizer
 from summarizer.embedding import EmbeddingBackend
 from summarizer.encoder import SentenceEncoder
 from summarizer.lead import LeadBackend
+from summarizer.learned import LearnedBackend
 from summarizer.seq2seq import Seq2SeqBackend
 
-METHODS = ("lead", "embedding", "seq2seq")
+METHODS = ("lead", "embedding", "learned", "seq2seq")
 DEFAULT_METHOD = "embedding"
 
 
@@ -25,7 +27,8 @@ def build_summarizer(
     Nothing is loaded here: models load lazily on the first `summarize` call.
 
     Args:
-        method: "lead", "embedding" (default) or "seq2seq" (setting `NEWSBRIEF_SUMMARIZER`).
+        method: "lead", "embedding" (default), "learned" or "seq2seq" (setting
+            `NEWSBRIEF_SUMMARIZER`).
         model: The seq2seq model id or local directory (setting
             `NEWSBRIEF_SUMMARIZER_MODEL`); default `summarizer.seq2seq.DEFAULT_MODEL`.
             Ignored by the other methods.
@@ -45,7 +48,9 @@ def build_summarizer(
     chain: list[Backend] = []
     if method == "seq2seq":
         chain.append(Seq2SeqBackend(model, num_threads=num_threads))
-    if method in ("seq2seq", "embedding"):
+    if method == "learned":
+        chain.append(LearnedBackend(SentenceEncoder(num_threads=num_threads)))
+    if method in ("seq2seq", "embedding", "learned"):
         chain.append(EmbeddingBackend(SentenceEncoder(num_threads=num_threads)))
     chain.append(LeadBackend())
     return ChainSummarizer(method, chain)
