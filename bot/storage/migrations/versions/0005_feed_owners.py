@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0005_feed_owners'
-down_revision: str | None = '0003_feed_content_hash'
+down_revision: str | None = '0004_source_furniture'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0006_outbox_notices'
-down_revision: str | None = '0003_feed_content_hash'
+down_revision: str | None = '0005_feed_owners'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
