@@ -178,11 +178,9 @@ def main() -> int:
         f"load average {os.getloadavg()[0]:.2f}"
     )
     print("ratios: to lead, and to `embedding [torch]` (the fp32 torch encoder) in this run")
-    header = ("method [encoder]", "art/s", "vs lead", "vs torch", "CPU ms/art", "vs torch") + (
-        "peak RSS MB",
-        "vs torch",
-        "load s",
-        "torch",
+    header = (
+        *("method [encoder]", "art/s", "vs lead", "vs torch", "CPU ms/art", "vs torch"),
+        *("peak RSS MB", "vs torch", "load s", "torch"),
     )
     print("{:<34}{:>8}{:>9}{:>9}{:>11}{:>9}{:>12}{:>9}{:>7}{:>6}".format(*header))
     for label, r in results.items():

@@ -1,4 +1,5 @@
-"""The learned backend (selectable, not the default): sentences scored by a small trained model, budget as a knapsack.
+"""The learned backend (selectable, not the default): sentences scored by a small trained model,
+budget as a knapsack.
 
 Each article's first `max_sentences` cleaned sentences (and its headline, when there is one)
 are embedded by MiniLM in one pass for the whole batch (`summarizer.encoder`); everything
