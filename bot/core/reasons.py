@@ -37,13 +37,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"larger than", "the feed is too large"),
         (r"redirects", "the address redirects too many times"),
         (r"corrupt|content-encoding", "the server sent a damaged response"),
-        (
-            r"not a feed|cannot parse|not parse|no entries|xml|not well-formed",
-            "the address does not return a readable feed",
-        ),
-        (r"private|not allowed|unsafe|loopback", "the address is not allowed"),
+        (r"not an RSS or Atom feed", "the address does not lead to an RSS or Atom feed"),
+        (r"feed cannot be read|sent no content", "the feed cannot be read"),
     )
 )
+# Addresses inside the stored text ("cannot fetch 'https://x/ssl-timeout.xml': ...") must not
+# decide the reason.
+_ADDRESS = re.compile(r"'[^']*'|\bhttps?://\S+|\bfrom \S+$", re.IGNORECASE)
 
 
 def readable_reason(error: str | None) -> str:
@@ -51,7 +51,8 @@ def readable_reason(error: str | None) -> str:
     text = (error or "").strip()
     if not text:
         return "an unknown error"
-    if match := _HTTP_STATUS.search(text):
+    bare = _ADDRESS.sub("", text)
+    if match := _HTTP_STATUS.search(bare):
         status = int(match.group(1))
         if status in _STATUS_WORDS:
             return _STATUS_WORDS[status]
@@ -59,7 +60,7 @@ def readable_reason(error: str | None) -> str:
             return f"the server had an error (HTTP {status})"
         return f"the server answered HTTP {status}"
     for pattern, words in _PATTERNS:
-        if pattern.search(text):
+        if pattern.search(bare):
             return words
     return text
 

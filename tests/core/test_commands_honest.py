@@ -41,6 +41,15 @@ async def env() -> Env:
         ("HTTP 503 from bbc.example", "the server had an error (HTTP 503)"),
         ("HTTP 418 from bbc.example", "the server answered HTTP 418"),
         ("something nobody foresaw", "something nobody foresaw"),
+        (
+            "cannot fetch 'https://ssl.example/timeout.xml': [Errno 111] Connection refused",
+            "the server refused the connection",
+        ),
+        ("timed out while reading the response", "the server did not answer in time"),
+        (
+            "it is not an RSS or Atom feed (no feed found)",
+            "the address does not lead to an RSS or Atom feed",
+        ),
         (None, "an unknown error"),
     ],
 )
