@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from bot.core import alerts as alert_syntax
 from bot.core import schedule
 from bot.core.errors import FeedError, UserInputError
-from bot.core.models import ChatRef, Feed, Reply, ReplyKind
+from bot.core.models import ChatRef, Feed, FeedState, Reply, ReplyKind
 from bot.core.ports import Clock, FeedSource, Storage
+from bot.core.reasons import readable_reason, url_key
 
 logger = logging.getLogger(__name__)
 
@@ -191,20 +192,39 @@ class Commands:
             return Reply(str(exc), ReplyKind.ERROR)
         now = self._clock.now()
         added = await self._storage.subscribe(chat, [f.id for f in feeds], now)
-        for feed in feeds:
-            await self._resume(feed.id)
+        resumed = [f for f in feeds if await self._resume(f.id)]
+        health = [line for f in feeds if (line := await self._first_fetch(f))]
+        tail = "".join(f" {line}" for line in health)
+        if resumed:
+            names = ", ".join(f"{f.title} ({f.id})" for f in resumed)
+            return Reply(
+                f"Resumed {names}: it is polled again and new stories arrive here.{tail}",
+                choices=("/latest",),
+            )
         names = ", ".join(f"{f.title} ({f.id})" for f in feeds if f.id in added)
         if not added:
             already = ", ".join(f.id for f in feeds)
             return Reply(
                 f"This chat already follows {already}. /subscriptions lists them; "
-                "/latest shows the newest stories.",
+                f"/latest shows the newest stories.{tail}",
                 ReplyKind.INFO,
             )
         return Reply(
-            f"Subscribed to {names}. New stories arrive here; /latest shows the last ones.",
+            f"Subscribed to {names}. New stories arrive here; /latest shows the last ones.{tail}",
             choices=("/latest",),
         )
+
+    async def _first_fetch(self, feed: Feed) -> str:
+        """A sentence for a feed that has never been fetched successfully (else empty)."""
+        state = await self._storage.get_feed_state(feed.id)
+        if state.last_success_at is not None or state.primed:
+            return ""
+        if state.failures and state.last_error:
+            return (
+                f"{feed.id} is failing: {readable_reason(state.last_error)}. "
+                "It is tried again with growing pauses; /status shows how it goes."
+            )
+        return f"The first fetch of {feed.id} is pending: its stories appear within minutes."
 
     async def unsubscribe(self, chat: ChatRef, target: str) -> Reply:
         """Unsubscribe from a feed id, a topic, a URL (also a former URL), or ``all``."""
@@ -264,10 +284,7 @@ class Commands:
             feed_ids = [f.id for f in own or await self._storage.list_feeds(chat)]
         briefs = await self._storage.latest(feed_ids, count) if feed_ids else []
         if not briefs:
-            return Reply(
-                "No stories yet: feeds are polled every few minutes. Try again shortly.",
-                ReplyKind.INFO,
-            )
+            return Reply(await self._why_empty(feed_ids), ReplyKind.INFO)
         return Reply(
             "The latest story:" if len(briefs) == 1 else f"The latest {len(briefs)} stories:",
             ReplyKind.INFO,
@@ -410,11 +427,15 @@ class Commands:
         for feed in feeds:
             state = await self._storage.get_feed_state(feed.id)
             if state.paused_reason:
-                lines.append(f"{feed.id}: paused ({state.paused_reason})")
+                lines.append(f"{feed.id}: paused ({_paused(state)})")
                 continue
             ok = schedule.ago(state.last_success_at, now) if state.last_success_at else "never"
             nxt = schedule.until(state.next_poll_at, now) if state.next_poll_at else "soon"
-            trouble = f", {state.failures} failures: {state.last_error}" if state.failures else ""
+            trouble = (
+                f", {_count(state.failures, 'failure')}: {readable_reason(state.last_error)}"
+                if state.failures
+                else ""
+            )
             lines.append(f"{feed.id}: last success {ok}, next check {nxt}{trouble}")
         return Reply("\n".join(lines), ReplyKind.INFO)
 
@@ -432,6 +453,12 @@ class Commands:
             if len(target) > MAX_URL_CHARS:
                 raise UserInputError(f"That address is over {MAX_URL_CHARS} characters long.")
             known = await self._storage.find_feed_by_url(target)
+            if known is None:
+                # Another spelling of a stored address: HTTP://Host/feed/ for http://host/feed.
+                key = url_key(target)
+                known = next(
+                    (f for f in await self._storage.list_feeds() if url_key(f.url) == key), None
+                )
             if known is not None and create:
                 known = await self._storage.add_feed(known, owner=chat, now=self._clock.now())
             if known is not None:
@@ -508,13 +535,47 @@ class Commands:
         if settings.notice != text:
             await self._storage.save_chat(replace(settings, notice=text))
 
-    async def _resume(self, feed_id: str) -> None:
-        """Subscribing to a paused feed resumes it (its failure count starts again)."""
+    async def _resume(self, feed_id: str) -> bool:
+        """Subscribing to a paused feed resumes it (its failure count starts again).
+
+        Returns True when the feed was paused and now is not."""
         state = await self._storage.get_feed_state(feed_id)
         if state.paused_reason and state.paused_reason != REMOVED_FROM_CATALOGUE:
             await self._storage.save_feed_state(
                 replace(state, paused_reason=None, failures=0, next_poll_at=None)
             )
+            return True
+        return False
+
+    async def _why_empty(self, feed_ids: Sequence[str]) -> str:
+        """What is true when ``/latest`` finds no stories: per feed, pending, failing or paused."""
+        if not feed_ids:
+            return "There are no feeds yet. Add one with /subscribe <feed URL>."
+        now = self._clock.now()
+        lines = []
+        for feed_id in feed_ids:
+            state = await self._storage.get_feed_state(feed_id)
+            if state.paused_reason == REMOVED_FROM_CATALOGUE:
+                lines.append(f"{feed_id}: {REMOVED_FROM_CATALOGUE}, no longer polled.")
+            elif state.paused_reason:
+                lines.append(
+                    f"{feed_id}: paused ({_paused(state)}). /subscribe {feed_id} resumes it."
+                )
+            elif state.failures:
+                since = (
+                    f"since its last success {schedule.ago(state.last_success_at, now)}"
+                    if state.last_success_at
+                    else "since it was added"
+                )
+                lines.append(
+                    f"{feed_id}: failing {since} ({_count(state.failures, 'failed poll')}): "
+                    f"{readable_reason(state.last_error)}."
+                )
+            elif state.last_success_at is None and not state.primed:
+                lines.append(f"{feed_id}: first fetch pending.")
+            else:
+                lines.append(f"{feed_id}: fetched, no stories in it yet.")
+        return "No stories yet.\n" + "\n".join(lines)
 
     async def take_notice(self, chat: ChatRef) -> str | None:
         """Return and clear the chat's pending notice for its admins (shown once)."""
@@ -537,6 +598,14 @@ def _number(word: str) -> int | None:
 def _count(n: int, noun: str) -> str:
     """``1 feed``, ``3 feeds``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _paused(state: FeedState) -> str:
+    """A paused feed's reason, its stored error put in plain words."""
+    reason = state.paused_reason or ""
+    if state.last_error and state.last_error in reason:
+        return reason.replace(state.last_error, readable_reason(state.last_error))
+    return reason
 
 
 def _topics(feeds: Sequence[Feed]) -> list[str]:

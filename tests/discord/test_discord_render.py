@@ -79,6 +79,11 @@ def test_core_command_names_become_news_subcommands() -> None:
         "Try /news latest, /news alert remove <id>, /news alert list and /news alert add "
         "kursk; /news list lists them."
     )
+    quiet = "Quiet hours 22:00-07:00 (UTC). /quiet off to undo; /digest off pushes every story."
+    assert render.discord_commands(quiet) == (
+        "Quiet hours 22:00-07:00 (UTC). /news quiet off to undo; /news digest off pushes every "
+        "story."
+    )
     url = "See https://example.org/feeds/latest and /feeds/x"
     assert render.discord_commands(url) == url
 

@@ -57,6 +57,7 @@ _COMMAND_NAMES = {
     "alerts": "alert list",
     "unalert": "alert remove",
     "digest": "digest",
+    "quiet": "quiet",
     "status": "status",
 }
 _COMMAND_REF = re.compile(r"(?<![\w/.:-])/(" + "|".join(_COMMAND_NAMES) + r")\b(?!/)")
