@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level."
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log line format: text, or json (one JSON object a line)."
+    )
     summarizer: Literal["lead", "embedding", "learned", "seq2seq"] = Field(
         "embedding", description="Summarisation method (falls back to the next on failure)."
     )
