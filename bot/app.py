@@ -30,6 +30,7 @@ from bot.dedup_embedding import build_deduper
 from bot.feeds.source import open_feed_source
 from bot.furniture import FurnitureLearner
 from bot.storage import SqlStorage, open_storage
+from bot.storage.single_process import ProcessLock, acquire_sqlite_lock
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,9 @@ class App:
         """Build and start everything; on failure, stop what was started and re-raise."""
         s = self.settings
         catalogue = load_catalogue(s.feeds_file)
+        # SQLite is one process per file: a second `run` on it stops here (DatabaseInUse).
+        self._db_lock: ProcessLock | None = acquire_sqlite_lock(s.database_url)
+        self._started.append("db-lock")
         self.storage: SqlStorage = await open_storage(s.database_url)
         self._started.append("storage")
         await self.storage.sync_catalogue(catalogue)
@@ -227,6 +231,8 @@ class App:
             await self.source.aclose()
         if "storage" in self._started:
             await self.storage.close()
+        if "db-lock" in self._started and self._db_lock is not None:
+            self._db_lock.release()
         self._started.clear()
         logger.info("newsbrief stopped")
 
