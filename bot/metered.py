@@ -35,19 +35,23 @@ def _poll_outcome(exc: Exception) -> str:
 
 
 class MeteredSource:
-    """Counts each feed poll by outcome: ``ok`` (200), ``not_modified`` (304 or the same
-    body), ``throttled``, ``unavailable``, ``parse_error``, ``unsafe`` or ``error``."""
+    """Times each feed poll (``newsbrief_feed_fetch_seconds``) and counts it by outcome:
+    ``ok`` (200), ``not_modified`` (304 or the same body), ``throttled``, ``unavailable``,
+    ``parse_error``, ``unsafe`` or ``error``."""
 
     def __init__(self, inner: FeedSource, metrics: Metrics) -> None:
         self._inner = inner
         self._metrics = metrics
 
     async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
+        started = time.perf_counter()
         try:
             result = await self._inner.fetch(feed, state)
         except Exception as exc:
             self._metrics.polls.labels(outcome=_poll_outcome(exc)).inc()
             raise
+        finally:
+            self._metrics.fetch_seconds.observe(time.perf_counter() - started)
         outcome = "not_modified" if result.not_modified else "ok"
         self._metrics.polls.labels(outcome=outcome).inc()
         return result

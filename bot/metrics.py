@@ -77,6 +77,12 @@ class Metrics:
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
             registry=r,
         )
+        self.fetch_seconds = Histogram(
+            "newsbrief_feed_fetch_seconds",
+            "Time to fetch and parse one feed (any outcome).",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=r,
+        )
         self.loop_lag = Gauge(
             "newsbrief_event_loop_lag_seconds",
             "How late the event loop ran the last probe timer.",

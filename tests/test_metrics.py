@@ -156,6 +156,7 @@ async def test_a_running_bot_serves_its_metrics(server: FeedServer, tmp_path: Pa
         assert (_value(samples, "newsbrief_polls_total", outcome="ok") or 0) >= 2
         assert (_value(samples, "newsbrief_briefs_created_total") or 0) >= 1
         assert (_value(samples, "newsbrief_summarize_seconds_count") or 0) >= 1
+        assert (_value(samples, "newsbrief_feed_fetch_seconds_count") or 0) >= 2
         assert _value(samples, "newsbrief_outbox_rows", state="sent") is not None
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
