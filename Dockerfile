@@ -19,7 +19,15 @@ WORKDIR /app
 COPY feeds.yaml ./
 RUN mkdir -p /app/data && chown newsbrief:newsbrief /app/data
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
-    NEWSBRIEF_DATABASE_URL=sqlite+aiosqlite:////app/data/newsbrief.db
+    NEWSBRIEF_DATABASE_URL=sqlite+aiosqlite:////app/data/newsbrief.db \
+    NEWSBRIEF_METRICS_PORT=9090 NEWSBRIEF_METRICS_LISTEN=0.0.0.0 \
+    NEWSBRIEF_TELEGRAM_WEBHOOK_LISTEN=0.0.0.0
 USER newsbrief
 VOLUME ["/app/data"]
+# 9090: /metrics, /healthz, /readyz. 8443: the Telegram webhook (NEWSBRIEF_TELEGRAM_WEBHOOK_URL).
+EXPOSE 9090 8443
+# Alive and the event loop responsive; no curl in the image, so Python's urllib asks. With
+# NEWSBRIEF_METRICS_PORT emptied there is no server to ask and the check passes.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; p = os.environ.get('NEWSBRIEF_METRICS_PORT'); p and urllib.request.urlopen(f'http://127.0.0.1:{p}/healthz', timeout=4)"]
 CMD ["newsbrief", "run"]

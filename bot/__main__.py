@@ -88,8 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             from bot.app import run
+            from bot.storage.single_process import DatabaseInUse
 
-            asyncio.run(run(settings))
+            try:
+                asyncio.run(run(settings))
+            except DatabaseInUse as exc:
+                print(f"newsbrief: {exc}", file=sys.stderr)
+                return 2
         elif args.command == "brief":
             from bot.cli_brief import brief as run_brief
 

@@ -25,11 +25,14 @@ from bot.core.commands import Commands, FetchLimits
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Platform
 from bot.core.pipeline import Pipeline
-from bot.core.ports import Notifier
+from bot.core.ports import FeedSource, Notifier, Summarizer
 from bot.dedup_embedding import build_deduper
 from bot.feeds.source import open_feed_source
 from bot.furniture import FurnitureLearner
+from bot.metered import MeteredNotifier, MeteredSource, MeteredSummarizer
+from bot.metrics import Metrics, MetricsServer
 from bot.storage import SqlStorage, open_storage
+from bot.storage.single_process import ProcessLock, acquire_sqlite_lock
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +74,25 @@ class App:
         self.adapters: list[ChatAdapter] = []
         self._started: list[str] = []
         self._poll_tasks: set[asyncio.Task[object]] = set()
+        self.metrics: Metrics | None = Metrics() if settings.metrics_port is not None else None
+        self.metrics_server: MetricsServer | None = None
 
     async def start(self) -> None:
         """Build and start everything; on failure, stop what was started and re-raise."""
         s = self.settings
         catalogue = load_catalogue(s.feeds_file)
+        # SQLite is one process per file: a second `run` on it stops here (DatabaseInUse).
+        self._db_lock: ProcessLock | None = acquire_sqlite_lock(s.database_url)
+        self._started.append("db-lock")
         self.storage: SqlStorage = await open_storage(s.database_url)
         self._started.append("storage")
         await self.storage.sync_catalogue(catalogue)
+        if self.metrics is not None and s.metrics_port is not None:
+            self.metrics_server = MetricsServer(
+                self.metrics, self.storage, listen=s.metrics_listen, port=s.metrics_port
+            )
+            await self.metrics_server.start()
+            self._started.append("metrics")
         self.source = source = open_feed_source(s, self.clock)
         self._started.append("http")
         self.commands = Commands(
@@ -92,7 +106,7 @@ class App:
             await adapter.start()
         self._started.append("adapters")
         notifiers: dict[Platform, Notifier] = {
-            a.notifier.platform: a.notifier for a in self.adapters
+            a.notifier.platform: self._metered_notifier(a.notifier) for a in self.adapters
         }
         self.deliverer = Deliverer(
             self.storage,
@@ -119,10 +133,15 @@ class App:
         )
         # Each source's stock lines, learned from its stories, stay out of the briefs.
         self.furniture = FurnitureLearner(summarizer, self.storage, self.clock)
+        pipeline_source: FeedSource = source
+        pipeline_summarizer: Summarizer = self.furniture
+        if self.metrics is not None:
+            pipeline_source = MeteredSource(source, self.metrics)
+            pipeline_summarizer = MeteredSummarizer(self.furniture, self.metrics)
         self.pipeline = Pipeline(
             self.storage,
-            source,
-            self.furniture,
+            pipeline_source,
+            pipeline_summarizer,
             poll_interval=timedelta(seconds=s.poll_interval_seconds),
             max_interval=timedelta(seconds=s.max_poll_interval_seconds),
             max_failures=s.feed_max_failures,
@@ -181,13 +200,18 @@ class App:
             )
         return adapters
 
+    def _metered_notifier(self, notifier: Notifier) -> Notifier:
+        return notifier if self.metrics is None else MeteredNotifier(notifier, self.metrics)
+
     async def poll(self) -> None:
         """The scheduler job: poll every due feed."""
         task = asyncio.current_task()
         if task is not None:
             self._poll_tasks.add(task)
         try:
-            await self.pipeline.poll_due(self.clock.now())
+            report = await self.pipeline.poll_due(self.clock.now())
+            if self.metrics is not None:
+                self.metrics.briefs_created.inc(report.new_briefs)
         except Exception:
             logger.exception("poll failed; the next tick retries")
         finally:
@@ -223,10 +247,14 @@ class App:
                     await adapter.stop()
                 except Exception:
                     logger.exception("stopping %s failed", type(adapter).__name__)
+        if "metrics" in self._started and self.metrics_server is not None:
+            await self.metrics_server.stop()
         if "http" in self._started:
             await self.source.aclose()
         if "storage" in self._started:
             await self.storage.close()
+        if "db-lock" in self._started and self._db_lock is not None:
+            self._db_lock.release()
         self._started.clear()
         logger.info("newsbrief stopped")
 

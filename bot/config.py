@@ -133,6 +133,23 @@ class Settings(BaseSettings):
         description="Fetches one chat's commands may run at once; a further one is refused.",
     )
 
+    # -- metrics and health -----------------------------------------------------------------
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the /metrics, /healthz and /readyz server (off when unset).",
+    )
+    metrics_listen: str = Field(
+        "127.0.0.1",
+        description="Address the metrics server binds (0.0.0.0 inside a container).",
+    )
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_port_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
     # -- discord adapter ------------------------------------------------------------------
     discord_guild_id: int | None = Field(
         None,

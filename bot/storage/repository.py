@@ -29,6 +29,7 @@ from bot.core.models import (
     Platform,
 )
 from bot.storage.briefs import BriefStore, story_marks
+from bot.storage.health import HealthStore
 from bot.storage.owners import OwnersStore, visible_to
 from bot.storage.sentences import SentenceStore
 from bot.storage.tables import (
@@ -114,7 +115,7 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(OwnersStore, BriefStore, SentenceStore):
+class SqlStorage(OwnersStore, BriefStore, SentenceStore, HealthStore):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
