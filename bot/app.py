@@ -29,7 +29,8 @@ from bot.core.ports import Notifier
 from bot.dedup_embedding import build_deduper
 from bot.feeds.source import open_feed_source
 from bot.furniture import FurnitureLearner
-from bot.storage import SqlStorage, open_storage
+from bot.startup import open_database
+from bot.storage import SqlStorage
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,9 @@ class App:
         """Build and start everything; on failure, stop what was started and re-raise."""
         s = self.settings
         catalogue = load_catalogue(s.feeds_file)
-        self.storage: SqlStorage = await open_storage(s.database_url)
+        self.storage: SqlStorage = await open_database(
+            s.database_url, s.database_startup_timeout_seconds
+        )
         self._started.append("storage")
         await self.storage.sync_catalogue(catalogue)
         self.source = source = open_feed_source(s, self.clock)
@@ -202,6 +205,7 @@ class App:
 
     async def stop(self) -> None:
         """Stop in reverse order; each step runs even if an earlier one failed."""
+        was_running = bool(self._started)
         if "scheduler" in self._started:
             # Let a running poll finish its current feeds instead of having the scheduler
             # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive
@@ -228,7 +232,8 @@ class App:
         if "storage" in self._started:
             await self.storage.close()
         self._started.clear()
-        logger.info("newsbrief stopped")
+        if was_running:
+            logger.info("newsbrief stopped")
 
 
 async def run(settings: Settings) -> None:
