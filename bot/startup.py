@@ -13,6 +13,7 @@ import asyncio
 import difflib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -110,6 +111,7 @@ async def open_database(
         except (DBAPIError, OSError, TimeoutError) as exc:
             await engine.dispose()
             if sqlite_path is not None:
+                await asyncio.to_thread(_join_sqlite_threads)
                 raise StartupError(_sqlite_advice(sqlite_path, exc)) from None
             reason = mask_secrets(_reason(exc))
             left = deadline - monotonic()
@@ -130,6 +132,17 @@ async def open_database(
                 told = True
             await _await(sleep(min(delay, left)))
             delay = min(delay * 2, 5.0)
+
+
+def _join_sqlite_threads() -> None:
+    """Wait for aiosqlite's worker threads of the failed connection to end.
+
+    A failed connect stops its worker thread without waiting for it; if the event loop closed
+    first, the thread prints a traceback ("Event loop is closed") on its way out.
+    """
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "_connection_worker_thread" in thread.name:
+            thread.join(timeout=2.0)
 
 
 async def _await(value: object) -> None:
