@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings, mask_secrets
+from bot.config import load_settings, mask_secrets
+from bot.core.errors import ConfigError
 from bot.startup import StartupError, mask_url, open_database, unknown_settings
 
 ROOT = Path(__file__).resolve().parents[1]
