@@ -31,7 +31,7 @@ from bot.core.models import Feed
 
 ENV_PREFIX = "NEWSBRIEF_"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?=@)", re.I)
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s/]*)(?=@)", re.I)
 _SECRET_FIELDS = frozenset({"telegram_token", "discord_token", "telegram_webhook_secret"})
 
 

@@ -64,6 +64,20 @@ def test_database_down_is_one_message_with_the_password_masked(tmp_path: Path) -
     assert "start the database server" in line
 
 
+def test_retry_log_line_masks_the_password(tmp_path: Path) -> None:
+    result = run_bot(
+        "run",
+        cwd=tmp_path,
+        NEWSBRIEF_DATABASE_URL=DOWN_URL,
+        NEWSBRIEF_DATABASE_STARTUP_TIMEOUT_SECONDS="1",
+        NEWSBRIEF_LOG_LEVEL="INFO",
+    )
+    assert result.returncode == 1
+    assert "not reachable yet" in result.stderr
+    assert "s3cr3tpw" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_db_upgrade_with_the_database_down_is_one_message(tmp_path: Path) -> None:
     result = run_bot(
         "db",
@@ -150,6 +164,7 @@ def test_masking() -> None:
     assert mask_url("sqlite+aiosqlite:///data/x.db") == "sqlite+aiosqlite:///data/x.db"
     assert mask_url("not a url u://a:b@c") == "not a url u://a:***@c"
     assert mask_secrets("token 123:abc in x", ["123:abc"]) == "token *** in x"
+    assert mask_secrets("see https://host:8080/a@b") == "see https://host:8080/a@b"
 
 
 def test_settings_errors_mask_the_password_and_the_webhook_secret() -> None:
