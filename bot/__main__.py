@@ -20,8 +20,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.config import Settings, load_catalogue, load_settings
+from bot.config import Settings, load_catalogue, load_settings, mask_secrets
 from bot.core.errors import ConfigError
+from bot.startup import StartupError, environ_warnings
 
 logger = logging.getLogger("newsbrief")
 
@@ -80,11 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(f"newsbrief: {exc}", file=sys.stderr)
+        print(f"newsbrief: {mask_secrets(str(exc))}", file=sys.stderr)
         return 2
     from bot.logs import configure_logging
 
     configure_logging(settings)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_MaskSecrets(settings))
+    for warning in environ_warnings(Settings.model_fields):
+        logger.warning("%s", warning)
     try:
         if args.command == "run":
             from bot.app import run
@@ -108,9 +113,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "db":
             asyncio.run(_db_upgrade(settings))
     except ConfigError as exc:
-        print(f"newsbrief: {exc}", file=sys.stderr)
+        print(f"newsbrief: {_masked(str(exc), settings)}", file=sys.stderr)
         return 2
+    except StartupError as exc:
+        print(f"newsbrief: {_masked(str(exc), settings)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = (settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret)
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+def _masked(text: str, settings: Settings) -> str:
+    return mask_secrets(text, _secrets(settings))
+
+
+class _MaskSecrets(logging.Filter):
+    """Mask database URL passwords, tokens and the webhook secret in every log line."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self._secrets = _secrets(settings)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message, self._secrets)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 def _feeds_list(settings: Settings) -> None:
@@ -119,13 +151,10 @@ def _feeds_list(settings: Settings) -> None:
 
 
 async def _db_upgrade(settings: Settings) -> None:
-    from bot.storage import make_engine, upgrade
+    from bot.startup import open_database
 
-    engine = make_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
+    storage = await open_database(settings.database_url, settings.database_startup_timeout_seconds)
+    await storage.close()
     print(f"database is up to date ({settings.database_url.split('://')[0]})")
 
 

@@ -31,7 +31,8 @@ from bot.feeds.source import open_feed_source
 from bot.furniture import FurnitureLearner
 from bot.metered import MeteredNotifier, MeteredSource, MeteredSummarizer
 from bot.metrics import Metrics, MetricsServer
-from bot.storage import SqlStorage, open_storage
+from bot.startup import open_database
+from bot.storage import SqlStorage
 from bot.storage.single_process import ProcessLock, acquire_sqlite_lock
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,9 @@ class App:
         # SQLite is one process per file: a second `run` on it stops here (DatabaseInUse).
         self._db_lock: ProcessLock | None = acquire_sqlite_lock(s.database_url)
         self._started.append("db-lock")
-        self.storage: SqlStorage = await open_storage(s.database_url)
+        self.storage: SqlStorage = await open_database(
+            s.database_url, s.database_startup_timeout_seconds
+        )
         self._started.append("storage")
         await self.storage.sync_catalogue(catalogue)
         if self.metrics is not None and s.metrics_port is not None:
@@ -226,6 +229,7 @@ class App:
 
     async def stop(self) -> None:
         """Stop in reverse order; each step runs even if an earlier one failed."""
+        was_running = bool(self._started)
         if "scheduler" in self._started:
             # Let a running poll finish its current feeds instead of having the scheduler
             # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive
@@ -256,7 +260,8 @@ class App:
         if "db-lock" in self._started and self._db_lock is not None:
             self._db_lock.release()
         self._started.clear()
-        logger.info("newsbrief stopped")
+        if was_running:
+            logger.info("newsbrief stopped")
 
 
 async def run(settings: Settings) -> None:

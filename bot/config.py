@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,6 +31,17 @@ from bot.core.models import Feed
 
 ENV_PREFIX = "NEWSBRIEF_"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s/]*)(?=@)", re.I)
+_SECRET_FIELDS = frozenset({"telegram_token", "discord_token", "telegram_webhook_secret"})
+
+
+def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with URL passwords and each of ``secrets`` replaced by ``***``."""
+    text = _URL_PASSWORD.sub(r"\g<head>***", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _http_url(value: str) -> str:
@@ -52,6 +64,13 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite+aiosqlite:///data/newsbrief.db",
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    database_startup_timeout_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="At start-up, how long an unreachable database server is retried "
+        "(with back-off) before newsbrief gives up.",
     )
     poll_interval_seconds: int = Field(
         600, ge=1, le=86400, description="Default and shortest poll interval of a feed."
@@ -320,8 +339,13 @@ def _describe(exc: ValidationError, *, env: bool) -> list[str]:
         path = ".".join(str(p) for p in err["loc"])
         name = f"{ENV_PREFIX}{path.upper()}" if env else path
         got = err.get("input")
-        shown = "" if got is None or isinstance(got, dict) else f" (got {got!r})"
-        problems.append(f"{name}: {err['msg']}{shown}")
+        if got is None or isinstance(got, dict):
+            shown = ""
+        elif path in _SECRET_FIELDS:
+            shown = " (got ***)"
+        else:
+            shown = f" (got {mask_secrets(repr(got))})"
+        problems.append(f"{name}: {mask_secrets(err['msg'])}{shown}")
     return problems
 
 
