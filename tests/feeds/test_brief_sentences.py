@@ -31,7 +31,6 @@ _ATTRIBUTION = re.compile(r"^\S+(?: \S+){0,3} [a-z]+\.[\"”’']?$")
 KNOWN_FAILURES = frozenset(
     {
         "aeb-billboard.com-9cb8224b66.html",  # a related headline glued to the first paragraph
-        "aeb-cbsnews.com-7a664e40d2.html",
         "aeb-entermedia.co.kr-9da36ae471.html",  # related headlines before the article
         "aeb-rt.com-4a44ab3e4c.html",  # "Also on rt.com ..." and "Like this story?"
         "aeb-thehill.com-156770d676.html",  # hover-card headlines inside the first sentence
