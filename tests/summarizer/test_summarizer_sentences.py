@@ -65,3 +65,52 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
 )
 def test_ends_sentence(text: str, ends: bool) -> None:
     assert ends_sentence(text) is ends
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "She met the U.S. Ambassador to Peru on Monday. He left early.",
+            ["She met the U.S. Ambassador to Peru on Monday.", "He left early."],
+        ),
+        (
+            "The E.U. Commission and the U.N. Security Council agreed. Talks end today.",
+            ["The E.U. Commission and the U.N. Security Council agreed.", "Talks end today."],
+        ),
+        # A usual sentence opener after the initials still starts a sentence.
+        (
+            "The family moved to the U.K. The move was hard.",
+            ["The family moved to the U.K.", "The move was hard."],
+        ),
+        ("They flew to the U.S. He stayed home.", ["They flew to the U.S.", "He stayed home."]),
+    ],
+)
+def test_no_split_after_initials_before_a_name(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '"Did the mayor know about the bridge?" Ortega asked. He shook his head.',
+            ['"Did the mayor know about the bridge?" Ortega asked.', "He shook his head."],
+        ),
+        (
+            "“We are not done yet!” she said. The crowd cheered.",
+            ["“We are not done yet!” she said.", "The crowd cheered."],
+        ),
+        (
+            '"Why now?" asked the council chair. Nobody answered.',
+            ['"Why now?" asked the council chair.', "Nobody answered."],
+        ),
+        # More than a speech tag after the quote is a sentence of its own.
+        (
+            '"Why now?" Nobody on the council could answer that question.',
+            ['"Why now?"', "Nobody on the council could answer that question."],
+        ),
+    ],
+)
+def test_attribution_stays_with_the_quote(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
