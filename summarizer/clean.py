@@ -11,7 +11,9 @@ The steps of `clean_paragraphs`, in order:
 2. Inline furniture removed (`summarizer.furniture.INLINE`: Daily Mail bylines and stamps,
    "Scroll down for video", "(pictured)", "(Image credit: ...)", BBC media notices).
 3. Wire datelines and bylines removed from the start of the text ("(CNN)", "WASHINGTON
-   (Reuters) -", "By John Smith, CNN"), then the headline when the text repeats it.
+   (Reuters) -", "By John Smith, CNN"), then the headline when the text repeats it; a wire
+   dateline ("SANTA FE, N.M. (AP) —", "PARIS (AFP) -", "NEW YORK —") also from the first
+   prose paragraph when a URL or headline line comes before it.
 4. Sentence split; Daily Mail captions glued to the next sentence are cut off and dropped;
    prompts (follow us, newsletters, apps, "Read more", "Please use Chrome browser ...") and
    sentences that repeat the headline or an earlier sentence are dropped.
@@ -57,6 +59,7 @@ MAX_SHORT_QUOTE_WORDS = 6
 _CLOSING_QUOTES = "’”\"'"
 _OPENING_QUOTES = "‘“\"'"
 HEADLINE_OVERLAP = 0.8
+DATELINE_PARAGRAPHS = 4
 
 
 def _unescape(text: str) -> str:
@@ -160,6 +163,19 @@ def _strip_leading(paragraphs: list[str], title: str) -> list[str]:
     return paragraphs
 
 
+def _strip_dateline(paragraphs: list[str]) -> list[str]:
+    """Remove a wire dateline from the first prose paragraph (see `furniture.WIRE_DATELINE`),
+    also when short lines (a URL, the headline) come before it."""
+    for i, paragraph in enumerate(paragraphs[:DATELINE_PARAGRAPHS]):
+        if count_words(paragraph) < MIN_PARAGRAPH_WORDS and not ends_sentence(paragraph):
+            continue
+        stripped = furniture.WIRE_DATELINE.sub("", paragraph, count=1)
+        if stripped and stripped != paragraph:
+            return [*paragraphs[:i], stripped, *paragraphs[i + 1 :]]
+        break
+    return paragraphs
+
+
 def _strip_headline_prefix(paragraph: str, title: str) -> str:
     """Remove the headline when the paragraph starts with it (word for word)."""
     title_words = words_of(title)
@@ -250,7 +266,7 @@ def clean_paragraphs(
     stripped = [p for p in (_strip_inline(p) for p in raw) if p]
     paragraphs: list[list[str]] = []
     seen: set[str] = set()
-    for paragraph in _strip_leading(stripped, headline):
+    for paragraph in _strip_dateline(_strip_leading(stripped, headline)):
         kept: list[str] = []
         for sentence in (s for raw in split_sentences(paragraph) for s in _without_captions(raw)):
             key = " ".join(words_of(sentence))

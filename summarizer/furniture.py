@@ -37,8 +37,20 @@ INLINE = (
     ),
 )
 
+# A wire dateline: "SANTA FE, N.M. (AP) —", "LONDON, Nov 5 (Reuters) -", "PARIS (AFP) -",
+# "WASHINGTON, March 3 (UPI) --", "NEW YORK —", "SAN FRANCISCO, Calif. —" (Bloomberg style).
+# The city is in capitals, an optional state or date follows; removed from the first prose
+# paragraph of an article, even when a URL or headline line comes before it.
+_CITY = r"[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}"
+_PLACE_OR_DATE = r"(?:,\s*(?:[A-Z][a-z]{1,9}\.?(?: \d{1,2})?|[A-Z]\.[A-Z]\.|[A-Z]{2}\b)){0,2}"
+_WIRE = r"AP|Reuters|AFP|UPI|Bloomberg|Xinhua|dpa|DPA|ANI|PTI|IANS|CNN|Kyodo|TASS"
+WIRE_DATELINE = re.compile(
+    rf"^{_CITY}{_PLACE_OR_DATE}\s*(?:\((?:{_WIRE})\)\s*(?:--|—|–|-|:)?|\s(?:--|—|–))\s*"
+)
+
 # Removed only at the very start of an article: wire datelines and bylines.
 LEADING = (
+    WIRE_DATELINE,
     # "(CNN)", "New Delhi, India (CNN)", "WASHINGTON (Reuters) -", "( cnn ) --",
     # "(The Hollywood Reporter)"
     re.compile(

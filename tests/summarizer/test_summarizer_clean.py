@@ -242,3 +242,36 @@ def test_feed_items_clean_without_furniture(name: str) -> None:
             for marker in FURNITURE_IN_FEEDS:
                 assert marker not in text, (name, marker, text)
     assert checked > 0
+
+
+BODY = "The harbour board approved the new ferry timetable after a long meeting."
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "SANTA FE, N.M. (AP) — ",
+        "LONDON (Reuters) - ",
+        "LONDON, Nov 5 (Reuters) - ",
+        "PARIS (AFP) - ",
+        "Paris, France (AFP) — ",
+        "WASHINGTON, March 3 (UPI) -- ",
+        "NEW YORK — ",
+        "SAN FRANCISCO, Calif. — ",
+        "BEIJING, Dec. 3 (Xinhua) -- ",
+    ],
+)
+def test_wire_datelines_are_removed(dateline: str) -> None:
+    assert clean_text(dateline + BODY) == BODY
+
+
+def test_dateline_after_a_url_and_headline_line_is_removed() -> None:
+    text = f"https://example.org/news/ferry-1234\nFerry timetable approved\nOSLO (AP) — {BODY}"
+    assert clean_text(text) == BODY
+
+
+def test_dateline_only_at_the_start_of_the_article() -> None:
+    later = f"{BODY}\nOSLO (AP) — The ferry company welcomed the decision on Friday night."
+    assert clean_text(later) == f"{BODY}\n\n{later.split(chr(10))[1]}"
+    dash = "NASA said on Monday that the launch — planned for May — was delayed again."
+    assert clean_text(dash) == dash
