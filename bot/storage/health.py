@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import abc
-from contextlib import AbstractAsyncContextManager
-
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import DeliveryState
+from bot.storage.base import StoreBase
 from bot.storage.tables import OutboxRow
 
 
-class HealthStore(abc.ABC):
+class HealthStore(StoreBase):
     """``ping`` and ``outbox_rows``; the concrete class provides transactions."""
-
-    @abc.abstractmethod
-    def _tx(self) -> AbstractAsyncContextManager[AsyncSession]: ...
 
     async def ping(self) -> None:
         """One round trip to the database; raises ``StorageError`` when it is unreachable."""

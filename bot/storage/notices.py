@@ -9,32 +9,21 @@ False for a second one), so a restart does not repeat it. Mixed into ``OutboxSto
 
 from __future__ import annotations
 
-import abc
 import uuid
-from contextlib import AbstractAsyncContextManager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import ChatRef, DeliveryState, Notice, Platform
+from bot.storage import claims
+from bot.storage.base import StoreBase
 from bot.storage.tables import ChatRow, NoticeRow
 
-_OPEN = [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
 
-
-class NoticeStore(abc.ABC):
+class NoticeStore(StoreBase):
     """Notice queries; the concrete class provides transactions and chats."""
 
     _claim_token: str | None = None
-
-    @abc.abstractmethod
-    def _tx(self) -> AbstractAsyncContextManager[AsyncSession]: ...
-
-    @abc.abstractmethod
-    async def _chat_row(
-        self, s: AsyncSession, chat: ChatRef, *, create: bool
-    ) -> ChatRow | None: ...
 
     @property
     def claim_token(self) -> str:
@@ -72,27 +61,17 @@ class NoticeStore(abc.ABC):
 
     async def claim_notices(self, now: datetime, limit: int, lease_seconds: float) -> list[Notice]:
         async with self._tx() as s:
-            rows = list(
-                await s.execute(
-                    select(NoticeRow, ChatRow)
-                    .join(ChatRow, ChatRow.id == NoticeRow.chat_pk)
-                    .where(ChatRow.available.is_(True))
-                    .where(NoticeRow.state.in_(_OPEN))
-                    .where(NoticeRow.next_attempt_at <= now)
-                    .order_by(NoticeRow.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True, of=NoticeRow)
+            rows = list(await s.execute(claims.due(NoticeRow, now, limit).add_columns(ChatRow)))
+            claims.take((notice for notice, _ in rows), now, lease_seconds, self.claim_token)
+            return [
+                Notice(
+                    notice.id,
+                    ChatRef(Platform(chat.platform), chat.chat_id, chat.thread_id),
+                    notice.text,
+                    notice.attempts,
                 )
-            )
-            lease_end = now + timedelta(seconds=lease_seconds)
-            notices = []
-            for notice, chat in rows:
-                notice.state = DeliveryState.SENDING.value
-                notice.next_attempt_at = lease_end
-                notice.claim_token = self.claim_token
-                ref = ChatRef(Platform(chat.platform), chat.chat_id, chat.thread_id)
-                notices.append(Notice(notice.id, ref, notice.text, notice.attempts))
-            return notices
+                for notice, chat in rows
+            ]
 
     async def finish_notice(self, notice_id: int, now: datetime, *, error: str = "") -> None:
         state = DeliveryState.FAILED if error else DeliveryState.SENT
@@ -110,16 +89,7 @@ class NoticeStore(abc.ABC):
 
     async def retry_notice(self, notice_id: int, at: datetime, error: str) -> None:
         async with self._tx() as s:
-            await s.execute(
-                update(NoticeRow)
-                .where(NoticeRow.id == notice_id)
-                .values(
-                    state=DeliveryState.PENDING.value,
-                    next_attempt_at=at,
-                    attempts=NoticeRow.attempts + 1,
-                    last_error=error[:1000],
-                )
-            )
+            await s.execute(claims.retried(NoticeRow, notice_id, at, error))
 
     async def pending_notices(self, chat: ChatRef) -> list[Notice]:
         """Notices of one chat not yet sent (pending or claimed), oldest first."""
@@ -129,7 +99,7 @@ class NoticeStore(abc.ABC):
                 return []
             rows = await s.scalars(
                 select(NoticeRow)
-                .where(NoticeRow.chat_pk == chat_row.id, NoticeRow.state.in_(_OPEN))
+                .where(NoticeRow.chat_pk == chat_row.id, NoticeRow.state.in_(claims.OPEN))
                 .order_by(NoticeRow.id)
             )
             return [Notice(r.id, chat, r.text, r.attempts) for r in rows]

@@ -22,31 +22,23 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
+from bot.storage import claims
 from bot.storage.notices import NoticeStore
-from bot.storage.tables import BriefRow, ChatRow, NoticeRow, OutboxRow, SubscriptionRow
+from bot.storage.tables import BriefRow, ChatRow, OutboxRow, SubscriptionRow
 
 _SEP = "\n"
-_OPEN = [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
+_OPEN = claims.OPEN
 _DONE = [DeliveryState.SENT.value, DeliveryState.FAILED.value]
 
 
 class OutboxStore(NoticeStore):
     """Outbox queries; the concrete class provides transactions, chats and briefs."""
-
-    @abc.abstractmethod
-    def _tx(self) -> AbstractAsyncContextManager[AsyncSession]: ...
-
-    @abc.abstractmethod
-    async def _chat_row(
-        self, s: AsyncSession, chat: ChatRef, *, create: bool
-    ) -> ChatRow | None: ...
 
     @abc.abstractmethod
     async def _briefs(self, s: AsyncSession, rows: Sequence[BriefRow]) -> list[Brief]: ...
@@ -122,23 +114,8 @@ class OutboxStore(NoticeStore):
         self, now: datetime, limit: int, lease_seconds: float
     ) -> list[Delivery]:
         async with self._tx() as s:
-            rows = list(
-                await s.scalars(
-                    select(OutboxRow)
-                    .join(ChatRow, ChatRow.id == OutboxRow.chat_pk)
-                    .where(ChatRow.available.is_(True))
-                    .where(OutboxRow.state.in_(_OPEN))
-                    .where(OutboxRow.next_attempt_at <= now)
-                    .order_by(OutboxRow.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True, of=OutboxRow)
-                )
-            )
-            lease_end = now + timedelta(seconds=lease_seconds)
-            for row in rows:
-                row.state = DeliveryState.SENDING.value
-                row.next_attempt_at = lease_end
-                row.claim_token = self.claim_token
+            rows: list[OutboxRow] = list(await s.scalars(claims.due(OutboxRow, now, limit)))
+            claims.take(rows, now, lease_seconds, self.claim_token)
             await s.flush()
             return await self._deliveries(s, rows)
 
@@ -146,7 +123,7 @@ class OutboxStore(NoticeStore):
         until = now + timedelta(seconds=lease_seconds)
         async with self._tx() as s:
             renewed = 0
-            for table in (OutboxRow, NoticeRow):
+            for table in claims.CLAIMABLE:
                 result = await s.execute(
                     update(table)
                     .where(table.state == DeliveryState.SENDING.value)
@@ -160,7 +137,7 @@ class OutboxStore(NoticeStore):
     async def release_claims(self, now: datetime) -> int:
         async with self._tx() as s:
             released = 0
-            for table in (OutboxRow, NoticeRow):
+            for table in claims.CLAIMABLE:
                 result = await s.execute(
                     update(table)
                     .where(table.state == DeliveryState.SENDING.value)
@@ -173,7 +150,7 @@ class OutboxStore(NoticeStore):
     async def reclaim_deliveries(self, now: datetime) -> int:
         async with self._tx() as s:
             reclaimed = 0
-            for table in (OutboxRow, NoticeRow):
+            for table in claims.CLAIMABLE:
                 result = await s.execute(
                     update(table)
                     .where(table.state == DeliveryState.SENDING.value)
@@ -203,16 +180,7 @@ class OutboxStore(NoticeStore):
 
     async def retry_delivery(self, delivery_id: int, at: datetime, error: str) -> None:
         async with self._tx() as s:
-            await s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == delivery_id)
-                .values(
-                    state=DeliveryState.PENDING.value,
-                    next_attempt_at=at,
-                    attempts=OutboxRow.attempts + 1,
-                    last_error=error[:1000],
-                )
-            )
+            await s.execute(claims.retried(OutboxRow, delivery_id, at, error))
 
     async def release_deliveries(
         self, delivery_ids: Sequence[int], at: datetime, reason: str

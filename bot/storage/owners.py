@@ -13,8 +13,6 @@ start instead of sending one bot's chats through the other).
 
 from __future__ import annotations
 
-import abc
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select
@@ -23,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import StorageError
 from bot.core.models import ChatRef, Platform
+from bot.storage.base import StoreBase
 from bot.storage.tables import BotAccountRow, ChatRow, FeedOwnerRow, FeedRow
 
 
@@ -40,16 +39,8 @@ def visible_to(query: Select[FeedRow], chat: ChatRef) -> Select[FeedRow]:
     return query.where(or_(FeedRow.trusted.is_(True), FeedRow.id.in_(owned)))
 
 
-class OwnersStore(abc.ABC):
+class OwnersStore(StoreBase):
     """Feed owners and bot accounts; the concrete class provides transactions and chats."""
-
-    @abc.abstractmethod
-    def _tx(self) -> AbstractAsyncContextManager[AsyncSession]: ...
-
-    @abc.abstractmethod
-    async def _chat_row(
-        self, s: AsyncSession, chat: ChatRef, *, create: bool
-    ) -> ChatRow | None: ...
 
     async def _own(self, s: AsyncSession, feed: FeedRow, chat: ChatRef, now: datetime) -> None:
         """Make ``chat`` an owner of a chat-added feed (operator feeds need no owner)."""

@@ -8,26 +8,21 @@ its brief was stored) counts once. Mixed into ``SqlStorage``.
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.base import StoreBase
 from bot.storage.tables import SourceSentenceRow
 
 _CHUNK = 500
 """Hashes per ``IN (...)`` list (SQLite allows 32766 parameters, PostgreSQL 65535)."""
 
 
-class SentenceStore(abc.ABC):
+class SentenceStore(StoreBase):
     """Sentence sightings per feed; the concrete class provides transactions."""
-
-    @abc.abstractmethod
-    def _tx(self) -> AbstractAsyncContextManager[AsyncSession]: ...
 
     async def learn_sentences(
         self,
