@@ -72,6 +72,8 @@ class _NoticeRow:
     state: DeliveryState = DeliveryState.PENDING
     attempts: int = 0
     next_attempt_at: datetime = T0
+    created_at: datetime = T0
+    sent_at: datetime | None = None
 
 
 @dataclass
@@ -456,7 +458,9 @@ class FakeStorage:
             return False
         self.chats.setdefault(chat, ChatSettings(chat))
         notice_id = self._next()
-        self.notices[notice_id] = _NoticeRow(notice_id, chat, text, key, next_attempt_at=now)
+        self.notices[notice_id] = _NoticeRow(
+            notice_id, chat, text, key, next_attempt_at=now, created_at=now
+        )
         return True
 
     async def claim_notices(self, now: datetime, limit: int, lease_seconds: float) -> list[Notice]:
@@ -475,6 +479,7 @@ class FakeStorage:
     async def finish_notice(self, notice_id: int, now: datetime, *, error: str = "") -> None:
         n = self.notices[notice_id]
         n.state = DeliveryState.FAILED if error else DeliveryState.SENT
+        n.sent_at = None if error else now
         n.attempts += 1
 
     async def retry_notice(self, notice_id: int, at: datetime, error: str) -> None:
@@ -530,15 +535,18 @@ class FakeStorage:
         return expired
 
     async def purge_deliveries(self, finished_before: datetime) -> int:
-        gone = [
-            row_id
-            for row_id, row in self.outbox.items()
-            if row.state in (DeliveryState.SENT, DeliveryState.FAILED)
-            and (row.sent_at or row.created_at) < finished_before
-        ]
-        for row_id in gone:
-            del self.outbox[row_id]
-        return len(gone)
+        done = (DeliveryState.SENT, DeliveryState.FAILED)
+        purged = 0
+        for table in (self.outbox, self.notices):
+            gone = [
+                row_id
+                for row_id, row in table.items()
+                if row.state in done and (row.sent_at or row.created_at) < finished_before
+            ]
+            for row_id in gone:
+                del table[row_id]
+            purged += len(gone)
+        return purged
 
     async def learn_sentences(
         self,

@@ -271,11 +271,17 @@ async def test_expire_open_rows_and_purge_finished_ones(storage: Storage) -> Non
         )
     sent, _ = await storage.claim_deliveries(T0, 10, 60)
     await storage.mark_sent(sent.id, T0)
+    assert await storage.queue_notice(CHAT, "Feed paused", T0)
+    (notice,) = await storage.claim_notices(T0, 10, 60)
+    await storage.finish_notice(notice.id, T0)
+    assert await storage.queue_notice(OTHER, "Not sent yet", T0)
     assert await storage.expire_deliveries(T0, "old") == 0
     assert await storage.expire_deliveries(T0 + timedelta(seconds=1), "old") == 1
     assert await storage.count_pending() == 0  # type: ignore[attr-defined]
     assert await storage.purge_deliveries(T0) == 0
-    assert await storage.purge_deliveries(T0 + timedelta(seconds=1)) == 2
+    # Two outbox rows (sent, expired) and the sent notice; the unsent notice stays.
+    assert await storage.purge_deliveries(T0 + timedelta(seconds=1)) == 3
+    assert [n.text for n in await storage.pending_notices(OTHER)] == ["Not sent yet"]
 
 
 async def test_near_duplicate_source_joins_a_brief_and_is_found_by_its_link(

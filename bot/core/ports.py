@@ -380,7 +380,8 @@ class Storage(Protocol):
         ...
 
     async def purge_deliveries(self, finished_before: datetime) -> int:
-        """Delete sent and failed rows finished before ``finished_before``; returns how many."""
+        """Delete sent and failed rows (briefs and notices) finished before
+        ``finished_before``; returns how many."""
         ...
 
 

@@ -260,17 +260,20 @@ class OutboxStore(NoticeStore):
 
     async def purge_deliveries(self, finished_before: datetime) -> int:
         async with self._tx() as s:
-            result = await s.execute(
-                delete(OutboxRow)
-                .where(OutboxRow.state.in_(_DONE))
-                .where(
-                    or_(
-                        OutboxRow.sent_at < finished_before,
-                        OutboxRow.sent_at.is_(None) & (OutboxRow.created_at < finished_before),
+            purged = 0
+            for table in claims.CLAIMABLE:
+                result = await s.execute(
+                    delete(table)
+                    .where(table.state.in_(_DONE))
+                    .where(
+                        or_(
+                            table.sent_at < finished_before,
+                            table.sent_at.is_(None) & (table.created_at < finished_before),
+                        )
                     )
                 )
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+                purged += int(getattr(result, "rowcount", 0) or 0)
+            return purged
 
     async def count_pending(self) -> int:
         """Rows not yet delivered (pending or in flight); for metrics and tests."""
