@@ -601,7 +601,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def _paused(state: FeedState) -> str:
-    """A paused feed's reason, its stored error put in plain words."""
+    """A paused feed's reason, its stored error put in plain words (the pipeline stores plain
+    words now; a reason stored by an earlier version carries the raw error)."""
     reason = state.paused_reason or ""
     if state.last_error and state.last_error in reason:
         return reason.replace(state.last_error, readable_reason(state.last_error))

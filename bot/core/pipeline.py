@@ -35,6 +35,7 @@ from bot.core.dedup import StoryMatcher
 from bot.core.errors import FeedError, HostThrottledError, StorageError
 from bot.core.models import Brief, ChatRef, Feed, FeedState, Story
 from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised, Summarizer
+from bot.core.reasons import readable_reason
 from bot.core.text import plain_text
 
 logger = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ class Pipeline:
         logger.warning("feed %s failed (%d in a row): %s", feed.id, failures, error)
         paused = None
         if failures >= self._max_failures:
-            paused = f"{failures} failed polls in a row, last: {error}"
+            paused = f"{failures} failed polls in a row, last: {readable_reason(error)}"
         await self._storage.save_feed_state(
             replace(
                 state,
@@ -246,7 +247,8 @@ class Pipeline:
             await self._tell(
                 feed,
                 f"The feed {feed.title} ({feed.id}) is paused after {failures} failed polls "
-                f"(last error: {error}). It resumes when you subscribe to it again: "
+                f"(last error: {readable_reason(error)}). It resumes when you subscribe to it "
+                "again: "
                 f"/subscribe {feed.id}",
             )
 

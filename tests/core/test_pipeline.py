@@ -110,6 +110,10 @@ async def test_failures_back_off_then_pause_and_tell_subscribers_once() -> None:
     assert state.failures == 3 and state.paused_reason is not None
     assert len(told) == 1 and told[0][0] == CHAT
     assert "/subscribe a" in told[0][1] and "HTTP 500" in told[0][1]
+    assert "the server had an error" in told[0][1] and "a.example/rss" not in told[0][1]
+    assert (
+        state.paused_reason == "3 failed polls in a row, last: the server had an error (HTTP 500)"
+    )
     await pipeline.poll_due(clock.now() + timedelta(days=2))
     assert source.calls.count("a") == 3 and len(told) == 1  # paused: not polled, not re-told
 
