@@ -1,9 +1,10 @@
-"""The chat commands, platform-free: every adapter turns its input into these calls.
+"""The chat commands' handlers, platform-free: every adapter turns its input into these calls.
 
-Each command takes the chat it was issued in and returns a neutral :class:`Reply`. Problems the
-user can fix come back as ``Reply(kind=ERROR)`` whose text says what to type instead; they never
-show a stack trace or an internal id. ``COMMANDS`` is the single list of commands that help
-texts, Telegram's ``setMyCommands`` and the README are written from.
+``bot.core.command_table.COMMANDS`` declares each command once; ``bot.core.command_parse``
+turns a typed line or typed options into a ``Call``; :meth:`Commands.run` runs it. Each
+handler takes the chat it was issued in and one typed value per parameter, and returns a
+neutral :class:`Reply`. Problems the user can fix come back as ``Reply(kind=ERROR)`` whose text
+says what to type instead; they never show a stack trace or an internal id.
 """
 
 from __future__ import annotations
@@ -11,26 +12,30 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 from bot.core import alerts as alert_syntax
 from bot.core import schedule
+from bot.core.command_parse import Call, is_url, parse
+from bot.core.command_table import COMMANDS, LATEST_DEFAULT, LATEST_MAX
 from bot.core.errors import FeedError, UserInputError
-from bot.core.models import ChatRef, Feed, FeedState, Reply, ReplyKind
+from bot.core.models import ChatRef, ChatSettings, Feed, FeedState, Reply, ReplyKind
 from bot.core.ports import Clock, FeedSource, Storage
 from bot.core.reasons import readable_reason, url_key
 
+__all__ = ["COMMANDS", "LATEST_MAX", "Answer", "Commands", "FetchLimits"]
+
 logger = logging.getLogger(__name__)
 
-LATEST_DEFAULT = 5
-LATEST_MAX = 20
 MAX_URL_CHARS = 2000
 """Longer addresses are refused (the database keeps URLs of up to 2048 characters)."""
 MAX_ALERTS_PER_CHAT = 20
 REMOVED_FROM_CATALOGUE = "removed from feeds.yaml"
-_NUMBER = re.compile(r"[0-9]{1,9}")
+
+Admin = Callable[[], Awaitable[bool]]
+"""Asks the platform whether the caller administers the chat (called only when needed)."""
 
 
 @dataclass(frozen=True)
@@ -47,48 +52,17 @@ class FetchLimits:
 
 
 @dataclass(frozen=True)
-class CommandInfo:
-    """One chat command: its name, its arguments and what it does."""
+class Answer:
+    """What :meth:`Commands.run` returns: the reply, and the chat's pending notice for its
+    administrators when the caller is one (shown once, before the reply)."""
 
-    name: str
-    args: str
-    description: str
-    changes_chat: bool
-    """True when only chat administrators may run it in a group."""
-
-
-COMMANDS: tuple[CommandInfo, ...] = (
-    CommandInfo("help", "", "what this bot does and how to use it", False),
-    CommandInfo("feeds", "[topic]", "list the feeds you can subscribe to", False),
-    CommandInfo("subscribe", "<feed id | topic | URL>", "get new stories here", True),
-    CommandInfo("unsubscribe", "<feed id | topic | URL | all>", "stop a subscription", True),
-    CommandInfo("subscriptions", "", "list this chat's subscriptions", False),
-    CommandInfo("latest", "[feed id | topic] [n]", "show the newest briefs", False),
-    CommandInfo("alert", "<words>", 'alert on keywords, e.g. kursk OR sudzha -"football"', True),
-    CommandInfo("alerts", "", "list this chat's keyword alerts", False),
-    CommandInfo("unalert", "<id>", "remove a keyword alert", True),
-    CommandInfo(
-        "digest", "<off | HH:MM[,HH:MM]> [timezone]", "get digests instead of pushes", True
-    ),
-    CommandInfo(
-        "quiet", "<off | HH:MM-HH:MM> [timezone]", "hold messages during quiet hours", True
-    ),
-    CommandInfo("status", "", "health of this chat's feeds", False),
-)
-
-
-def command_info(name: str) -> CommandInfo | None:
-    """The command called ``name`` (without the slash), if any."""
-    return next((c for c in COMMANDS if c.name == name), None)
+    reply: Reply
+    notice: str | None = None
 
 
 def _feed_line(feed: Feed) -> str:
     topics = f" [{', '.join(feed.topics)}]" if feed.topics else ""
     return f"{feed.id}: {feed.title}{topics}"
-
-
-def _is_url(text: str) -> bool:
-    return text.lower().startswith(("http://", "https://"))
 
 
 class Commands:
@@ -108,42 +82,30 @@ class Commands:
         self._limits = fetch_limits or FetchLimits()
         self._fetching: dict[ChatRef, int] = {}
 
-    # -- dispatch --------------------------------------------------------------------------
-    async def dispatch(self, chat: ChatRef, text: str, *, bot_name: str = "") -> Reply | None:
-        """Run a text command such as ``/subscribe bbc-world`` or ``/latest@newsbot world 3``.
+    # -- running ---------------------------------------------------------------------------
+    async def run(self, chat: ChatRef, call: Call, *, admin: Admin | None = None) -> Answer:
+        """Run ``call`` in ``chat``: note that the chat talked to the bot, run the handler, and
+        with ``admin`` take the chat's pending notice when the caller administers it.
 
-        Returns ``None`` for text that is not a command (or a command for another bot).
+        The permission rule (``call.needs_admin``) is checked by the adapter before, since
+        platforms refuse in their own words. The notice costs no read of its own: it comes
+        with the chat settings ``touch`` reads, and ``admin`` is asked only when one waits.
         """
-        text = text.strip()
-        if not text.startswith("/"):
-            return None
-        word, _, rest = text[1:].partition(" ")
-        name, _, addressee = word.partition("@")
-        if addressee and bot_name and addressee.lower() != bot_name.lower():
-            return None
-        handler = self._handlers().get(name.lower())
-        if handler is None:
-            return Reply(f'Unknown command "/{name}". /help lists the commands.', ReplyKind.ERROR)
-        await self.touch(chat)
-        return await handler(chat, rest.strip())
+        settings = await self._touch(chat)
+        handler = getattr(self, call.command.method)
+        reply = cast(Reply, await handler(chat, *call.args))
+        notice = None
+        if settings.notice is not None and admin is not None and await admin():
+            notice = await self.take_notice(chat)
+        return Answer(reply, notice)
 
-    def _handlers(self) -> dict[str, Callable[[ChatRef, str], Awaitable[Reply]]]:
-        return {
-            "start": lambda chat, _: self.help(chat),
-            "help": lambda chat, _: self.help(chat),
-            "feeds": self.feeds,
-            "subscribe": self.subscribe,
-            "unsubscribe": self.unsubscribe,
-            "subscriptions": lambda chat, _: self.subscriptions(chat),
-            "list": lambda chat, _: self.subscriptions(chat),
-            "latest": self.latest,
-            "alert": self.alert,
-            "alerts": lambda chat, _: self.alerts(chat),
-            "unalert": self.unalert,
-            "digest": self.digest,
-            "quiet": self.quiet,
-            "status": lambda chat, _: self.status(chat),
-        }
+    async def dispatch(self, chat: ChatRef, text: str, *, bot_name: str = "") -> Reply | None:
+        """Parse and run a typed line such as ``/latest@newsbot world 3`` for a caller who may
+        run anything (the console, tests). ``None`` for text that is no command for this bot."""
+        call = parse(text, bot_name=bot_name)
+        if not isinstance(call, Call):
+            return call
+        return (await self.run(chat, call)).reply
 
     # -- commands --------------------------------------------------------------------------
     async def help(self, chat: ChatRef) -> Reply:
@@ -151,16 +113,16 @@ class Commands:
         lines = [
             "newsbrief sends short, faithful briefs of new stories from news feeds.",
             "",
-            *(f"/{c.name} {c.args}".rstrip() + f" - {c.description}" for c in COMMANDS),
+            *(c.help_line() for c in COMMANDS),
             "",
             "Start with /feeds, then /subscribe <feed id or topic>.",
         ]
         return Reply("\n".join(lines), ReplyKind.INFO)
 
-    async def feeds(self, chat: ChatRef, topic: str = "") -> Reply:
+    async def feeds(self, chat: ChatRef, topic: str | None = None) -> Reply:
         """The feeds this chat may follow (operator feeds and its own), optionally one topic."""
         feeds = await self._storage.list_feeds(chat)
-        topic = topic.strip().lower()
+        topic = (topic or "").strip().lower()
         if topic:
             chosen = [f for f in feeds if topic in f.topics]
             if not chosen:
@@ -179,13 +141,6 @@ class Commands:
 
     async def subscribe(self, chat: ChatRef, target: str) -> Reply:
         """Subscribe to a feed id, every feed of a topic, or a feed (or page) URL."""
-        target = target.strip()
-        if not target:
-            return Reply(
-                "Tell me what to follow: /subscribe <feed id | topic | feed URL>. "
-                "/feeds lists the feeds and topics.",
-                ReplyKind.ERROR,
-            )
         try:
             feeds = await self._resolve(chat, target, create=True)
         except UserInputError as exc:
@@ -228,13 +183,6 @@ class Commands:
 
     async def unsubscribe(self, chat: ChatRef, target: str) -> Reply:
         """Unsubscribe from a feed id, a topic, a URL (also a former URL), or ``all``."""
-        target = target.strip()
-        if not target:
-            return Reply(
-                "Tell me what to stop: /unsubscribe <feed id | topic | URL | all>. "
-                "/subscriptions lists what this chat follows.",
-                ReplyKind.ERROR,
-            )
         if target.lower() == "all":
             removed = await self._storage.unsubscribe(chat, None)
             if not removed:
@@ -264,18 +212,14 @@ class Commands:
         body = "\n".join(_feed_line(f) for f in feeds)
         return Reply(f"This chat follows {_count(len(feeds), 'feed')}:\n{body}", ReplyKind.INFO)
 
-    async def latest(self, chat: ChatRef, args: str = "") -> Reply:
+    async def latest(
+        self, chat: ChatRef, target: str | None = None, count: int | None = None
+    ) -> Reply:
         """The newest briefs of a feed, a topic, this chat's feeds, or every feed it may see."""
-        words = args.split()
-        count = LATEST_DEFAULT
-        if words and (n := _number(words[-1])) is not None:
-            words.pop()
-            count = max(1, min(n, LATEST_MAX))
-        if len(words) > 1:
-            return Reply("Usage: /latest [feed id | topic] [n]", ReplyKind.ERROR)
-        if words:
+        count = count or LATEST_DEFAULT
+        if target:
             try:
-                found = await self._resolve(chat, words[0], create=False)
+                found = await self._resolve(chat, target, create=False)
             except UserInputError as exc:
                 return Reply(str(exc), ReplyKind.ERROR)
             feed_ids = [f.id for f in found]
@@ -293,13 +237,6 @@ class Commands:
 
     async def alert(self, chat: ChatRef, query: str) -> Reply:
         """Add a keyword alert."""
-        query = query.strip()
-        if not query:
-            return Reply(
-                'Tell me what to watch for: /alert kursk OR sudzha, /alert "interest rates" ecb, '
-                "/alert ukraine -football.",
-                ReplyKind.ERROR,
-            )
         try:
             alert_syntax.parse_query(query)
         except UserInputError as exc:
@@ -329,21 +266,22 @@ class Commands:
             f"{_count(len(found), 'alert')}:\n{body}\n\n/unalert <id> removes one.", ReplyKind.INFO
         )
 
-    async def unalert(self, chat: ChatRef, arg: str) -> Reply:
+    async def unalert(self, chat: ChatRef, alert_id: int) -> Reply:
         """Remove an alert by its id."""
-        arg = arg.strip()
-        alert_id = _number(arg)
-        if alert_id is None:
-            return Reply("Usage: /unalert <id>. /alerts shows the ids.", ReplyKind.ERROR)
         if not await self._storage.remove_alert(chat, alert_id):
-            return Reply(f"This chat has no alert {arg}. /alerts shows the ids.", ReplyKind.ERROR)
-        return Reply(f"Alert {arg} removed.")
+            return Reply(
+                f"This chat has no alert {alert_id}. /alerts shows the ids.", ReplyKind.ERROR
+            )
+        return Reply(f"Alert {alert_id} removed.")
 
-    async def digest(self, chat: ChatRef, args: str) -> Reply:
+    async def digest(
+        self, chat: ChatRef, times: str | None = None, timezone: str | None = None
+    ) -> Reply:
         """``off`` (push every story) or digest times with an optional time zone."""
-        words = args.split()
         settings = await self._storage.get_chat(chat)
-        if not words:
+        if not times:
+            if timezone:
+                return Reply("Give the times too, e.g. /digest 08:00 Europe/Kyiv.", ReplyKind.ERROR)
             if settings.digest_times:
                 listed = ", ".join(settings.digest_times)
                 return Reply(
@@ -355,37 +293,42 @@ class Commands:
                 "digest a day instead (several times: 08:00,18:00).",
                 ReplyKind.INFO,
             )
-        if words[0].lower() == "off":
+        if times.lower() == "off":
             await self._storage.save_chat(replace(settings, digest_times=()))
             await self._storage.reschedule_pending(chat, self._clock.now())
             return Reply("Digests off: every story is pushed as it arrives.")
         try:
-            times = schedule.parse_times(words[0])
-            zone = schedule.check_timezone(words[1]) if len(words) > 1 else settings.timezone
+            parsed = schedule.parse_times(times)
+            zone = schedule.check_timezone(timezone) if timezone else settings.timezone
         except UserInputError as exc:
             return Reply(str(exc), ReplyKind.ERROR)
         now = self._clock.now()
         await self._storage.save_chat(
             replace(
                 settings,
-                digest_times=times,
+                digest_times=parsed,
                 timezone=zone,
                 last_digest_at=settings.last_digest_at or now,
             )
         )
         # Rows already waiting for the old digest times are re-planned at once.
         await self._storage.reschedule_pending(chat, now)
-        following = schedule.until(schedule.next_digest_time(now, times, zone), now)
+        following = schedule.until(schedule.next_digest_time(now, parsed, zone), now)
         return Reply(
-            f"Digests at {', '.join(times)} ({zone}); the next one {following}. "
+            f"Digests at {', '.join(parsed)} ({zone}); the next one {following}. "
             "Keyword alerts still arrive at once. /digest off to undo."
         )
 
-    async def quiet(self, chat: ChatRef, args: str) -> Reply:
+    async def quiet(
+        self, chat: ChatRef, hours: str | None = None, timezone: str | None = None
+    ) -> Reply:
         """``off`` or quiet hours ``HH:MM-HH:MM`` with an optional time zone."""
-        words = args.split()
         settings = await self._storage.get_chat(chat)
-        if not words:
+        if not hours:
+            if timezone:
+                return Reply(
+                    "Give the hours too, e.g. /quiet 22:00-07:00 Europe/Kyiv.", ReplyKind.ERROR
+                )
             if settings.quiet_start and settings.quiet_end:
                 return Reply(
                     f"Quiet hours {settings.quiet_start}-{settings.quiet_end} "
@@ -399,13 +342,13 @@ class Commands:
                 ReplyKind.INFO,
             )
         now = self._clock.now()
-        if words[0].lower() == "off":
+        if hours.lower() == "off":
             await self._storage.save_chat(replace(settings, quiet_start=None, quiet_end=None))
             await self._storage.reschedule_pending(chat, now)
             return Reply("Quiet hours off: messages arrive at any time.")
         try:
-            start, end = schedule.parse_quiet(words[0])
-            zone = schedule.check_timezone(words[1]) if len(words) > 1 else settings.timezone
+            start, end = schedule.parse_quiet(hours)
+            zone = schedule.check_timezone(timezone) if timezone else settings.timezone
         except UserInputError as exc:
             return Reply(str(exc), ReplyKind.ERROR)
         await self._storage.save_chat(
@@ -449,7 +392,7 @@ class Commands:
         feed (knowing a chat-added feed's address is what entitles a chat to it). With
         ``create``, a URL makes the chat an owner of the feed it leads to, stored or new.
         """
-        if _is_url(target):
+        if is_url(target):
             if len(target) > MAX_URL_CHARS:
                 raise UserInputError(f"That address is over {MAX_URL_CHARS} characters long.")
             known = await self._storage.find_feed_by_url(target)
@@ -487,10 +430,15 @@ class Commands:
 
     async def touch(self, chat: ChatRef) -> None:
         """Note that ``chat`` talked to the bot: a chat marked unavailable (it had blocked or
-        removed the bot) can receive again. Adapters call this for every command."""
+        removed the bot) can receive again. ``run`` does it for every command; adapters call it
+        when the platform says the bot is back in a chat."""
+        await self._touch(chat)
+
+    async def _touch(self, chat: ChatRef) -> ChatSettings:
         settings = await self._storage.get_chat(chat)
         if not settings.available or settings.failures:
             await self._storage.save_chat(replace(settings, available=True, failures=0))
+        return settings
 
     async def _fetch(self, chat: ChatRef, url: str) -> Feed:
         """``FeedSource.resolve`` within the chat's fetch limits (see ``FetchLimits``)."""
@@ -584,15 +532,6 @@ class Commands:
             return None
         await self._storage.save_chat(replace(settings, notice=None))
         return settings.notice
-
-
-def _number(word: str) -> int | None:
-    """``word`` as a whole number when it is 1-9 ASCII digits, else ``None``.
-
-    ``str.isdigit`` is not enough: it accepts "²" and other Unicode digits that ``int`` refuses,
-    and an unbounded number overflows the database's integer column.
-    """
-    return int(word) if _NUMBER.fullmatch(word) else None
 
 
 def _count(n: int, noun: str) -> str:

@@ -67,10 +67,10 @@ async def test_unknown_and_empty_targets_say_what_to_type(
         typo.text
         == 'No feed or topic called "bbcworld". Did you mean bbc-world? /feeds lists them all.'
     )
-    empty = await commands.subscribe(CHAT, "  ")
-    assert empty.kind == ReplyKind.ERROR and "/subscribe <feed id | topic | feed URL>" in empty.text
-    none = await commands.unsubscribe(CHAT, "")
-    assert (
+    empty = await commands.dispatch(CHAT, "/subscribe   ")
+    assert empty is not None and empty.kind == ReplyKind.ERROR and "/subscribe <feed id | topic | feed URL>" in empty.text
+    none = await commands.dispatch(CHAT, "/unsubscribe")
+    assert none is not None and (
         none.kind == ReplyKind.ERROR and "/unsubscribe <feed id | topic | URL | all>" in none.text
     )
     unknown = await commands.dispatch(CHAT, "/frobnicate")
@@ -112,14 +112,15 @@ async def test_latest_by_feed_topic_count(
     env: tuple[Commands, FakeStorage, FakeFeedSource],
 ) -> None:
     commands, storage, _ = env
-    empty = await commands.latest(CHAT, "")
+    empty = await commands.latest(CHAT)
     assert empty.kind == ReplyKind.INFO and not empty.briefs
     for n in range(8):
         feed = "bbc-world" if n % 2 else "ars-tech"
         await storage.record_story(
             make_story(n, feed), Summarised(f"T{n}", "S"), FixedClock().now(), deliver=False
         )
-    reply = await commands.latest(CHAT, "bbc-world 2")
+    reply = await commands.dispatch(CHAT, "/latest bbc-world 2")
+    assert reply is not None
     assert [b.title for b in reply.briefs] == ["T7", "T5"]
     assert [b.title for b in (await commands.latest(CHAT, "tech")).briefs] == [
         "T6",
@@ -127,12 +128,12 @@ async def test_latest_by_feed_topic_count(
         "T2",
         "T0",
     ]
-    assert len((await commands.latest(CHAT, "")).briefs) == 5
+    assert len((await commands.latest(CHAT)).briefs) == 5
     await commands.subscribe(CHAT, "ars-tech")
-    mine = await commands.latest(CHAT, "100")
-    assert [b.title for b in mine.briefs] == ["T6", "T4", "T2", "T0"]
-    bad = await commands.latest(CHAT, "a b")
-    assert bad.kind == ReplyKind.ERROR and bad.text.startswith("Usage: /latest")
+    mine = await commands.dispatch(CHAT, "/latest 100")
+    assert mine is not None and [b.title for b in mine.briefs] == ["T6", "T4", "T2", "T0"]
+    bad = await commands.dispatch(CHAT, "/latest a b")
+    assert bad is not None and bad.kind == ReplyKind.ERROR and bad.text.startswith("Usage: /latest")
 
 
 async def test_alert_commands(env: tuple[Commands, FakeStorage, FakeFeedSource]) -> None:
@@ -143,20 +144,20 @@ async def test_alert_commands(env: tuple[Commands, FakeStorage, FakeFeedSource])
     bad = await commands.alert(CHAT, "OR")
     assert bad.kind == ReplyKind.ERROR and "OR" in bad.text
     alert_id = (await storage.alerts(CHAT))[0].id
-    assert (await commands.unalert(CHAT, "999")).kind == ReplyKind.ERROR
-    assert (await commands.unalert(CHAT, str(alert_id))).text == f"Alert {alert_id} removed."
+    assert (await commands.unalert(CHAT, 999)).kind == ReplyKind.ERROR
+    assert (await commands.unalert(CHAT, alert_id)).text == f"Alert {alert_id} removed."
 
 
 async def test_digest_settings(env: tuple[Commands, FakeStorage, FakeFeedSource]) -> None:
     commands, storage, _ = env
-    ok = await commands.digest(CHAT, "18:00,8:00 Europe/Kyiv")
+    ok = await commands.digest(CHAT, "18:00,8:00", "Europe/Kyiv")
     assert ok.text == (
         "Digests at 08:00, 18:00 (Europe/Kyiv); the next one in 4 h. "
         "Keyword alerts still arrive at once. /digest off to undo."
     )
     assert (await storage.get_chat(CHAT)).digest_times == ("08:00", "18:00")
     assert (await commands.digest(CHAT, "25:00")).kind == ReplyKind.ERROR
-    assert (await commands.digest(CHAT, "08:00 Mars/Base")).kind == ReplyKind.ERROR
+    assert (await commands.digest(CHAT, "08:00", "Mars/Base")).kind == ReplyKind.ERROR
     await commands.digest(CHAT, "off")
     assert (await storage.get_chat(CHAT)).digest_times == ()
 

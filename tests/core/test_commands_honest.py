@@ -102,7 +102,7 @@ async def test_latest_without_stories_says_what_is_true(env: Env) -> None:
             last_success_at=clock.now() - timedelta(hours=2),
         )
     )
-    reply = await commands.latest(CHAT, "")
+    reply = await commands.latest(CHAT)
     assert reply.kind == ReplyKind.INFO
     lines = reply.text.splitlines()
     assert lines[0] == "No stories yet."

@@ -65,4 +65,4 @@ async def test_digest_reply_says_when_the_next_one_comes(
 
 def test_quiet_is_a_listed_command() -> None:
     quiet = next(c for c in COMMANDS if c.name == "quiet")
-    assert quiet.changes_chat and "HH:MM-HH:MM" in quiet.args
+    assert quiet.changes_chat and "HH:MM-HH:MM" in quiet.usage

@@ -31,7 +31,8 @@ from bot.adapters.telegram_bot.handlers import Handlers
 from bot.adapters.telegram_bot.notifier import TelegramNotifier, use_timedelta
 from bot.adapters.telegram_bot.updates import ChatOrderedProcessor
 from bot.config import Settings
-from bot.core.commands import COMMANDS, Commands
+from bot.core.command_table import COMMANDS
+from bot.core.commands import Commands
 from bot.core.errors import ConfigError, NewsbriefError
 from bot.core.pacing import Pacer
 from bot.core.ports import Clock
@@ -63,11 +64,15 @@ class _UtcClock:
         return datetime.now(UTC)
 
 
+START = BotCommand("start", "what this bot does and how to start")
+"""Telegram clients send /start when a user opens the bot: an alias of /help, listed first."""
+
+
 def bot_commands() -> list[BotCommand]:
-    """The command menu sent with ``setMyCommands``: /start and ``COMMANDS``."""
-    menu = [BotCommand("start", "what this bot does and how to start")]
+    """The command menu sent with ``setMyCommands``: /start, then ``COMMANDS`` with usage."""
+    menu = [START]
     for c in COMMANDS:
-        text = f"{c.description} ({c.args})" if c.args else c.description
+        text = f"{c.description} ({c.usage})" if c.usage else c.description
         menu.append(BotCommand(c.name, text[:256]))
     return menu
 

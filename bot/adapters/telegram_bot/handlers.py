@@ -1,19 +1,22 @@
 """Inbound Telegram updates -> the core ``Commands`` -> rendered replies.
 
-One path serves typed commands and command buttons: parse ``/name@bot args``, check that the
-sender may change the chat when the command does (``CommandInfo.changes_chat``), run it through
-``Commands.dispatch`` (which also notes that the chat is reachable again), show the chat's
-pending notice to an administrator, and send the rendered reply into the same chat and forum
-topic. ``/subscribe @channel <target>`` (and ``/unsubscribe``, ``/subscriptions``) in a private
-chat act on a channel the user administers. A bare URL in a private chat is answered with a
-"Subscribe" button. Any exception ends in ``on_error``: logged with its traceback, and the user
-gets a polite answer.
+One path serves typed commands and command buttons. A typed line is parsed by the core
+(``command_parse.parse``: ``/name@bot args``, a command for another bot is ignored); a button
+carries a command name and its values (``bind``). Then: check the core's permission rule
+(``Call.needs_admin``; ``getChatMember`` is asked only when a rule or a pending notice needs
+it), run the call through ``Commands.run`` (which also notes that the chat is reachable again),
+show the chat's pending notice to an administrator, and send the rendered reply into the same
+chat and forum topic. In a private chat a command that takes a channel may name one first
+(``/subscribe @channel <target>``): it then acts on a channel the user administers. A bare URL
+in a private chat is answered with a "Subscribe" button. Any exception ends in ``on_error``:
+logged with its traceback, and the user gets a polite answer.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,14 +36,14 @@ from telegram.ext import (
 from bot.adapters.telegram_bot import render
 from bot.adapters.telegram_bot.notifier import TelegramNotifier
 from bot.adapters.telegram_bot.permissions import is_admin, is_channel_handle, managed_channel
-from bot.core.commands import COMMANDS, Commands, command_info
+from bot.core.command_parse import Call, bind, parse
+from bot.core.command_table import NAMES, find
+from bot.core.commands import Commands
 from bot.core.models import ChatRef, Platform, Reply, ReplyKind
 from bot.core.ports import Clock
 
 logger = logging.getLogger(__name__)
 
-COMMAND_NAMES = ("start", "list", *(c.name for c in COMMANDS))
-CHANNEL_COMMANDS = frozenset({"subscribe", "unsubscribe", "subscriptions"})
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
@@ -51,39 +54,43 @@ def chat_ref(message: Message) -> ChatRef:
     return ChatRef(Platform.TELEGRAM, str(message.chat.id), str(topic) if topic else "")
 
 
-def split_command(text: str) -> tuple[str, str]:
-    """``"/Latest@newsbot world 3"`` -> ``("latest", "world 3")``."""
-    word, _, rest = text.strip().partition(" ")
-    return word.lstrip("/").partition("@")[0].lower(), rest.strip()
-
-
-def for_another_bot(text: str, username: str | None) -> bool:
-    """True for ``/cmd@otherbot ...``: a command addressed to a different bot.
-
-    Checked before anything else in every chat type (private chats too): a private
-    ``/subscribe@otherbot @channel x`` once acted on the channel.
-    """
-    word = text.strip().split(maxsplit=1)[0] if text.strip() else ""
-    addressee = word.partition("@")[2]
-    return bool(addressee) and addressee.lower() != (username or "").lower()
-
-
-def fetches(text: str) -> bool:
-    """True for a command that fetches a URL: ``/subscribe <URL>`` (also ``@channel <URL>``)."""
-    name, args = split_command(text)
-    return name == "subscribe" and _URL.search(args) is not None
+def button_call(data: str, message_text: str) -> Call | Reply | None:
+    """The command a button under one of our messages runs (``None``: not one of ours)."""
+    if data == render.SUBSCRIBE_URL_DATA:
+        url = render.offered_url(message_text)
+        return bind("subscribe", {"target": url}) if url else bind("help", {})
+    if data.startswith(render.UNSUBSCRIBE_DATA):
+        return bind("unsubscribe", {"target": data.removeprefix(render.UNSUBSCRIBE_DATA)})
+    if data.startswith(render.COMMAND_DATA):
+        command = find(data.removeprefix(render.COMMAND_DATA).lstrip("/"))
+        return bind(command.name, {}) if command is not None else None
+    return None
 
 
 @dataclass(frozen=True)
 class Invocation:
-    """One command to run: what was typed (or pressed), where, and by whom."""
+    """Where a command was typed (or pressed), and by whom."""
 
     bot: Bot
     chat: Chat
     ref: ChatRef
     user: User | None
     sender_chat: Chat | None
-    text: str
+
+    def admin(self) -> Callable[[], Awaitable[bool]]:
+        """May the sender change the chat? Asked of Telegram at most once, when first needed."""
+        known: list[bool] = []
+
+        async def check() -> bool:
+            if not known:
+                known.append(await is_admin(self.bot, self.chat, self.user, self.sender_chat))
+            return known[0]
+
+        return check
+
+
+async def _yes() -> bool:
+    return True
 
 
 class Handlers:
@@ -98,7 +105,7 @@ class Handlers:
         """Register every handler and the error handler on ``app``."""
         typed = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-        app.add_handler(CommandHandler(COMMAND_NAMES, self.on_command, filters=typed))
+        app.add_handler(CommandHandler(NAMES, self.on_command, filters=typed))
         app.add_handler(MessageHandler(private & filters.COMMAND, self.on_command))
         app.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         app.add_handler(CallbackQueryHandler(self.on_button))
@@ -111,15 +118,16 @@ class Handlers:
         message = update.effective_message
         if message is None or not message.text:
             return
-        call = Invocation(
-            context.bot,
-            message.chat,
-            chat_ref(message),
-            message.from_user,
-            message.sender_chat,
+        private = message.chat.type == ChatType.PRIVATE
+        call = parse(
             message.text,
+            bot_name=context.bot.username,
+            channel=is_channel_handle if private else None,
         )
-        await self._start(call, update, context)
+        where = Invocation(
+            context.bot, message.chat, chat_ref(message), message.from_user, message.sender_chat
+        )
+        await self._start(where, call, update, context)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Text in a private chat: offer to subscribe to a bare URL, else point at /help."""
@@ -143,19 +151,11 @@ class Handlers:
         message = query.message
         if not isinstance(message, Message) or not query.data:
             return
-        data = query.data
-        if data == render.SUBSCRIBE_URL_DATA:
-            url = render.offered_url(message.text or "")
-            text = f"/subscribe {url}" if url else "/help"
+        if query.data == render.SUBSCRIBE_URL_DATA:
             await message.edit_reply_markup(None)
-        elif data.startswith(render.UNSUBSCRIBE_DATA):
-            text = "/unsubscribe " + data.removeprefix(render.UNSUBSCRIBE_DATA)
-        elif data.startswith(render.COMMAND_DATA):
-            text = data.removeprefix(render.COMMAND_DATA)
-        else:
-            return
-        call = Invocation(context.bot, message.chat, chat_ref(message), query.from_user, None, text)
-        await self._start(call, update, context)
+        call = button_call(query.data, message.text or "")
+        where = Invocation(context.bot, message.chat, chat_ref(message), query.from_user, None)
+        await self._start(where, call, update, context)
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was (re-)added to a chat or unblocked: the chat can receive again."""
@@ -182,7 +182,11 @@ class Handlers:
 
     # -- the command path ------------------------------------------------------------------
     async def _start(
-        self, call: Invocation, update: Update, context: ContextTypes.DEFAULT_TYPE
+        self,
+        where: Invocation,
+        call: Call | Reply | None,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
     ) -> None:
         """Run a command now, or as a task of its own when it fetches a URL.
 
@@ -190,26 +194,28 @@ class Handlers:
         nor a running slot (``updates.ChatOrderedProcessor``), and its reply comes when the
         fetch ends. The application awaits such tasks on stop; their errors reach ``on_error``.
         """
-        if fetches(call.text):
-            context.application.create_task(self.run(call), update=update, name="fetch-command")
+        if call is None:
             return
-        await self.run(call)
+        if isinstance(call, Reply):
+            await self._send(where.ref, call)
+            return
+        if call.fetches:
+            context.application.create_task(
+                self.run(where, call), update=update, name="fetch-command"
+            )
+            return
+        await self.run(where, call)
 
-    async def run(self, call: Invocation) -> None:
+    async def run(self, where: Invocation, call: Call) -> None:
         """Run one command and send its replies (see the module docstring)."""
-        if for_another_bot(call.text, call.bot.username):
+        if call.channel:
+            await self._for_channel(where, call)
             return
-        name, args = split_command(call.text)
-        first = args.split(maxsplit=1)[0] if args else ""
-        private = call.chat.type == ChatType.PRIVATE
-        if private and name in CHANNEL_COMMANDS and is_channel_handle(first):
-            await self._for_channel(call, name, first, args[len(first) :].strip())
-            return
-        info = command_info("help" if name == "start" else name)
-        admin = await is_admin(call.bot, call.chat, call.user, call.sender_chat)
-        if info is not None and info.changes_chat and not admin:
+        admin = where.admin()
+        name = call.command.name
+        if call.needs_admin and not await admin():
             await self._send(
-                call.ref,
+                where.ref,
                 Reply(
                     f"Only this chat's administrators can use /{name} here. "
                     "Anyone can ask for /latest.",
@@ -217,30 +223,25 @@ class Handlers:
                 ),
             )
             return
-        answer = await self._commands.dispatch(call.ref, call.text, bot_name=call.bot.username)
-        if answer is None:
-            return
-        if admin:
-            await self._notice(call.ref, call.ref)
-        await self._send(call.ref, answer, label=f"reply to /{name}")
+        answer = await self._commands.run(where.ref, call, admin=admin)
+        await self._notice(answer.notice, where.ref)
+        await self._send(where.ref, answer.reply, label=f"reply to /{name}")
 
-    async def _for_channel(self, call: Invocation, name: str, handle: str, rest: str) -> None:
+    async def _for_channel(self, where: Invocation, call: Call) -> None:
         """``/subscribe @channel target`` and friends, from a private chat."""
-        if call.user is None:
+        if where.user is None:
             return
-        check = await managed_channel(call.bot, handle, call.user.id)
+        check = await managed_channel(where.bot, call.channel, where.user.id)
         if check.chat is None:
-            await self._send(call.ref, Reply(check.problem, ReplyKind.ERROR))
+            await self._send(where.ref, Reply(check.problem, ReplyKind.ERROR))
             return
-        answer = await self._commands.dispatch(check.chat, f"/{name} {rest}".strip())
-        if answer is None:
-            return
-        await self._notice(check.chat, call.ref)
-        await self._send(call.ref, replace(answer, text=f"{check.title}: {answer.text}"))
+        answer = await self._commands.run(check.chat, call, admin=_yes)
+        await self._notice(answer.notice, where.ref)
+        reply = answer.reply
+        await self._send(where.ref, replace(reply, text=f"{check.title}: {reply.text}"))
 
-    async def _notice(self, chat: ChatRef, to: ChatRef) -> None:
-        """Show ``chat``'s pending notice (once) in ``to``."""
-        notice = await self._commands.take_notice(chat)
+    async def _notice(self, notice: str | None, to: ChatRef) -> None:
+        """Show a chat's pending notice (taken by ``Commands.run``) in ``to``."""
         if notice:
             await self._send(to, Reply(notice, ReplyKind.INFO))
 

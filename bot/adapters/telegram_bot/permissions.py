@@ -1,7 +1,7 @@
 """Who may change a chat's subscriptions, and which channel a private chat may manage.
 
 In groups, supergroups and channels only chat administrators may run commands that change the
-chat (``CommandInfo.changes_chat``). An anonymous administrator writes "as the group": the
+chat (``Call.needs_admin``). An anonymous administrator writes "as the group": the
 message's ``sender_chat`` is the chat itself. A message sent as another chat (a linked channel's
 automatic forward, a user posting as their own channel) is not an administrator. A channel is
 managed from a private chat (``/subscribe @channel world``) by a user who administers it, once

@@ -1,0 +1,278 @@
+"""The chat commands, declared once: every platform's routing, menu, tree and help come from here.
+
+A :class:`Command` names its handler (a method of ``bot.core.commands.Commands`` taking the chat,
+then one typed value per parameter in order), its aliases, its typed parameters, who may run it
+and what it does. Telegram's command routing and menu, the console, Discord's ``/news`` tree
+(options and autocomplete from the parameter kinds) and ``/help`` are generated from
+``COMMANDS``; adding a command means one entry here and one handler method.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.StrEnum):
+    """What a parameter holds (platforms pick input widgets and autocomplete by kind)."""
+
+    TEXT = "text"
+    """Free text."""
+    FEED = "feed"
+    """A feed id, a topic or a URL (autocomplete: the chat's feeds and topics)."""
+    TOPIC = "topic"
+    """A topic (autocomplete: the chat's topics)."""
+    NUMBER = "number"
+    """A whole number (``low``/``high`` bound it)."""
+    TIME = "time"
+    """Local times such as ``08:00`` or ``22:00-07:00`` (the handler parses them)."""
+    TIMEZONE = "timezone"
+    """An IANA time zone (autocomplete: every zone)."""
+    CHANNEL = "channel"
+    """Another chat to act on; the adapter resolves it into the chat (Discord: a channel
+    option; Telegram: ``@channel`` first, in a private chat). Never passed to the handler."""
+
+
+class Who(enum.StrEnum):
+    """Who may run a command in a group or channel (in a private chat: always the user)."""
+
+    ANYONE = "anyone"
+    ADMINS = "admins"
+    """Only the chat's administrators: the command changes the chat."""
+    ADMINS_TO_CHANGE = "admins to change"
+    """Anyone to see the setting (no argument); administrators to change it."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a command."""
+
+    name: str
+    kind: Kind
+    usage: str
+    """The placeholder in usage lines, e.g. ``feed id | topic | URL``."""
+    description: str
+    """One line for option hints (at most 100 characters: Discord's limit)."""
+    optional: bool = False
+    choices: tuple[str, ...] = ()
+    """Fixed words it takes besides its kind's values (offered by autocomplete)."""
+    low: int | None = None
+    high: int | None = None
+    clamp: bool = False
+    """A number outside ``low..high`` is brought into range instead of refused."""
+    rest: bool = False
+    """Takes the rest of a typed line, spaces and quotes included (last parameter only)."""
+    missing: str = ""
+    """The answer when a required parameter is not given (default: the usage line)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One chat command."""
+
+    name: str
+    description: str
+    """What it does, in a few lowercase words (menus, help, Discord's tree)."""
+    params: tuple[Param, ...] = ()
+    who: Who = Who.ANYONE
+    aliases: tuple[str, ...] = ()
+    slash: tuple[str, ...] = ()
+    """Its path in a slash-command tree (Discord: ``/news alert add``); default ``(name,)``."""
+    private: bool = False
+    """The answer concerns only the caller (Discord answers it ephemerally)."""
+    fetches: bool = False
+    """May fetch a URL given as an argument (slow: adapters run it off the chat's queue)."""
+    hint: str = ""
+    """A sentence added to its usage error, e.g. where to find the ids."""
+    handler: str = ""
+    """The ``Commands`` method that runs it; default ``name``."""
+
+    @property
+    def typed(self) -> tuple[Param, ...]:
+        """The parameters its handler takes (all but the channel)."""
+        return tuple(p for p in self.params if p.kind != Kind.CHANNEL)
+
+    @property
+    def method(self) -> str:
+        return self.handler or self.name
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.slash or (self.name,)
+
+    @property
+    def channel(self) -> bool:
+        """It may act on another chat named in the command."""
+        return any(p.kind == Kind.CHANNEL for p in self.params)
+
+    @property
+    def usage(self) -> str:
+        """``<feed id | topic | URL>``, ``[feed id | topic] [n]`` (channels left out)."""
+        return " ".join(f"[{p.usage}]" if p.optional else f"<{p.usage}>" for p in self.typed)
+
+    @property
+    def changes_chat(self) -> bool:
+        """True when only administrators may run it in a group (always, or to change)."""
+        return self.who != Who.ANYONE
+
+    def help_line(self) -> str:
+        """``/name usage - description``."""
+        return f"/{self.name} {self.usage}".rstrip() + f" - {self.description}"
+
+
+CHANNEL = Param(
+    "channel", Kind.CHANNEL, "channel", "Another channel, thread or forum", optional=True
+)
+TIMEZONE = Param(
+    "timezone", Kind.TIMEZONE, "timezone", "IANA time zone, e.g. Europe/Kyiv", optional=True
+)
+LATEST_DEFAULT = 5
+LATEST_MAX = 20
+
+SLASH_GROUPS = {"alert": "keyword alerts for this chat"}
+"""Descriptions of the groups in ``Command.slash`` paths."""
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "what this bot does and how to use it", aliases=("start",), private=True),
+    Command(
+        "feeds",
+        "list the feeds you can subscribe to",
+        (Param("topic", Kind.TOPIC, "topic", "Only this topic", optional=True),),
+        private=True,
+    ),
+    Command(
+        "subscribe",
+        "get new stories here",
+        (
+            Param(
+                "target",
+                Kind.FEED,
+                "feed id | topic | URL",
+                "Feed id, topic or feed URL",
+                missing="Tell me what to follow: /subscribe <feed id | topic | feed URL>. "
+                "/feeds lists the feeds and topics.",
+            ),
+            CHANNEL,
+        ),
+        Who.ADMINS,
+        fetches=True,
+    ),
+    Command(
+        "unsubscribe",
+        "stop a subscription",
+        (
+            Param(
+                "target",
+                Kind.FEED,
+                "feed id | topic | URL | all",
+                "Feed id, topic, URL, or all",
+                choices=("all",),
+                missing="Tell me what to stop: /unsubscribe <feed id | topic | URL | all>. "
+                "/subscriptions lists what this chat follows.",
+            ),
+            CHANNEL,
+        ),
+        Who.ADMINS,
+    ),
+    Command(
+        "subscriptions",
+        "list this chat's subscriptions",
+        (CHANNEL,),
+        aliases=("list",),
+        slash=("list",),
+    ),
+    Command(
+        "latest",
+        "show the newest briefs",
+        (
+            Param(
+                "target",
+                Kind.FEED,
+                "feed id | topic",
+                "Feed id or topic (default: this chat's feeds)",
+                optional=True,
+            ),
+            Param(
+                "count",
+                Kind.NUMBER,
+                "n",
+                f"How many (1-{LATEST_MAX})",
+                optional=True,
+                low=1,
+                high=LATEST_MAX,
+                clamp=True,
+            ),
+        ),
+    ),
+    Command(
+        "alert",
+        'alert on keywords, e.g. kursk OR sudzha -"football"',
+        (
+            Param(
+                "query",
+                Kind.TEXT,
+                "words",
+                'Words, "a phrase", OR between alternatives, -word to exclude',
+                rest=True,
+                missing='Tell me what to watch for: /alert kursk OR sudzha, /alert "interest '
+                'rates" ecb, /alert ukraine -football.',
+            ),
+            CHANNEL,
+        ),
+        Who.ADMINS,
+        slash=("alert", "add"),
+    ),
+    Command(
+        "unalert",
+        "remove a keyword alert",
+        (Param("id", Kind.NUMBER, "id", "The alert's number (see /alerts)", low=1), CHANNEL),
+        Who.ADMINS,
+        slash=("alert", "remove"),
+        hint="/alerts shows the ids.",
+    ),
+    Command("alerts", "list this chat's keyword alerts", (CHANNEL,), slash=("alert", "list")),
+    Command(
+        "digest",
+        "get digests instead of pushes",
+        (
+            Param(
+                "times",
+                Kind.TIME,
+                "off | HH:MM[,HH:MM]",
+                "off, or local times like 08:00 or 08:00,18:00",
+                optional=True,
+                choices=("off",),
+            ),
+            TIMEZONE,
+            CHANNEL,
+        ),
+        Who.ADMINS_TO_CHANGE,
+    ),
+    Command(
+        "quiet",
+        "hold messages during quiet hours",
+        (
+            Param(
+                "hours",
+                Kind.TIME,
+                "off | HH:MM-HH:MM",
+                "off, or local hours like 22:00-07:00",
+                optional=True,
+                choices=("off",),
+            ),
+            TIMEZONE,
+            CHANNEL,
+        ),
+        Who.ADMINS_TO_CHANGE,
+    ),
+    Command("status", "health of this chat's feeds", (CHANNEL,)),
+)
+
+_BY_NAME = {n: c for c in COMMANDS for n in (c.name, *c.aliases)}
+NAMES: tuple[str, ...] = tuple(_BY_NAME)
+"""Every name and alias a command answers to."""
+
+
+def find(name: str) -> Command | None:
+    """The command called ``name`` or one of its aliases (without the slash, any case)."""
+    return _BY_NAME.get(name.lower())
