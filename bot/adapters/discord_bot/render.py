@@ -28,6 +28,7 @@ from datetime import UTC
 import discord
 
 from bot.core import briefs as shared
+from bot.core.command_table import COMMANDS
 from bot.core.models import Brief
 
 CONTENT_MAX = 2000
@@ -44,22 +45,8 @@ BRIEF_COLOUR = discord.Colour(0x2F6FB3)
 ALERT_COLOUR = discord.Colour(0xE8A33D)
 ELLIPSIS = "…"
 
-# Discord slash commands that replace the core's text commands (``/subscriptions`` ...).
-_COMMAND_NAMES = {
-    "help": "help",
-    "feeds": "feeds",
-    "subscribe": "subscribe",
-    "unsubscribe": "unsubscribe",
-    "subscriptions": "list",
-    "list": "list",
-    "latest": "latest",
-    "alert": "alert add",
-    "alerts": "alert list",
-    "unalert": "alert remove",
-    "digest": "digest",
-    "quiet": "quiet",
-    "status": "status",
-}
+# The core's command names (and aliases) -> their ``/news`` paths (``/unalert`` -> alert remove).
+_COMMAND_NAMES = {n: " ".join(c.path) for c in COMMANDS for n in (c.name, *c.aliases)}
 _COMMAND_REF = re.compile(r"(?<![\w/.:-])/(" + "|".join(_COMMAND_NAMES) + r")\b(?!/)")
 _ABBREVIATIONS = frozenset(
     {

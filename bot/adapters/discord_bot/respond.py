@@ -7,9 +7,9 @@ Every ``/news`` subcommand goes through :meth:`Responder.run`:
    that channel, overwrites included) and, when the command names another channel, from the
    permissions Discord resolved for the caller in that channel. A refusal is ephemeral and
    immediate. In a DM the caller owns the chat and may change it.
-2. Otherwise the interaction is deferred at once (Discord's 3-second window), the chat is
-   marked as talking to the bot (``Commands.touch``: a chat disabled after refused deliveries
-   receives again), the core command runs, and the reply is sent as follow-ups. A reply
+2. Otherwise the interaction is deferred at once (Discord's 3-second window), the core
+   command runs (``Commands.run``, which also marks the chat as talking to the bot: a chat
+   disabled after refused deliveries receives again), and the reply is sent as follow-ups. A reply
    that concerns only the caller (``Reply.private``, errors, and the help and catalogue
    answers) is ephemeral. When a
    public defer meets a private reply, the public "thinking" placeholder is deleted and the
@@ -110,7 +110,7 @@ class Responder:
 
         Args:
             interaction: the slash-command interaction.
-            work: the core command for the chat, e.g. ``lambda chat: commands.status(chat)``.
+            work: runs the core command for the chat (``Commands.run``).
             target: the channel named in the command (default: where it was run).
             changes: the command changes the chat (needs Manage Channels).
             private: the reply concerns only the caller (ephemeral whatever it says).
@@ -124,7 +124,6 @@ class Responder:
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         interaction.extras[DEFERRED_PUBLIC] = not private
-        await self._commands.touch(chat)
         reply = await work(chat)
         await self.reply(interaction, reply, private=private)
         if may_change(interaction, target):
