@@ -68,7 +68,11 @@ async def test_unknown_and_empty_targets_say_what_to_type(
         == 'No feed or topic called "bbcworld". Did you mean bbc-world? /feeds lists them all.'
     )
     empty = await commands.dispatch(CHAT, "/subscribe   ")
-    assert empty is not None and empty.kind == ReplyKind.ERROR and "/subscribe <feed id | topic | feed URL>" in empty.text
+    assert (
+        empty is not None
+        and empty.kind == ReplyKind.ERROR
+        and "/subscribe <feed id | topic | feed URL>" in empty.text
+    )
     none = await commands.dispatch(CHAT, "/unsubscribe")
     assert none is not None and (
         none.kind == ReplyKind.ERROR and "/unsubscribe <feed id | topic | URL | all>" in none.text
