@@ -15,7 +15,6 @@ import logging
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -25,7 +24,7 @@ from bot.core.commands import Commands, FetchLimits
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Platform
 from bot.core.pipeline import Pipeline
-from bot.core.ports import FeedSource, Notifier, Summarizer
+from bot.core.ports import ChatAdapter, FeedSource, Notifier, Summarizer
 from bot.dedup_embedding import build_deduper
 from bot.feeds.source import open_feed_source
 from bot.furniture import FurnitureLearner
@@ -53,17 +52,6 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-class ChatAdapter(Protocol):
-    """A chat platform: serves commands and provides the platform's notifier."""
-
-    @property
-    def notifier(self) -> Notifier: ...
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
 
 
 class App:

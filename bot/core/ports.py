@@ -2,7 +2,8 @@
 
 The core (``commands``, ``pipeline``, ``delivery``) is written against these Protocols only.
 Adapters implement them: ``bot.storage`` (Storage), ``bot.feeds`` (FeedSource),
-``bot.briefing`` (Summarizer), ``bot.adapters.*`` (Notifier). Tests use in-memory fakes.
+``bot.briefing`` (Summarizer), ``bot.adapters.*`` (ChatAdapter and its Notifier). Tests use
+in-memory fakes; ``tests/adapter_contract.py`` holds every chat adapter to ``ChatAdapter``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.models import (
     Alert,
@@ -111,6 +112,7 @@ class Pace:
         return self.chat_interval(chat)
 
 
+@runtime_checkable
 class Notifier(Protocol):
     """Sends to the chats of one platform.
 
@@ -134,6 +136,42 @@ class Notifier(Protocol):
     async def send_text(self, chat: ChatRef, text: str) -> None:
         """Deliver a plain notice (a feed was paused, a subscription was disabled)."""
         ...
+
+
+@runtime_checkable
+class ChatAdapter(Protocol):
+    """A chat platform (Telegram, Discord, the console): commands in, messages out.
+
+    Its duties, the same on every platform:
+
+    - **Commands.** Turn each command into a ``Call`` of the core's table: a typed line through
+      ``command_parse.parse``, typed options and buttons through ``bind`` (never re-stringed).
+      Before running it, refuse it in the platform's words when ``Call.needs_admin`` holds and
+      the caller does not administer the chat; ask the platform for membership only then (and
+      when a notice waits). Run every command through ``Commands.run``, which also *touches*
+      the chat: a chat disabled after refused deliveries receives again as soon as it talks to
+      the bot. When the platform reports the bot back in a chat (re-added, unblocked), call
+      ``Commands.touch``. Render the neutral ``Reply`` in the platform's format.
+    - **Notices.** Show the chat's pending notice to its administrators once (``Answer.notice``
+      when ``Commands.run`` gets an ``admin`` check, or ``Commands.take_notice``); leave one
+      (``Commands.leave_notice``) when a refused delivery has a fix an administrator can make.
+    - **One last-resort error handler.** Whatever a command raises is logged once, with its
+      traceback, and the user gets one polite answer: never a traceback, never an internal id.
+    - **Errors at the edge.** ``notifier`` raises only ``RateLimited`` (wait, nothing lost),
+      ``ChatUnavailable`` (the chat refuses the bot), ``ChatMoved`` (the chat has a new id) or
+      ``DeliveryError`` (anything else, retried): each SDK error is mapped ``from`` its cause.
+    - **Life cycle.** ``start`` returns once commands are being served (raising ``ConfigError``
+      for settings the platform refuses); ``stop`` undoes it, finishing the commands under way.
+    """
+
+    @property
+    def notifier(self) -> Notifier:
+        """Where the delivery loop sends this platform's briefs, digests and notices."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Storage(Protocol):

@@ -1,4 +1,5 @@
-"""Telegram's command menu and routing are the core's command table."""
+"""Telegram's command menu and routing are the core's command table; membership is asked
+only when the table's rule needs it."""
 
 from __future__ import annotations
 
@@ -31,3 +32,19 @@ async def test_every_name_and_alias_is_routed(world: World) -> None:
     for name in NAMES:
         (reply,) = await world.say(alice, f"/{name}")
         assert not reply.text.startswith("Unknown command"), name
+
+
+async def test_reading_commands_never_ask_telegram_who_is_an_admin(world: World) -> None:
+    newsroom = world.fake.chats.add(
+        FakeChat(-100777, "supergroup", title="Newsroom", admins={11}, owner=10)
+    )
+    for text in ("/latest", "/help", "/feeds", "/subscriptions", "/alerts", "/status"):
+        await world.say(newsroom, text, sender=12)
+    (digest,) = await world.say(newsroom, "/digest", sender=12)  # shows the setting
+    assert digest.text.startswith("Every story is pushed as it arrives.")
+    (quiet,) = await world.say(newsroom, "/quiet", sender=12)
+    assert quiet.text.startswith("No quiet hours.")
+    assert world.fake.attempts("getChatMember") == 0
+    (refused,) = await world.say(newsroom, "/digest 08:00", sender=12)  # a change
+    assert refused.text.startswith("Only this chat's administrators can use /digest")
+    assert world.fake.attempts("getChatMember") == 1

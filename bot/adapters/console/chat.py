@@ -3,7 +3,9 @@
 Input is read by a daemon thread (so a blocked ``readline`` never delays shutdown) and handed to
 the event loop through a queue. It works with piped, non-interactive input: when the input ends
 the bot keeps running and printing briefs until SIGINT or SIGTERM. Everything it prints goes
-through one lock so that briefs and replies never interleave mid-line.
+through one lock so that briefs and replies never interleave mid-line. A line without the
+leading slash is taken as a command too (``help``). The console's user owns its chat: every
+command is open to them, and a pending notice is printed before the reply.
 """
 
 from __future__ import annotations
@@ -16,13 +18,19 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from bot.core import briefs as brief_text
+from bot.core.command_parse import parse
 from bot.core.commands import Commands
-from bot.core.models import Brief, ChatRef, Platform, Reply
+from bot.core.models import Brief, ChatRef, Platform, Reply, ReplyKind
 from bot.core.ports import Clock, Pace
 
 logger = logging.getLogger(__name__)
 
 CONSOLE_CHAT = ChatRef(Platform.CONSOLE, "console")
+SORRY = "Sorry, that failed. The log has the details; please try again."
+
+
+async def _owner() -> bool:
+    return True
 
 
 class ConsoleNotifier:
@@ -106,13 +114,22 @@ class ConsoleAdapter:
             if not text.startswith("/"):
                 text = "/" + text
             try:
-                reply = await self._commands.dispatch(CONSOLE_CHAT, text)
+                await self._run(text)
             except Exception:
                 logger.exception("console command %r failed", text)
-                reply = Reply("Sorry, that failed. The log has the details; please try again.")
-            if reply is not None:
-                self.notifier.reply(reply)
+                self.notifier.reply(Reply(SORRY, ReplyKind.ERROR))
         logger.info("console input ended; still delivering briefs until interrupted")
+
+    async def _run(self, text: str) -> None:
+        """Parse and run one line; the console's user owns its chat (an administrator)."""
+        call = parse(text)
+        if isinstance(call, Reply):
+            self.notifier.reply(call)
+        elif call is not None:
+            answer = await self._commands.run(CONSOLE_CHAT, call, admin=_owner)
+            if answer.notice:
+                self.notifier.write(answer.notice)
+            self.notifier.reply(answer.reply)
 
     async def stop(self) -> None:
         """Stop serving commands."""

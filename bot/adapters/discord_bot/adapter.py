@@ -1,6 +1,6 @@
 """``DiscordAdapter``: runs the discord.py client inside newsbrief's own event loop.
 
-Life cycle (the ``ChatAdapter`` contract of ``bot.app``):
+Life cycle (the ``ChatAdapter`` contract of ``bot.core.ports``):
 
 - ``start()`` points discord.py at the configured servers, starts ``client.start(token)`` as a
   task of the running loop (never ``client.run``, which would own the loop, logging and

@@ -94,7 +94,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
 
 
 class TelegramAdapter:
-    """The Telegram chat adapter (the ``ChatAdapter`` contract of ``bot.app``)."""
+    """The Telegram chat adapter (the ``ChatAdapter`` contract of ``bot.core.ports``)."""
 
     def __init__(
         self,
