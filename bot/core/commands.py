@@ -101,7 +101,7 @@ class Commands:
 
     async def dispatch(self, chat: ChatRef, text: str, *, bot_name: str = "") -> Reply | None:
         """Parse and run a typed line such as ``/latest@newsbot world 3`` for a caller who may
-        run anything (the console, tests). ``None`` for text that is no command for this bot."""
+        run anything (tests, tools). ``None`` for text that is no command for this bot."""
         call = parse(text, bot_name=bot_name)
         if not isinstance(call, Call):
             return call

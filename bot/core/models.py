@@ -190,7 +190,7 @@ class Reply:
     briefs: tuple[Brief, ...] = ()
     private: bool = False
     choices: tuple[str, ...] = field(default=())
-    """Suggested follow-up commands (for buttons), e.g. ``("/subscribe bbc-world",)``."""
+    """Suggested follow-up commands without arguments (for buttons), e.g. ``("/latest",)``."""
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def subcommands(news: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
     found: dict[tuple[str, ...], dict[str, Any]] = {}
     for option in news["options"]:
         if option["type"] == 2:  # a group
-            assert option["description"] == describe(SLASH_GROUPS[option["name"]])
+            assert option["description"] == describe(SLASH_GROUPS[option["name"]], capital=True)
             for leaf in option["options"]:
                 found[(option["name"], leaf["name"])] = leaf
         else:
@@ -62,7 +62,7 @@ async def test_the_synced_tree_is_the_command_table(
     assert sorted(leaves) == sorted(c.path for c in COMMANDS)
     for command in COMMANDS:
         leaf = leaves[command.path]
-        assert leaf["description"] == describe(command.description), command.name
+        assert leaf["description"] == describe(command.description, capital=True), command.name
         options = [seen_option(o) for o in leaf.get("options", [])]
         assert options == [expected_option(p) for p in required_first(command)], command.name
 

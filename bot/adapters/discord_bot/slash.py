@@ -88,10 +88,11 @@ def _choices(pairs: list[tuple[str, str]], current: str) -> list[app_commands.Ch
     return [app_commands.Choice(name=n[:CHOICE_NAME_MAX], value=v) for n, v in hits[:MAX_CHOICES]]
 
 
-def describe(text: str) -> str:
-    """A table description as Discord shows it: capitalised, ``/news`` names, 100 characters."""
+def describe(text: str, *, capital: bool = False) -> str:
+    """A table description as Discord shows it: ``/news`` names, at most 100 characters, and
+    with ``capital`` its first letter capitalised (commands; parameters keep theirs: "off")."""
     text = discord_commands(text)
-    return (text[:1].upper() + text[1:])[:DESCRIPTION_MAX]
+    return (text[:1].upper() + text[1:] if capital else text)[:DESCRIPTION_MAX]
 
 
 def option_type(param: Param) -> Any:
@@ -100,7 +101,8 @@ def option_type(param: Param) -> Any:
     if param.kind == Kind.CHANNEL:
         kind = ChannelOption
     elif param.kind == Kind.NUMBER:
-        kind = app_commands.Range[int, param.low, param.high]
+        bounded = param.low is not None or param.high is not None
+        kind = app_commands.Range[int, param.low, param.high] if bounded else int
     return Optional[kind] if param.optional else kind  # noqa: UP045 (a runtime annotation)
 
 
@@ -119,7 +121,7 @@ class NewsGroup(app_commands.Group):
             for name in parents:
                 if name not in groups:
                     groups[name] = app_commands.Group(
-                        name=name, description=describe(SLASH_GROUPS[name])
+                        name=name, description=describe(SLASH_GROUPS[name], capital=True)
                     )
                     self.add_command(groups[name])
                 parent = groups[name]
@@ -151,7 +153,7 @@ class NewsGroup(app_commands.Group):
             p.name: describe(p.description) for p in command.params
         }
         made: app_commands.Command[Any, ..., None] = app_commands.Command(
-            name=leaf, description=describe(command.description), callback=callback
+            name=leaf, description=describe(command.description, capital=True), callback=callback
         )
         for param in command.params:
             complete = self._completion(param)
@@ -161,7 +163,10 @@ class NewsGroup(app_commands.Group):
 
     async def _run(self, interaction: Interaction, command: Command, options: Any) -> None:
         """Check the typed options in the core, then let the responder run the call."""
-        target: Target | None = options.pop("channel", None)
+        target: Target | None = None
+        for param in command.params:
+            if param.kind == Kind.CHANNEL:
+                target = options.pop(param.name, None)
         call = bind(command.name, options)
         if isinstance(call, Reply):
             await answer_privately(interaction, call.text)
