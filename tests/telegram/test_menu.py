@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.adapters.telegram_bot.adapter import START, bot_commands
 from bot.core.command_table import COMMANDS, NAMES
-from tests.telegram.conftest import World
+from tests.telegram.conftest import World, tg
 from tests.telegram.fake_chats import FakeChat
 
 
@@ -48,3 +48,26 @@ async def test_reading_commands_never_ask_telegram_who_is_an_admin(world: World)
     (refused,) = await world.say(newsroom, "/digest 08:00", sender=12)  # a change
     assert refused.text.startswith("Only this chat's administrators can use /digest")
     assert world.fake.attempts("getChatMember") == 1
+
+
+async def test_every_command_that_takes_a_channel_takes_it_from_a_private_chat(
+    world: World,
+) -> None:
+    alice = world.fake.chats.add(FakeChat(42, "private", title="Alice"))
+    channel = world.fake.chats.add(
+        FakeChat(
+            -100500,
+            "channel",
+            title="Daily",
+            username="daily_news",
+            admins={42},
+            bot_admin=True,
+            bot_can_post=True,
+        )
+    )
+    (digest,) = await world.say(alice, "/digest @daily_news 08:00 Europe/Kyiv")
+    assert digest.text.startswith("@daily_news: Digests at 08:00 (Europe/Kyiv)")
+    assert (await world.storage.get_chat(tg(channel.id))).digest_times == ("08:00",)
+    assert (await world.storage.get_chat(tg(alice.id))).digest_times == ()
+    (status,) = await world.say(alice, "/status @daily_news")
+    assert status.text == "@daily_news: This chat follows no feeds. /feeds lists them."
