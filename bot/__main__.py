@@ -20,6 +20,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.cli_opml import parse_chat
 from bot.config import Settings, load_catalogue, load_settings, mask_secrets
 from bot.core.errors import ConfigError
 from bot.startup import StartupError, environ_warnings
@@ -56,6 +57,25 @@ def _parser() -> argparse.ArgumentParser:
     feeds = sub.add_parser("feeds", help="the feed catalogue", description="The feed catalogue.")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
     feeds_sub.add_parser("list", help="list the feeds of feeds.yaml", description="List feeds.")
+    opml = sub.add_parser(
+        "opml", help="import or export a chat's feeds", description="OPML import and export."
+    )
+    opml_sub = opml.add_subparsers(dest="opml_command", required=True, metavar="ACTION")
+    imp = opml_sub.add_parser(
+        "import", help="subscribe a chat to an OPML file's feeds", description="Import OPML."
+    )
+    imp.add_argument("file", help="the OPML file, or - for standard input")
+    exp = opml_sub.add_parser(
+        "export", help="a chat's subscriptions as OPML 2.0", description="Export OPML."
+    )
+    exp.add_argument("-o", "--output", default="-", help="where to write (default: stdout)")
+    for action in (imp, exp):
+        action.add_argument(
+            "--chat",
+            required=True,
+            type=parse_chat,
+            help="PLATFORM:ID, e.g. telegram:-1001234567890",
+        )
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations", description="Apply migrations.")
@@ -110,6 +130,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "feeds":
             _feeds_list(settings)
+        elif args.command == "opml":
+            from bot import cli_opml
+
+            if args.opml_command == "import":
+                return asyncio.run(cli_opml.opml_import(settings, args.file, args.chat))
+            return asyncio.run(cli_opml.opml_export(settings, args.chat, args.output))
         elif args.command == "db":
             asyncio.run(_db_upgrade(settings))
     except ConfigError as exc:

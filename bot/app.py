@@ -91,6 +91,7 @@ class App:
             source,
             self.clock,
             fetch_limits=FetchLimits(s.chat_fetch_timeout_seconds, s.chat_fetches_per_chat),
+            max_feeds=s.max_feeds_per_chat,
         )
         self.adapters = self._build_adapters()
         for adapter in self.adapters:

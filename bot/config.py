@@ -151,6 +151,13 @@ class Settings(BaseSettings):
         le=20,
         description="Fetches one chat's commands may run at once; a further one is refused.",
     )
+    max_feeds_per_chat: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Feeds one chat may follow; /subscribe and imports beyond it are refused "
+        "with how to free a slot.",
+    )
 
     # -- metrics and health -----------------------------------------------------------------
     metrics_port: int | None = Field(

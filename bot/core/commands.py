@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 MAX_URL_CHARS = 2000
 """Longer addresses are refused (the database keeps URLs of up to 2048 characters)."""
 MAX_ALERTS_PER_CHAT = 20
+MAX_FEEDS_PER_CHAT = 100
 REMOVED_FROM_CATALOGUE = "removed from feeds.yaml"
 
 Admin = Callable[[], Awaitable[bool]]
@@ -75,8 +76,10 @@ class Commands:
         clock: Clock,
         *,
         fetch_limits: FetchLimits | None = None,
+        max_feeds: int = MAX_FEEDS_PER_CHAT,
     ) -> None:
         self._storage = storage
+        self._max_feeds = max_feeds
         self._feeds = feeds
         self._clock = clock
         self._limits = fetch_limits or FetchLimits()
@@ -141,10 +144,20 @@ class Commands:
 
     async def subscribe(self, chat: ChatRef, target: str) -> Reply:
         """Subscribe to a feed id, every feed of a topic, or a feed (or page) URL."""
+        current = {f.id for f in await self._storage.subscriptions(chat)}
+        if len(current) >= self._max_feeds and target.lower() not in current:
+            return Reply(self._full(len(current)), ReplyKind.ERROR)
         try:
             feeds = await self._resolve(chat, target, create=True)
         except UserInputError as exc:
             return Reply(str(exc), ReplyKind.ERROR)
+        new = [f for f in feeds if f.id not in current]
+        if len(current) + len(new) > self._max_feeds:
+            return Reply(
+                f"{target} has {_count(len(new), 'feed')} this chat does not follow yet, and "
+                f"{self._full(len(current))}",
+                ReplyKind.ERROR,
+            )
         now = self._clock.now()
         added = await self._storage.subscribe(chat, [f.id for f in feeds], now)
         resumed = [f for f in feeds if await self._resume(f.id)]
@@ -167,6 +180,27 @@ class Commands:
         return Reply(
             f"Subscribed to {names}. New stories arrive here; /latest shows the last ones.{tail}",
             choices=("/latest",),
+        )
+
+    async def follow_url(
+        self, chat: ChatRef, url: str, *, title: str = "", topics: tuple[str, ...] = ()
+    ) -> tuple[Feed, bool]:
+        """``/subscribe <url>`` for an import (see ``bot.core.imports.Follower``)."""
+        if not is_url(url):
+            raise UserInputError("not an http(s) address")
+        [feed] = await self._resolve(chat, url, create=True, title=title, topics=topics)
+        added = await self._storage.subscribe(chat, [feed.id], self._clock.now())
+        await self._resume(feed.id)
+        return feed, bool(added)
+
+    async def feed_slots(self, chat: ChatRef) -> int:
+        """How many more feeds ``chat`` may follow (``NEWSBRIEF_MAX_FEEDS_PER_CHAT``)."""
+        return max(0, self._max_feeds - len(await self._storage.subscriptions(chat)))
+
+    def _full(self, following: int) -> str:
+        return (
+            f"This chat follows {_count(following, 'feed')}; the limit is {self._max_feeds}. "
+            "/unsubscribe one to free a slot (/subscriptions lists them)."
         )
 
     async def _first_fetch(self, feed: Feed) -> str:
@@ -380,17 +414,30 @@ class Commands:
                 else ""
             )
             lines.append(f"{feed.id}: last success {ok}, next check {nxt}{trouble}")
+        alerts = await self._storage.alerts(chat)
+        lines.append(
+            f"This chat uses {len(feeds)} of {self._max_feeds} feeds and "
+            f"{len(alerts)} of {MAX_ALERTS_PER_CHAT} alerts."
+        )
         return Reply("\n".join(lines), ReplyKind.INFO)
 
     # -- helpers ---------------------------------------------------------------------------
     async def _resolve(
-        self, chat: ChatRef, target: str, *, create: bool, among: set[str] | None = None
+        self,
+        chat: ChatRef,
+        target: str,
+        *,
+        create: bool,
+        among: set[str] | None = None,
+        title: str = "",
+        topics: tuple[str, ...] = (),
     ) -> list[Feed]:
         """Turn a feed id, topic or URL into feeds ``chat`` may see, or raise ``UserInputError``.
 
         Ids and topics reach only the operator's feeds and the chat's own; a URL reaches any
         feed (knowing a chat-added feed's address is what entitles a chat to it). With
-        ``create``, a URL makes the chat an owner of the feed it leads to, stored or new.
+        ``create``, a URL makes the chat an owner of the feed it leads to, stored or new; a new
+        feed without a title of its own takes ``title``, and one without topics ``topics``.
         """
         if is_url(target):
             if len(target) > MAX_URL_CHARS:
@@ -411,6 +458,7 @@ class Commands:
                     f"No feed with the URL {target}. /subscriptions lists this chat's feeds."
                 )
             found = await self._fetch(chat, target)
+            found = replace(found, title=found.title or title, topics=found.topics or topics)
             alias = target if target != found.url else ""
             return [
                 await self._storage.add_feed(found, alias=alias, owner=chat, now=self._clock.now())

@@ -175,7 +175,10 @@ async def test_status_and_resume_of_paused_feed(
         FeedState("bbc-world", failures=10, paused_reason="10 failed polls in a row")
     )
     status = await commands.status(CHAT)
-    assert status.text == "bbc-world: paused (10 failed polls in a row)"
+    assert status.text == (
+        "bbc-world: paused (10 failed polls in a row)\n"
+        "This chat uses 1 of 100 feeds and 0 of 20 alerts."
+    )
     await commands.unsubscribe(CHAT, "bbc-world")
     await commands.subscribe(CHAT, "bbc-world")
     state = await storage.get_feed_state("bbc-world")

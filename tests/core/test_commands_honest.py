@@ -141,7 +141,8 @@ async def test_status_shows_readable_reason(env: Env) -> None:
     status = await commands.status(CHAT)
     assert status.text == (
         "bbc-world: last success never, next check now, "
-        "1 failure: the server's name could not be found"
+        "1 failure: the server's name could not be found\n"
+        "This chat uses 1 of 100 feeds and 0 of 20 alerts."
     )
 
 

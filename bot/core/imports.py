@@ -1,0 +1,129 @@
+"""Importing a list of feeds (an OPML file) into one chat.
+
+Every URL takes the same path as ``/subscribe <url>``: the SSRF guard, discovery from a page
+address, the chat's fetch limits and deadline. The chat's feed limit caps what is added; the
+rest of the list is counted, not fetched. ``progress`` is awaited as the import goes (for a
+reply that is edited: "12 of 40 checked"), and the ``ImportReport`` becomes one summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.core.errors import UserInputError
+from bot.core.models import ChatRef, Feed
+
+IMPORT_CONCURRENCY = 2
+"""URLs checked at once: the chat's own fetch limit (``FetchLimits.per_chat``) by default."""
+
+SHOWN_REFUSALS = 5
+"""Refused URLs listed by name in the summary; the others are counted."""
+
+
+@dataclass(frozen=True)
+class Outline:
+    """One feed of an imported list: its URL, its title there, and its topics (categories)."""
+
+    url: str
+    title: str = ""
+    topics: tuple[str, ...] = ()
+
+
+class Follower(Protocol):
+    """What an import needs of the commands: follow one URL as ``/subscribe <url>`` does."""
+
+    async def follow_url(
+        self, chat: ChatRef, url: str, *, title: str = "", topics: tuple[str, ...] = ()
+    ) -> tuple[Feed, bool]:
+        """Subscribe ``chat`` to the feed at ``url`` (creating it with ``title`` and ``topics``
+        if new); True when the chat did not follow it yet. Raises ``UserInputError``."""
+        ...
+
+    async def feed_slots(self, chat: ChatRef) -> int:
+        """How many more feeds ``chat`` may follow."""
+        ...
+
+
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for its summary reply."""
+
+    total: int
+    added: list[Feed] = field(default_factory=list)
+    already: list[Feed] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    over_limit: int = 0
+    limit: int = 0
+
+    def summary(self) -> str:
+        if not self.total:
+            return "That list has no feeds in it (no <outline> with an xmlUrl)."
+        lines = [
+            f"Import done: {self.total} in the list, {len(self.added)} added, "
+            f"{len(self.already)} already followed, {len(self.refused)} refused"
+            + (f", {self.over_limit} over the limit" if self.over_limit else "")
+            + "."
+        ]
+        for url, reason in self.refused[:SHOWN_REFUSALS]:
+            lines.append(f"- {url}: {reason}")
+        if len(self.refused) > SHOWN_REFUSALS:
+            lines.append(f"- and {len(self.refused) - SHOWN_REFUSALS} more refused.")
+        if self.over_limit:
+            lines.append(
+                f"A chat follows at most {self.limit} feeds: /unsubscribe some, then import "
+                "the list again (feeds already followed are skipped)."
+            )
+        if self.added:
+            lines.append("/subscriptions lists what this chat follows.")
+        return "\n".join(lines)
+
+
+async def import_outlines(
+    follower: Follower,
+    chat: ChatRef,
+    outlines: Sequence[Outline],
+    *,
+    limit: int,
+    progress: Progress | None = None,
+    concurrency: int = IMPORT_CONCURRENCY,
+) -> ImportReport:
+    """Follow every outline's feed in ``chat`` until its feed slots run out."""
+    report = ImportReport(total=len(outlines), limit=limit)
+    slots = await follower.feed_slots(chat)
+    gate = asyncio.Semaphore(max(1, concurrency))
+    lock = asyncio.Lock()
+    done = 0
+
+    async def one(outline: Outline) -> None:
+        nonlocal slots, done
+        async with gate:
+            async with lock:
+                if slots <= 0:
+                    report.over_limit += 1
+                    done += 1
+                    return
+                slots -= 1  # held while the URL is checked; given back unless added
+            try:
+                feed, added = await follower.follow_url(
+                    chat, outline.url, title=outline.title, topics=outline.topics
+                )
+            except UserInputError as exc:
+                report.refused.append((outline.url, str(exc)))
+                added = False
+            else:
+                (report.added if added else report.already).append(feed)
+            async with lock:
+                if not added:
+                    slots += 1
+                done += 1
+                if progress is not None:
+                    await progress(done, report.total)
+
+    await asyncio.gather(*(one(o) for o in outlines))
+    return report
