@@ -13,8 +13,15 @@ from bot.storage.migrate import make_engine, upgrade
 from bot.storage.tables import Base
 
 
+def _not_fts(name: str | None, type_: str, parent_names: Any) -> bool:
+    """The SQLite FTS5 index of brief search (migration 0007) is no SQLAlchemy model."""
+    return not (type_ == "table" and (name or "").startswith("briefs_fts"))
+
+
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": _not_fts}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 
