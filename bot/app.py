@@ -130,6 +130,8 @@ class App:
         if self.metrics is not None:
             pipeline_source = MeteredSource(source, self.metrics)
             pipeline_summarizer = MeteredSummarizer(self.furniture, self.metrics)
+        # One MiniLM for dedup and for /latest <words> by meaning (None: dedup is off).
+        self.embedder = build_deduper(s.dedup_threshold)
         self.pipeline = Pipeline(
             self.storage,
             pipeline_source,
@@ -139,7 +141,8 @@ class App:
             max_failures=s.feed_max_failures,
             notify=self._notify,
             on_queued=self.deliverer.wake,
-            deduper=build_deduper(s.dedup_threshold),
+            deduper=self.embedder,
+            embedder=self.embedder,
             dedup_window=timedelta(hours=s.dedup_window_hours),
             max_new=s.max_new_per_poll,
             feed_budget=timedelta(seconds=s.feed_poll_budget_seconds),

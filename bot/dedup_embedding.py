@@ -110,6 +110,32 @@ class EmbeddingDeduper:
                 self._encoder.similarities, self._story_text(story), texts
             )
 
+    async def embed_briefs(self, briefs: Sequence[Brief]) -> list[npt.NDArray[np.float32]]:
+        """The unit vector of each brief's headline + lead (what ``scores`` compares; the
+        ``Embedder`` port of ``bot.core.search``). Cached, so a brief embedded when recorded
+        costs no second model run when it is a dedup candidate later."""
+        return await self._encode([self._brief_text(b) for b in briefs])
+
+    async def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        """The unit vector of a search query (its words as typed)."""
+        [vector] = await self._encode([text])
+        return vector
+
+    async def query_scores(self, text: str, candidates: Sequence[Brief]) -> list[float]:
+        """Cosine similarity of a search query with each candidate brief."""
+        if not candidates:
+            return []
+        query = await self.embed_query(text)
+        vectors = await self.embed_briefs(candidates)
+        scores: list[float] = (np.stack(vectors) @ query).tolist()
+        return scores
+
+    async def _encode(self, texts: Sequence[str]) -> list[npt.NDArray[np.float32]]:
+        if not texts:
+            return []
+        async with self._one_at_a_time:
+            return await asyncio.to_thread(self._encoder.encode, texts)
+
     async def same_story(self, story: Story, candidates: Sequence[Brief]) -> int | None:
         """The candidate reporting the same story (best score >= threshold), or ``None``."""
         if not candidates:

@@ -11,6 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.alerts import Query, normalize
 from bot.core.errors import FeedError
 from bot.core.models import (
     Alert,
@@ -96,6 +100,7 @@ class FakeStorage:
     outbox: dict[int, _Row] = field(default_factory=dict)
     notices: dict[int, _NoticeRow] = field(default_factory=dict)
     created: dict[int, datetime] = field(default_factory=dict)
+    embeddings: dict[int, bytes] = field(default_factory=dict)
     batches: list[int] = field(default_factory=list)
     """Sizes of the ``save_feed_states`` calls."""
     sightings: dict[tuple[str, int, int], datetime] = field(default_factory=dict)
@@ -261,11 +266,39 @@ class FakeStorage:
             fresh.append(story)
         return fresh
 
-    def _with_sources(self, brief: Brief) -> Brief:
-        names = [self.feeds[f].title if f in self.feeds else f for f in self.sources[brief.id]]
+    def _with_sources(self, brief: Brief, feeds: set[str] | None = None) -> Brief:
+        carriers = [f for f in self.sources[brief.id] if feeds is None or f in feeds]
+        names = [self.feeds[f].title if f in self.feeds else f for f in carriers]
         first = names[0] if names else brief.feed_id
         also = tuple(dict.fromkeys(n for n in names[1:] if n != first))
-        return replace(brief, source=first, also_sources=also)
+        feed_id = carriers[0] if carriers else brief.feed_id
+        return replace(brief, feed_id=feed_id, source=first, also_sources=also)
+
+    def _visible(self, chat: ChatRef) -> set[str]:
+        return {f.id for f in self.feeds.values() if f.trusted or chat in self.owners.get(f.id, ())}
+
+    def _seen_by(self, chat: ChatRef) -> tuple[set[str], list[Brief]]:
+        feeds = self._visible(chat)
+        return feeds, [b for b in self.briefs.values() if feeds & set(self.sources[b.id])]
+
+    async def search_briefs(self, chat: ChatRef, query: Query, limit: int) -> list[Brief]:
+        feeds, briefs = self._seen_by(chat)
+        chosen = [b for b in briefs if query.matches(f"{b.title} {b.summary}")]
+        chosen.sort(key=lambda b: (b.published, b.id), reverse=True)
+        return [self._with_sources(b, feeds) for b in chosen[:limit]]
+
+    async def brief_vectors(self, chat: ChatRef, limit: int) -> list[tuple[int, bytes]]:
+        _, briefs = self._seen_by(chat)
+        ids = sorted((b.id for b in briefs if b.id in self.embeddings), reverse=True)
+        return [(i, self.embeddings[i]) for i in ids[:limit]]
+
+    async def briefs_by_id(self, chat: ChatRef, ids: Sequence[int]) -> list[Brief]:
+        feeds, briefs = self._seen_by(chat)
+        seen = {b.id: b for b in briefs}
+        return [self._with_sources(seen[i], feeds) for i in ids if i in seen]
+
+    async def save_embeddings(self, vectors: Mapping[int, bytes]) -> None:
+        self.embeddings.update((k, v) for k, v in vectors.items() if k in self.briefs)
 
     async def brief_for_story(self, story_key: str) -> Brief | None:
         for brief in self.briefs.values():
@@ -695,3 +728,30 @@ class FakeDeduper:
             if frozenset((story.title, brief.title)) in self._same:
                 return brief.id
         return None
+
+
+class FakeEmbedder:
+    """``Embedder`` fake: one axis per declared topic; a text's vector counts its words on
+    each axis (plus a small constant axis), so texts sharing a topic are near in meaning and
+    others are not. Counts the texts it was asked to embed (the model runs)."""
+
+    def __init__(self, **topics: str) -> None:
+        self._axes = {w: i for i, words in enumerate(topics.values()) for w in words.split()}
+        self._size = len(topics) + 1
+        self.texts: list[str] = []
+
+    def _vector(self, text: str) -> npt.NDArray[np.float32]:
+        self.texts.append(text)
+        vector = np.zeros(self._size, np.float32)
+        vector[-1] = 0.3
+        for word in normalize(text).split():
+            if word in self._axes:
+                vector[self._axes[word]] += 1.0
+        unit: npt.NDArray[np.float32] = vector / np.linalg.norm(vector)
+        return unit
+
+    async def embed_briefs(self, briefs: Sequence[Brief]) -> list[npt.NDArray[np.float32]]:
+        return [self._vector(f"{b.title}. {b.summary}") for b in briefs]
+
+    async def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        return self._vector(text)

@@ -36,6 +36,7 @@ from bot.core.errors import FeedError, HostThrottledError, StorageError
 from bot.core.models import Brief, ChatRef, Feed, FeedState, Story
 from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised, Summarizer
 from bot.core.reasons import readable_reason
+from bot.core.search import Embedder, store_embeddings
 from bot.core.text import plain_text
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class Pipeline:
         notify: Notify | None = None,
         on_queued: Callable[[], None] | None = None,
         deduper: Deduper | None = None,
+        embedder: Embedder | None = None,
         dedup_window: timedelta = timedelta(hours=36),
         max_new: int = 50,
         feed_budget: timedelta = timedelta(minutes=2),
@@ -107,6 +109,7 @@ class Pipeline:
         self._notify = notify
         self._on_queued = on_queued
         self._deduper = deduper
+        self._embedder = embedder
         self._dedup_window = dedup_window
         self._record_lock = asyncio.Lock()
         self._stopping = False
@@ -284,13 +287,17 @@ class Pipeline:
             except Exception as exc:
                 self._entry_failed(story, exc, report)
         enriched, texts = await self._texts(todo, priming=not deliver, deadline=deadline)
+        fresh: list[Brief] = []
         for story, text in zip(enriched, texts, strict=True):
             try:
-                await self._record(story, text, now, shared, deliver)
+                brief = await self._record(story, text, now, shared, deliver)
+                fresh += [brief] if brief is not None else []
                 made += 1
             except Exception as exc:
                 self._entry_failed(story, exc, report)
-        made += await self._record_skipped(feed, skipped, now, deliver, report)
+        made += await self._record_skipped(feed, skipped, now, deliver, report, fresh)
+        if self._embedder is not None:  # for /latest <words>: found by meaning, no model run
+            await store_embeddings(self._storage, self._embedder, fresh)
         passed_over = len(skipped) + result.entries_dropped
         if deliver and passed_over:
             await self._tell(
@@ -330,29 +337,40 @@ class Pipeline:
 
     async def _record(
         self, story: Story, text: Summarised, now: datetime, shared: _Round, deliver: bool
-    ) -> None:
+    ) -> Brief | None:
+        """Store a story with its new brief; returns the brief (``None``: it joined one)."""
         async with self._record_lock:
             # Another feed of this round may have stored the same story meanwhile.
             existing = await shared.matcher.existing(story)
             if existing is not None:
                 await self._record_source(story, existing, now, shared, deliver)
-                return
+                return None
             alerts = shared.alerts.match(_alert_text(story, text)) if deliver else {}
             brief = await self._storage.record_story(
                 story, text, now, deliver=deliver, alerts=alerts
             )
             shared.matcher.recorded(story, brief, new=True)
+            return brief
 
     async def _record_skipped(
-        self, feed: Feed, skipped: Sequence[Story], now: datetime, deliver: bool, report: PollReport
+        self,
+        feed: Feed,
+        skipped: Sequence[Story],
+        now: datetime,
+        deliver: bool,
+        report: PollReport,
+        fresh: list[Brief],
     ) -> int:
         """Store the entries past ``max_new`` with their teasers, not pushed (so they are never
-        pushed later either); no article, no model, no alerts."""
+        pushed later either); no article, no summariser, no alerts. Their briefs are added
+        to ``fresh``."""
         made = 0
         for story in skipped:
             try:
                 async with self._record_lock:
-                    await self._storage.record_story(story, _teaser(story), now, deliver=False)
+                    fresh.append(
+                        await self._storage.record_story(story, _teaser(story), now, deliver=False)
+                    )
                 made += 1
             except Exception as exc:
                 self._entry_failed(story, exc, report)

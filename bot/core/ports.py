@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from bot.core.alerts import Query
 from bot.core.models import (
     Alert,
     Brief,
@@ -312,6 +313,27 @@ class Storage(Protocol):
 
     async def latest(self, feed_ids: Sequence[str] | None, limit: int) -> list[Brief]:
         """The newest briefs of these feeds (``None``: all feeds), newest first."""
+        ...
+
+    # -- search (``bot.core.search``) -------------------------------------------------------
+    async def search_briefs(self, chat: ChatRef, query: Query, limit: int) -> list[Brief]:
+        """The newest briefs (by published time, then id) whose headline + summary match
+        ``query`` as an alert would, among those ``chat`` may see: carried by an operator feed
+        or a feed the chat owns. Sources the chat may not see are left out of each brief."""
+        ...
+
+    async def brief_vectors(self, chat: ChatRef, limit: int) -> list[tuple[int, bytes]]:
+        """(id, stored embedding) of the newest ``limit`` briefs ``chat`` may see that have one,
+        newest (highest id) first."""
+        ...
+
+    async def briefs_by_id(self, chat: ChatRef, ids: Sequence[int]) -> list[Brief]:
+        """The briefs of ``ids`` that ``chat`` may see, in the order given (sources it may not
+        see left out)."""
+        ...
+
+    async def save_embeddings(self, vectors: Mapping[int, bytes]) -> None:
+        """Store each brief's embedding (``bot.core.search.pack``); unknown ids are skipped."""
         ...
 
     # -- alerts ----------------------------------------------------------------------------

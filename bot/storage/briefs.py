@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import StorageError
 from bot.core.models import Brief, ChatRef, Story
 from bot.core.ports import Summarised
+from bot.core.search import search_text
 from bot.storage.outbox import OutboxStore
 from bot.storage.tables import BriefRow, BriefSourceRow, FeedRow, StoryMarkRow
 
@@ -84,8 +85,12 @@ class BriefStore(OutboxStore):
                 fresh.append(story)
             return fresh
 
-    async def _briefs(self, s: AsyncSession, rows: Sequence[BriefRow]) -> list[Brief]:
-        """Briefs with their source names, for many rows in one query."""
+    async def _briefs(
+        self, s: AsyncSession, rows: Sequence[BriefRow], feeds: Collection[str] | None = None
+    ) -> list[Brief]:
+        """Briefs with their source names, for many rows in one query; with ``feeds``, only
+        those sources are named (the feeds a chat may see), the first of them as the brief's
+        own when its first feed is not among them."""
         names: dict[int, list[tuple[str, str]]] = {row.id: [] for row in rows}
         for i in range(0, len(rows), 500):
             chunk = [row.id for row in rows[i : i + 500]]
@@ -100,15 +105,18 @@ class BriefStore(OutboxStore):
         out = []
         for row in rows:
             carried = names[row.id]
-            first = next((title for fid, title in carried if fid == row.feed_id), row.feed_id)
-            also = tuple(
-                dict.fromkeys(t for fid, t in carried if fid != row.feed_id and t != first)
-            )
+            feed_id = row.feed_id
+            if feeds is not None:
+                carried = [(fid, t) for fid, t in carried if fid in feeds]
+                if carried and all(fid != feed_id for fid, _ in carried):
+                    feed_id = carried[0][0]
+            first = next((title for fid, title in carried if fid == feed_id), feed_id)
+            also = tuple(dict.fromkeys(t for fid, t in carried if fid != feed_id and t != first))
             out.append(
                 Brief(
                     id=row.id,
                     story_key=row.story_key,
-                    feed_id=row.feed_id,
+                    feed_id=feed_id,
                     title=row.title,
                     summary=row.summary,
                     link=row.link,
@@ -199,6 +207,7 @@ class BriefStore(OutboxStore):
                     published=story.published,
                     image_url=story.image_url,
                     created_at=now,
+                    search_text=search_text(text.title, text.summary),
                 )
                 s.add(row)
                 await s.flush()

@@ -14,6 +14,7 @@ start instead of sending one bot's chats through the other).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +25,10 @@ from bot.core.models import ChatRef, Platform
 from bot.storage.base import StoreBase
 from bot.storage.tables import BotAccountRow, ChatRow, FeedOwnerRow, FeedRow
 
+_S = TypeVar("_S", bound=Select[Any])
 
-def visible_to(query: Select[FeedRow], chat: ChatRef) -> Select[FeedRow]:
+
+def visible_to(query: _S, chat: ChatRef) -> _S:
     """``query`` over ``FeedRow`` narrowed to the feeds ``chat`` may see."""
     owned = (
         select(FeedOwnerRow.feed_id)

@@ -28,9 +28,10 @@ from bot.core.models import (
     FeedState,
     Platform,
 )
-from bot.storage.briefs import BriefStore, story_marks
+from bot.storage.briefs import story_marks
 from bot.storage.health import HealthStore
 from bot.storage.owners import OwnersStore, visible_to
+from bot.storage.search import SearchStore
 from bot.storage.sentences import SentenceStore
 from bot.storage.tables import (
     AlertRow,
@@ -115,7 +116,7 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(OwnersStore, BriefStore, SentenceStore, HealthStore):
+class SqlStorage(OwnersStore, SearchStore, SentenceStore, HealthStore):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -149,6 +150,13 @@ class BriefRow(Base):
     published: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     image_url: Mapped[str] = mapped_column(String(2048), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """Headline and summary as word tokens (``bot.core.alerts.normalize``): what ``/latest
+    <words>`` searches. Full-text indexed by migration 0007 (PostgreSQL: a GIN index on its
+    ``to_tsvector('simple', ...)``; SQLite: the FTS5 table ``briefs_fts``), outside this model."""
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """MiniLM vector of headline + lead, int8 (``bot.core.search.pack``); ``None`` until the
+    pipeline embedded it (or when the deduper is off)."""
 
 
 class BriefSourceRow(Base):
