@@ -75,6 +75,8 @@ class App:
         self.adapters: list[ChatAdapter] = []
         self._started: list[str] = []
         self._poll_tasks: set[asyncio.Task[object]] = set()
+        self._running = False
+        """Set once ``start`` completed: only then does ``stop`` say "newsbrief stopped"."""
         self.metrics: Metrics | None = Metrics() if settings.metrics_port is not None else None
         self.metrics_server: MetricsServer | None = None
 
@@ -176,6 +178,7 @@ class App:
         # collector's full passes, which otherwise walk every module object (~100 ms with
         # 120k objects; bench/ingest.py measured those pauses as the event loop's worst lag).
         gc.freeze()
+        self._running = True
         logger.info(
             "newsbrief running: %d feeds, chats: %s",
             len(catalogue),
@@ -229,7 +232,7 @@ class App:
 
     async def stop(self) -> None:
         """Stop in reverse order; each step runs even if an earlier one failed."""
-        was_running = bool(self._started)
+        was_running, self._running = self._running, False
         if "scheduler" in self._started:
             # Let a running poll finish its current feeds instead of having the scheduler
             # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         description="At start-up, how long an unreachable database server is retried "
         "(with back-off) before newsbrief gives up.",
     )
+    platform_startup_timeout_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="At start-up, how long an unreachable Telegram or Discord API is retried "
+        "(with back-off) before newsbrief gives up.",
+    )
     poll_interval_seconds: int = Field(
         600, ge=1, le=86400, description="Default and shortest poll interval of a feed."
     )
