@@ -310,10 +310,11 @@ async def run(settings: Settings) -> None:
 
 
 def exit_now(signum: int) -> None:
-    """Leave without waiting for the polls and sends under way. Safe: each feed's poll is
-    recorded in one transaction (an unfinished one is rolled back and polled again), and
-    outbox claims are leases, so a brief being sent goes out again (at once on restart with
-    SQLite, after ``NEWSBRIEF_DELIVERY_LEASE_SECONDS`` with PostgreSQL)."""
+    """Leave without waiting for the polls and sends under way. Safe: each story is stored
+    with its outbox rows in one transaction and a feed's poll state is saved after its stories,
+    so a poll cut short is simply done again (stored stories are recognised); outbox claims
+    are leases, so a brief being sent goes out again (at once on restart with SQLite, after
+    ``NEWSBRIEF_DELIVERY_LEASE_SECONDS`` with PostgreSQL)."""
     logger.warning(
         "second %s: stopping at once; briefs being sent go out again after restart",
         signal.Signals(signum).name,
