@@ -20,6 +20,7 @@ MESSAGES = [
     "NEWSBRIEF_TELEGRAM_TOKEN: the Telegram Bot API at",
     "cannot reach the Telegram Bot API at",
     "refused getMe",
+    "failed during start-up",
     "NEWSBRIEF_DISCORD_TOKEN: the Discord API at",
     "cannot reach the Discord API at NEWSBRIEF_DISCORD_API_URL=",
     "the Discord gateway at NEWSBRIEF_DISCORD_GATEWAY_URL=",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.run_support import closed_port, one_message, run_to_exit
 from tests.telegram.fake_bot_api import FakeBotApi
+from tests.telegram.fake_chats import TOKEN
 
 
 async def test_an_unreachable_bot_api_is_retried_then_one_message_and_exit_1(
@@ -49,3 +50,21 @@ async def test_a_rejected_token_is_one_message_and_exit_2(fake: FakeBotApi, tmp_
         "token (getMe answered 401 Unauthorized or 404 Not Found): set the token @BotFather gave"
     )
     assert [method for method, _ in fake.calls] == []  # refused before any method ran
+
+
+async def test_a_failure_after_get_me_is_one_message_and_exit_1(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    fake.fail("setMyCommands", 400, "Bad Request: BOT_COMMAND_INVALID")
+    code, stderr = await run_to_exit(
+        tmp_path,
+        NEWSBRIEF_TELEGRAM_TOKEN=TOKEN,
+        NEWSBRIEF_TELEGRAM_API_URL=fake.url,
+        NEWSBRIEF_LOG_LEVEL="WARNING",
+    )
+    assert code == 1
+    assert one_message(stderr) == (
+        f"newsbrief: the Telegram Bot API at NEWSBRIEF_TELEGRAM_API_URL={fake.url} failed during "
+        "start-up (Bot_command_invalid): start again; with a webhook, check "
+        "NEWSBRIEF_TELEGRAM_WEBHOOK_URL"
+    )

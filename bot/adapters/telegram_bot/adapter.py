@@ -136,8 +136,14 @@ class TelegramAdapter:
             await app.bot.set_my_commands(bot_commands())
             mode = await self._receive()
             await app.start()
-        except BaseException:
+        except BaseException as exc:
             await self.stop()
+            if isinstance(exc, TelegramError):  # after getMe: setMyCommands, setWebhook
+                raise StartupError(
+                    f"the Telegram Bot API at NEWSBRIEF_TELEGRAM_API_URL="
+                    f"{self._settings.telegram_api_url} failed during start-up ({exc}): start "
+                    "again; with a webhook, check NEWSBRIEF_TELEGRAM_WEBHOOK_URL"
+                ) from exc
             raise
         logger.info("Telegram bot @%s receiving updates by %s", app.bot.username, mode)
 
