@@ -5,8 +5,10 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1
-# The CPU build of torch first, so that nothing pulls the CUDA wheels.
-RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+# The CPU build of torch first, so that nothing pulls the CUDA wheels; the same index as the
+# Makefile's TORCH_INDEX (--build-arg TORCH_INDEX=URL, or empty for pip's default index).
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+RUN pip install ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} torch==2.13.0
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY summarizer ./summarizer

@@ -2,8 +2,12 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# torch first, pinned: pip then takes the local CPU build instead of the CUDA wheels.
+# torch first, pinned, from PyTorch's CPU-only wheel index: the default index would resolve the
+# CUDA build and its nvidia wheels (gigabytes). Another index: `make run TORCH_INDEX=URL`;
+# pip's default index: `make run TORCH_INDEX=`. --index-url replaces the default index only:
+# extra indexes and find-links set in pip's own configuration still count.
 TORCH := torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 export NO_PROXY := 127.0.0.1,localhost,::1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -15,7 +19,7 @@ $(BIN)/python:
 	$(BIN)/pip install --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install $(TORCH)
+	$(BIN)/pip install $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(TORCH)
 	$(BIN)/pip install -e .
 	touch $@
 

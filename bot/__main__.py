@@ -21,7 +21,13 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli_opml import parse_chat
-from bot.config import Settings, load_catalogue, load_settings, mask_secrets
+from bot.config import (
+    Settings,
+    empty_catalogue_hint,
+    load_catalogue,
+    load_settings,
+    mask_secrets,
+)
 from bot.core.errors import ConfigError
 from bot.startup import StartupError, environ_warnings
 
@@ -172,7 +178,10 @@ class _MaskSecrets(logging.Filter):
 
 
 def _feeds_list(settings: Settings) -> None:
-    for feed in load_catalogue(settings.feeds_file):
+    feeds = load_catalogue(settings.feeds_file)
+    if not feeds:
+        print(f"newsbrief: {empty_catalogue_hint(settings.feeds_file)}", file=sys.stderr)
+    for feed in feeds:
         print(f"{feed.id:24} {','.join(feed.topics):28} {feed.language:3} {feed.url}")
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.briefing import ModelSummarizer
-from bot.config import Settings, load_catalogue
+from bot.config import Settings, empty_catalogue_hint, load_catalogue
 from bot.core.commands import Commands, FetchLimits
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Platform
@@ -63,6 +64,8 @@ class App:
         self.adapters: list[ChatAdapter] = []
         self._started: list[str] = []
         self._poll_tasks: set[asyncio.Task[object]] = set()
+        self._running = False
+        """Set once ``start`` completed: only then does ``stop`` say "newsbrief stopped"."""
         self.metrics: Metrics | None = Metrics() if settings.metrics_port is not None else None
         self.metrics_server: MetricsServer | None = None
 
@@ -168,6 +171,9 @@ class App:
         # collector's full passes, which otherwise walk every module object (~100 ms with
         # 120k objects; bench/ingest.py measured those pauses as the event loop's worst lag).
         gc.freeze()
+        self._running = True
+        if not catalogue:
+            logger.warning("%s", empty_catalogue_hint(s.feeds_file))
         logger.info(
             "newsbrief running: %d feeds, chats: %s",
             len(catalogue),
@@ -221,7 +227,7 @@ class App:
 
     async def stop(self) -> None:
         """Stop in reverse order; each step runs even if an earlier one failed."""
-        was_running = bool(self._started)
+        was_running, self._running = self._running, False
         if "scheduler" in self._started:
             # Let a running poll finish its current feeds instead of having the scheduler
             # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive
@@ -230,6 +236,14 @@ class App:
             self.pipeline.stop()
             running = {t for t in self._poll_tasks if not t.done()}
             if running:
+                busy = self.pipeline.polling
+                logger.warning(
+                    "stopping, finishing %d feed%s (up to %g s); a second Ctrl-C or SIGTERM "
+                    "stops at once",
+                    busy,
+                    "" if busy == 1 else "s",
+                    STOP_GRACE_SECONDS,
+                )
                 await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
             self.scheduler.shutdown(wait=False)
         if "delivery" in self._started:
@@ -257,15 +271,47 @@ class App:
 
 
 async def run(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM, then shut down cleanly."""
+    """Run until SIGINT or SIGTERM, then shut down cleanly; a signal during start-up stops it
+    there. A second signal exits at once (``exit_now``)."""
     app = App(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        if stop.is_set():
+            exit_now(signum)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
+    starting = asyncio.create_task(app.start(), name="start")
+    stopped = asyncio.create_task(stop.wait(), name="stop-signal")
     try:
-        await app.start()
-        await stop.wait()
+        await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+        else:
+            starting.result()  # a start-up failure is raised here
+            await stopped
     finally:
+        stopped.cancel()
         await app.stop()
+
+
+def exit_now(signum: int) -> None:
+    """Leave without waiting for the polls and sends under way. Safe: each story is stored
+    with its outbox rows in one transaction and a feed's poll state is saved after its stories,
+    so a poll cut short is simply done again (stored stories are recognised); outbox claims
+    are leases, so a brief being sent goes out again (at once on restart with SQLite, after
+    ``NEWSBRIEF_DELIVERY_LEASE_SECONDS`` with PostgreSQL)."""
+    logger.warning(
+        "second %s: stopping at once; briefs being sent go out again after restart",
+        signal.Signals(signum).name,
+    )
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    sys.stdout.flush()
+    os._exit(128 + signum)

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         description="At start-up, how long an unreachable database server is retried "
         "(with back-off) before newsbrief gives up.",
     )
+    platform_startup_timeout_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="At start-up, how long an unreachable Telegram or Discord API is retried "
+        "(with back-off) before newsbrief gives up.",
+    )
     poll_interval_seconds: int = Field(
         600, ge=1, le=86400, description="Default and shortest poll interval of a feed."
     )
@@ -403,8 +410,13 @@ def load_catalogue(path: Path) -> list[Feed]:
         raise ConfigError(
             [f"{path}: no such file; set NEWSBRIEF_FEEDS_FILE or create it (see feeds.yaml)"]
         ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            [f"{path}: cannot read it ({reason}); set NEWSBRIEF_FEEDS_FILE to a UTF-8 YAML file"]
+        ) from exc
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from exc
+        raise ConfigError([f"{path}{_yaml_problem(exc)}"]) from exc
     try:
         catalogue = Catalogue.model_validate(raw if raw is not None else {"feeds": []})
     except ValidationError as exc:
@@ -417,3 +429,26 @@ def load_catalogue(path: Path) -> list[Feed]:
         Feed(id=f.id, url=f.url, title=f.title, topics=tuple(f.topics), language=f.language)
         for f in catalogue.feeds
     ]
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """``, line L, column C: not valid YAML: what (while ...)`` of a YAML error, in one line."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return f": not valid YAML: {' '.join(str(exc).split())}"
+    mark = exc.problem_mark
+    where = f", line {mark.line + 1}, column {mark.column + 1}"
+    context = ""
+    if exc.context:
+        at = exc.context_mark
+        since = f" at line {at.line + 1}" if at is not None and at.line != mark.line else ""
+        context = f" ({exc.context}{since})"
+    return f"{where}: not valid YAML: {exc.problem}{context}"
+
+
+def empty_catalogue_hint(path: Path) -> str:
+    """What to say when ``path`` lists no feed."""
+    return (
+        f"{path} lists 0 feeds: add one under `feeds:` as `  - {{id: my-news, title: My News, "
+        "url: 'https://example.org/rss.xml', topics: [world]}` and restart, or /subscribe <URL> "
+        "in a chat"
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import logging
 import os
 import threading
 import time
@@ -22,14 +21,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.config import mask_secrets
-from bot.core.errors import NewsbriefError
+from bot.core.errors import StartupError
+from bot.retry import error_reason, retrying
 from bot.storage import SqlStorage, make_engine, upgrade
 
-logger = logging.getLogger(__name__)
-
-
-class StartupError(NewsbriefError):
-    """newsbrief cannot start; ``str()`` is the whole message for the operator."""
+__all__ = ["StartupError", "environ_warnings", "mask_url", "open_database", "unknown_settings"]
 
 
 def mask_url(url: str) -> str:
@@ -97,10 +93,8 @@ async def open_database(
 ) -> SqlStorage:
     """Connect, migrate and return the repository, or raise ``StartupError``."""
     sqlite_path = _sqlite_path(url)
-    deadline = monotonic() + timeout_seconds
-    delay = 0.5
-    told = False
-    while True:
+
+    async def attempt() -> SqlStorage:
         try:
             engine = make_engine(url)
         except OSError as exc:
@@ -108,30 +102,32 @@ async def open_database(
         try:
             await upgrade(engine)
             return SqlStorage(engine)
-        except (DBAPIError, OSError, TimeoutError) as exc:
+        except _UNREACHABLE as exc:
             await engine.dispose()
             if sqlite_path is not None:
                 await asyncio.to_thread(_join_sqlite_threads)
                 raise StartupError(_sqlite_advice(sqlite_path, exc)) from None
-            reason = mask_secrets(_reason(exc))
-            left = deadline - monotonic()
-            if left <= 0:
-                raise StartupError(
-                    f"cannot reach the database at NEWSBRIEF_DATABASE_URL={mask_url(url)} "
-                    f"after {timeout_seconds:g} s ({reason}): start the database server, check "
-                    "the host, port, database name and credentials, or raise "
-                    "NEWSBRIEF_DATABASE_STARTUP_TIMEOUT_SECONDS"
-                ) from None
-            if not told:
-                logger.info(
-                    "database at %s not reachable yet (%s); retrying for up to %g s",
-                    mask_url(url),
-                    reason,
-                    timeout_seconds,
-                )
-                told = True
-            await _await(sleep(min(delay, left)))
-            delay = min(delay * 2, 5.0)
+            raise
+
+    try:
+        return await retrying(
+            attempt,
+            transient=_UNREACHABLE,
+            timeout_seconds=timeout_seconds,
+            what=f"database at {mask_url(url)}",
+            sleep=sleep,
+            monotonic=monotonic,
+        )
+    except _UNREACHABLE as exc:
+        raise StartupError(
+            f"cannot reach the database at NEWSBRIEF_DATABASE_URL={mask_url(url)} "
+            f"after {timeout_seconds:g} s ({mask_secrets(error_reason(exc))}): start the "
+            "database server, check the host, port, database name and credentials, or raise "
+            "NEWSBRIEF_DATABASE_STARTUP_TIMEOUT_SECONDS"
+        ) from None
+
+
+_UNREACHABLE = (DBAPIError, OSError, TimeoutError)
 
 
 def _join_sqlite_threads() -> None:
@@ -143,18 +139,6 @@ def _join_sqlite_threads() -> None:
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and "_connection_worker_thread" in thread.name:
             thread.join(timeout=2.0)
-
-
-async def _await(value: object) -> None:
-    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
-        await value
-
-
-def _reason(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None)
-    inner = orig if isinstance(orig, BaseException) else exc
-    text = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
-    return f"{type(inner).__name__}: {text}" if text else type(inner).__name__
 
 
 OTHER_SETTINGS = ("NEWSBRIEF_ENCODER", "NEWSBRIEF_ONNX_CACHE")

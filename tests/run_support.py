@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -65,3 +66,28 @@ def check_alive(proc: asyncio.subprocess.Process, tmp_path: Path) -> None:
     """Fail with the end of the bot's log when it died."""
     if proc.returncode is not None:
         raise AssertionError((tmp_path / "stderr.log").read_text()[-3000:])
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed): connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def run_to_exit(tmp_path: Path, *, within: float = 90, **settings: str) -> tuple[int, str]:
+    """Run ``newsbrief run`` until it exits by itself (a start-up failure): its exit code and
+    stderr. The feed is never polled."""
+    feed = f"http://127.0.0.1:{closed_port()}/feed.xml"
+    async with newsbrief_run(tmp_path, feed, **settings) as proc:
+        code = await asyncio.wait_for(proc.wait(), within)
+    return code, (tmp_path / "stderr.log").read_text()
+
+
+def one_message(stderr: str) -> str:
+    """The one line ``newsbrief: ...`` that is all of ``stderr``; no traceback."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("newsbrief: "), stderr
+    return lines[0]

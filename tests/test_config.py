@@ -84,7 +84,12 @@ def test_shipped_catalogue_is_valid_and_varied() -> None:
             "feeds:\n  - {id: a, title: A, url: 'https://x'}\n  - {id: a, title: B, url: 'https://y'}\n",
             "duplicate feed id 'a'",
         ),
-        ("feeds: [", "not valid YAML"),
+        ("feeds: [", "feeds.yaml, line 1, column 9: not valid YAML: expected the node content"),
+        (
+            "feeds:\n  - id: a\n   title: b\n",
+            "feeds.yaml, line 3, column 4: not valid YAML: expected <block end>, but found "
+            "'<block mapping start>' (while parsing a block collection at line 2)",
+        ),
     ],
 )
 def test_catalogue_errors(tmp_path: Path, yaml_text: str, expected: str) -> None:
@@ -93,8 +98,18 @@ def test_catalogue_errors(tmp_path: Path, yaml_text: str, expected: str) -> None
     with pytest.raises(ConfigError) as info:
         load_catalogue(path)
     assert expected in str(info.value)
+    assert "<unicode string>" not in str(info.value) and "\n" not in str(info.value)
 
 
 def test_missing_catalogue(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="NEWSBRIEF_FEEDS_FILE"):
         load_catalogue(tmp_path / "nope.yaml")
+
+
+def test_an_unreadable_catalogue_is_one_problem(tmp_path: Path) -> None:
+    (tmp_path / "dir.yaml").mkdir()
+    (tmp_path / "latin1.yaml").write_bytes(b"feeds: []  # caf\xe9\n")
+    for name in ("dir.yaml", "latin1.yaml"):
+        with pytest.raises(ConfigError) as info:
+            load_catalogue(tmp_path / name)
+        assert str(info.value).startswith(f"{tmp_path / name}: cannot read it (")

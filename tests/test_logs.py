@@ -73,9 +73,10 @@ def test_service_mode_logs_at_the_level_and_keeps_httpx_quiet() -> None:
     configure_logging(load_settings(telegram_token=TOKEN, log_level="INFO"), out)
     _emit()
     logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot.../getMe")
+    logging.getLogger("sqlalchemy.engine.Engine").info("SELECT feeds.id FROM feeds")
     text = out.getvalue()
     assert "polled 3 feeds" in text and "Running job poll" in text
-    assert "HTTP Request" not in text and "setup plugin" not in text
+    assert "HTTP Request" not in text and "setup plugin" not in text and "SELECT" not in text
 
 
 def test_json_format_gives_one_object_a_line() -> None:

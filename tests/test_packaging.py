@@ -95,3 +95,24 @@ def test_compose_waits_for_a_healthy_database() -> None:
     assert bot["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert bot["environment"]["NEWSBRIEF_DATABASE_URL"].startswith("postgresql+asyncpg://")
     assert {"9090", "8443"} <= {str(p) for p in bot["expose"]}
+
+
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def test_make_installs_the_cpu_build_of_torch_by_default_and_can_be_told_otherwise() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    # `?=`: `make run TORCH_INDEX=URL` (or empty, for pip's default index) overrides it.
+    assert f"\nTORCH_INDEX ?= {CPU_INDEX}\n" in makefile
+    (torch_line,) = [line for line in makefile.splitlines() if "$(TORCH)" in line]
+    assert torch_line.strip() == (
+        "$(BIN)/pip install $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(TORCH)"
+    )
+    torch_pin = makefile.split("\nTORCH := ", 1)[1].split("\n", 1)[0]
+    assert torch_pin == "torch==2.13.0"
+    # The image installs the same build from the same index, overridable with --build-arg.
+    instructions = _instructions()
+    assert ("ARG", f"TORCH_INDEX={CPU_INDEX}") in instructions
+    assert ("RUN", f'pip install ${{TORCH_INDEX:+--index-url "$TORCH_INDEX"}} {torch_pin}') in (
+        instructions
+    )

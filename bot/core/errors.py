@@ -4,6 +4,7 @@
 
     NewsbriefError                  base of everything newsbrief raises on purpose
     ├── ConfigError                 bad settings or feeds.yaml; lists every problem
+    ├── StartupError                a service newsbrief needs cannot be reached at start-up
     ├── UserInputError              a chat command cannot be done; ``str()`` is the reply text
     ├── FeedError                   a feed or article could not be fetched or parsed
     │   ├── UnsafeURLError          a chat-submitted URL points somewhere it must not (SSRF guard)
@@ -31,11 +32,20 @@ class NewsbriefError(Exception):
 
 
 class ConfigError(NewsbriefError):
-    """Invalid configuration. ``problems`` lists every bad field with its fix."""
+    """Invalid configuration. ``problems`` lists every bad field with its fix; ``str()`` is
+    the one problem, or a list of them under ``invalid configuration:``."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        if len(problems) == 1:
+            super().__init__(problems[0])
+        else:
+            super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class StartupError(NewsbriefError):
+    """newsbrief cannot start (the database or a chat platform is unreachable); ``str()`` is
+    the whole message for the operator: what was tried and what to do."""
 
 
 class UserInputError(NewsbriefError):

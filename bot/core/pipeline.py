@@ -120,6 +120,11 @@ class Pipeline:
         self._logged: set[tuple[str, str]] = set()
         """(feed id, what) already logged with a traceback: each problem is logged once."""
 
+    @property
+    def polling(self) -> int:
+        """How many feeds are being polled now."""
+        return len(self._running)
+
     def stop(self) -> None:
         """Finish the feeds being polled and take no more (a clean shutdown: a poll cancelled
         inside a database transaction can leave the connection half-closed)."""

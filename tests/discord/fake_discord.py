@@ -34,6 +34,7 @@ from discord_payloads import (
     OWNER_ID,
     TEXT_ID,
     THREAD_ID,
+    TOKEN,
     Payloads,
 )
 
@@ -242,6 +243,9 @@ class FakeDiscord(Payloads):
         path, method = "/" + request.match_info["path"], request.method
         body = await self._body(request)
         self.requests.append(Request(method, path, dict(request.query), body))
+        auth = request.headers.get("Authorization")
+        if auth is not None and auth != f"Bot {TOKEN}":  # webhook-token routes carry none
+            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
         for i, (m, pattern, status, fbody, headers) in enumerate(self._failures):
             if m == method and pattern.fullmatch(path):
                 del self._failures[i]

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 
+import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -35,7 +36,8 @@ from bot.adapters.discord_bot.notifier import DiscordNotifier
 from bot.adapters.discord_bot.slash import NewsGroup, NewsTree
 from bot.config import Settings
 from bot.core.commands import Commands
-from bot.core.errors import ConfigError, NewsbriefError
+from bot.core.errors import ConfigError, StartupError
+from bot.retry import error_reason, retrying
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,15 @@ MAX_RATELIMIT_SECONDS = 10.0
 """discord.py waits out a 429 (or an exhausted bucket) up to this long inside one request;
 beyond it raises ``RateLimited`` and the outbox retries the row later, so a send never sleeps
 for minutes while holding the delivery loop."""
+
+
+TRANSIENT = (OSError, aiohttp.ClientError, discord.DiscordServerError)
+"""Failures to log in that may pass: retried at start-up (``asyncio.TimeoutError`` is an
+``OSError``)."""
+
+
+class _NotReady(Exception):
+    """The client logged in but the gateway was not ready in time."""
 
 
 class _Client(discord.Client):
@@ -81,31 +92,89 @@ class DiscordAdapter:
             raise ConfigError(["NEWSBRIEF_DISCORD_TOKEN: not set; create a bot token first"])
         self._settings = settings
         self._token = settings.discord_token.get_secret_value()
+        self._commands = commands
+        self._guild_ready_timeout = guild_ready_timeout
         self._ready_timeout = ready_timeout
+        # Voice is never used: discord.py's warnings about its missing libraries are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        self._new_client()
+        self.task: asyncio.Task[None] | None = None
+        """The running client (for supervision); ``None`` before ``start()``."""
+        self._saved: tuple[str, yarl.URL] | None = None
+        self._stopping = False
+        self._starting = False
+
+    def _new_client(self) -> None:
+        """A fresh discord.py client with its command tree and notifier (a client that
+        failed to log in cannot be started again)."""
         intents = discord.Intents.none()
         intents.guilds = True
         self.client = _Client(
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_SECONDS,
-            guild_ready_timeout=guild_ready_timeout,
+            guild_ready_timeout=self._guild_ready_timeout,
         )
         self.tree = NewsTree(self.client)
-        self.tree.add_command(NewsGroup(commands))
-        self.notifier = DiscordNotifier(self.client, commands.leave_notice)
-        self.task: asyncio.Task[None] | None = None
-        """The running client (for supervision); ``None`` before ``start()``."""
-        self._saved: tuple[str, yarl.URL] | None = None
-        self._stopping = False
+        self.tree.add_command(NewsGroup(self._commands))
+        self.notifier = DiscordNotifier(self.client, self._commands.leave_notice)
 
     async def start(self) -> None:
-        """Connect, wait until ready, register the commands; return when serving.
+        """Connect, wait until ready, register the commands; return when serving. A Discord
+        API that cannot be reached is retried for ``NEWSBRIEF_PLATFORM_STARTUP_TIMEOUT_SECONDS``.
 
         Raises:
-            ConfigError: Discord rejected the token or the development server.
-            NewsbriefError: the client failed or was not ready in time.
+            ConfigError: Discord rejected the token or the development server (exit 2).
+            StartupError: Discord stayed unreachable, or the client failed to start (exit 1).
         """
+        s = self._settings
+        timeout = s.platform_startup_timeout_seconds
         self._redirect()
+        self._starting = True
+        try:
+            await retrying(
+                self._connect,
+                transient=TRANSIENT,
+                timeout_seconds=timeout,
+                what=f"the Discord API at {s.discord_api_url}",
+            )
+        except discord.LoginFailure:
+            raise ConfigError(
+                [
+                    f"NEWSBRIEF_DISCORD_TOKEN: the Discord API at {s.discord_api_url} rejected "
+                    "the token (GET /users/@me answered 401 Unauthorized): set the bot token of "
+                    "the Developer Portal (Applications > your app > Bot > Reset Token), or "
+                    "check NEWSBRIEF_DISCORD_API_URL"
+                ]
+            ) from None
+        except discord.PrivilegedIntentsRequired as exc:
+            raise ConfigError([f"Discord: {exc}"]) from None
+        except TRANSIENT as exc:
+            raise StartupError(
+                f"cannot reach the Discord API at NEWSBRIEF_DISCORD_API_URL={s.discord_api_url} "
+                f"after {timeout:g} s ({error_reason(exc)}): check the network connection and "
+                "NEWSBRIEF_DISCORD_API_URL, or raise NEWSBRIEF_PLATFORM_STARTUP_TIMEOUT_SECONDS"
+            ) from None
+        except _NotReady:
+            raise StartupError(
+                "the Discord gateway at NEWSBRIEF_DISCORD_GATEWAY_URL="
+                f"{s.discord_gateway_url} was not ready after {self._ready_timeout:g} s: check "
+                "the network connection (websockets must get through) and "
+                "NEWSBRIEF_DISCORD_GATEWAY_URL"
+            ) from None
+        except Exception as exc:
+            raise StartupError(f"the Discord client failed to start ({error_reason(exc)})") from exc
+        finally:
+            self._starting = False
+            if self.task is None or self.task.done():
+                self._restore()
+        await self._sync()
+
+    async def _connect(self) -> None:
+        """One try: start the client and wait until the gateway is ready; on failure the
+        client is closed again and the next try gets a fresh one."""
+        if self.task is not None:
+            self._new_client()
         self._stopping = False
         self.task = asyncio.create_task(self.client.start(self._token), name="discord-client")
         self.task.add_done_callback(self._watch)
@@ -116,23 +185,27 @@ class DiscordAdapter:
             )
         finally:
             ready.cancel()
-        if self.task.done():
-            await self._failed_start()
-        if not self.client.ready.is_set():
-            await self.stop()
-            raise NewsbriefError(f"Discord gateway not ready after {self._ready_timeout:g}s")
-        await self._sync()
+        if self.client.ready.is_set() and not self.task.done():
+            return
+        failed = self.task
+        await self._close()
+        if failed.done() and not failed.cancelled() and failed.exception() is not None:
+            raise failed.exception()  # type: ignore[misc]
+        raise _NotReady
 
     async def stop(self) -> None:
         """Close the client and wait for its task; restore discord.py's URLs."""
-        self._stopping = True
         try:
-            await self.client.close()
-            if self.task is not None:
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await asyncio.wait_for(self.task, 10)
+            await self._close()
         finally:
             self._restore()
+
+    async def _close(self) -> None:
+        self._stopping = True
+        await self.client.close()
+        if self.task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self.task, 10)
 
     # -- helpers ------------------------------------------------------------------------
     def _redirect(self) -> None:
@@ -152,23 +225,13 @@ class DiscordAdapter:
             self._saved = None
 
     def _watch(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled():
-            return
+        if task.cancelled() or self._starting:
+            return  # start() reports a failure to start
         exc = task.exception()
         if exc is not None:
             logger.error("the Discord client stopped with an error", exc_info=exc)
         elif not self._stopping:
             logger.error("the Discord client stopped unexpectedly")
-
-    async def _failed_start(self) -> None:
-        assert self.task is not None
-        exc = self.task.exception() if not self.task.cancelled() else None
-        await self.stop()
-        if isinstance(exc, discord.LoginFailure):
-            raise ConfigError([f"NEWSBRIEF_DISCORD_TOKEN: Discord rejected it ({exc})"]) from exc
-        if isinstance(exc, discord.PrivilegedIntentsRequired):
-            raise ConfigError([f"Discord: {exc}"]) from exc
-        raise NewsbriefError(f"the Discord client failed to start: {exc!r}") from exc
 
     async def _sync(self) -> None:
         """Register ``/news`` globally, or in the development server only."""

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram_bot.handlers import Handlers
@@ -33,9 +33,10 @@ from bot.adapters.telegram_bot.updates import ChatOrderedProcessor
 from bot.config import Settings
 from bot.core.command_table import COMMANDS
 from bot.core.commands import Commands
-from bot.core.errors import ConfigError, NewsbriefError
+from bot.core.errors import ConfigError, StartupError
 from bot.core.pacing import Pacer
 from bot.core.ports import Clock
+from bot.retry import retrying
 
 logger = logging.getLogger(__name__)
 
@@ -126,27 +127,63 @@ class TelegramAdapter:
         return str(self._app.bot.username)
 
     async def start(self) -> None:
-        """Connect, register the command menu, and begin receiving updates."""
+        """Connect, register the command menu, and begin receiving updates.
+
+        Raises:
+            ConfigError: Telegram rejected the token (exit 2).
+            StartupError: the Bot API stayed unreachable for
+                ``NEWSBRIEF_PLATFORM_STARTUP_TIMEOUT_SECONDS``, or refused ``getMe`` (exit 1).
+        """
         app = self._app
         logging.getLogger("httpx").addFilter(self._redactor)
         try:
-            await app.initialize()
-        except InvalidToken as exc:
-            await app.shutdown()
-            raise ConfigError(["NEWSBRIEF_TELEGRAM_TOKEN: Telegram refused the token"]) from exc
-        except TelegramError as exc:
-            await app.shutdown()
-            raise NewsbriefError(
-                f"cannot reach the Telegram Bot API at {self._settings.telegram_api_url}: {exc}"
-            ) from exc
-        try:
+            await self._connect()
             await app.bot.set_my_commands(bot_commands())
             mode = await self._receive()
             await app.start()
-        except BaseException:
+        except BaseException as exc:
             await self.stop()
+            if isinstance(exc, TelegramError):  # after getMe: setMyCommands, setWebhook
+                raise StartupError(
+                    f"the Telegram Bot API at NEWSBRIEF_TELEGRAM_API_URL="
+                    f"{self._settings.telegram_api_url} failed during start-up ({exc}): start "
+                    "again; with a webhook, check NEWSBRIEF_TELEGRAM_WEBHOOK_URL"
+                ) from exc
             raise
         logger.info("Telegram bot @%s receiving updates by %s", app.bot.username, mode)
+
+    async def _connect(self) -> None:
+        """``getMe`` (PTB's ``initialize``), retried while the Bot API cannot be reached."""
+        s = self._settings
+        api = f"NEWSBRIEF_TELEGRAM_API_URL={s.telegram_api_url}"
+        timeout = s.platform_startup_timeout_seconds
+        try:
+            await retrying(
+                self._app.initialize,
+                transient=(NetworkError,),
+                timeout_seconds=timeout,
+                what=f"the Telegram Bot API at {s.telegram_api_url}",
+            )
+        except InvalidToken:
+            raise ConfigError(
+                [
+                    f"NEWSBRIEF_TELEGRAM_TOKEN: the Telegram Bot API at {s.telegram_api_url} "
+                    "rejected the token (getMe answered 401 Unauthorized or 404 Not Found): set "
+                    "the token @BotFather gave the bot (/mybots, API Token; it looks like "
+                    "123456789:AAF...), or check NEWSBRIEF_TELEGRAM_API_URL"
+                ]
+            ) from None
+        except NetworkError as exc:
+            raise StartupError(
+                f"cannot reach the Telegram Bot API at {api} after {timeout:g} s ({exc}): check "
+                "the network connection (and HTTPS_PROXY, if a proxy is needed) and "
+                "NEWSBRIEF_TELEGRAM_API_URL, or raise NEWSBRIEF_PLATFORM_STARTUP_TIMEOUT_SECONDS"
+            ) from None
+        except TelegramError as exc:
+            raise StartupError(
+                f"the Telegram Bot API at {api} refused getMe ({exc}): check "
+                "NEWSBRIEF_TELEGRAM_API_URL and NEWSBRIEF_TELEGRAM_TOKEN"
+            ) from None
 
     async def _receive(self) -> str:
         updater = self._app.updater
@@ -178,4 +215,5 @@ class TelegramAdapter:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await app.bot.shutdown()  # the connections of a getMe that failed (a no-op otherwise)
         logging.getLogger("httpx").removeFilter(self._redactor)
