@@ -345,7 +345,7 @@ class Deliverer:
             heading += f" (the {len(shown)} most covered; /latest for more)"
         pacer = self._pacers[chat.platform]
         await pacer.turn(chat)
-        async with pacer.sending():
+        async with pacer.sending(chat):
             try:
                 await notifier.send_digest(chat, heading, [r.brief for r in shown])
             except DeliveryError as exc:
@@ -374,7 +374,7 @@ class Deliverer:
             await pacer.turn(chat)
             if self._stopping:
                 return False
-            async with pacer.sending():
+            async with pacer.sending(chat):
                 try:
                     await notifier.send_text(chat, notice.text)
                 except DeliveryError as exc:
@@ -446,7 +446,7 @@ class Deliverer:
             await pacer.turn(chat)
             if self._stopping:
                 return
-            async with pacer.sending():
+            async with pacer.sending(chat):
                 try:
                     await notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms)
                 except DeliveryError as exc:

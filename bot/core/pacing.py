@@ -175,11 +175,15 @@ class Pacer:
         name: str = "",
         ceiling: int = 8,
         attempts: int = 5,
+        infer_global: bool = True,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """``infer_global=False`` for a platform that says which 429s are global (Discord):
+        then only those hold every chat, and 429s on several chats stay per-chat."""
         self.pace = pace
         self.name = name
+        self.infer_global = infer_global
         self.attempts = attempts
         self.gate = RateGate(pace.per_second, monotonic, headroom=HEADROOM)
         self.chats = ChatPacer(monotonic)
@@ -210,13 +214,19 @@ class Pacer:
         await self.chats.wait(chat, self.pace.interval(chat), self.sleep)
 
     @asynccontextmanager
-    async def sending(self) -> AsyncIterator[None]:
+    async def sending(self, chat: ChatRef | None = None) -> AsyncIterator[None]:
         """Hold a window slot, wait for the platform's next slot, then run the body (the send
-        and the recording of its outcome); the body's duration feeds the latency estimate."""
+        and the recording of its outcome); the body's duration feeds the latency estimate.
+
+        With ``chat``, its next slot is counted from when this send really starts (after the
+        waits here), not from when its turn was booked, so two sends to one chat never start
+        closer than its interval (a platform counts a chat's messages as they arrive)."""
         await self.window.acquire()
         try:
             await self.gate.wait(self.sleep)
             started = self._monotonic()
+            if chat is not None:
+                self.chats.hold(chat, started + self.pace.interval(chat))
             try:
                 yield
             finally:
@@ -237,7 +247,8 @@ class Pacer:
             c: t for c, t in self._recent_429.items() if now - t <= GLOBAL_WINDOW and c != chat
         }
         held = self.gate.held_until() > now  # a 429 during a platform hold is part of it
-        if not (is_global or held or self._recent_429):
+        inferred = self.infer_global and (held or bool(self._recent_429))
+        if not (is_global or inferred):
             self._recent_429[chat] = now
             self.chats.hold(chat, now + retry_after)
             return False
@@ -265,7 +276,7 @@ class Pacer:
         for attempt in range(1, self.attempts + 1):
             await self.turn(chat)
             try:
-                async with self.sending():
+                async with self.sending(chat):
                     return await send()
             except (ChatUnavailable, ChatMoved) as exc:
                 logger.warning("%s to %s not sent: %s", label, chat, exc)

@@ -122,6 +122,8 @@ class Request:
     path: str
     query: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.monotonic)
+    """When it was counted (monotonic)."""
 
 
 class FakeDiscord(Payloads):

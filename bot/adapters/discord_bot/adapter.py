@@ -31,11 +31,13 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.discord_bot.notifier import DiscordNotifier
+from bot.adapters.discord_bot.notifier import DiscordNotifier, new_pacer
 from bot.adapters.discord_bot.slash import NewsGroup, NewsTree
+from bot.adapters.discord_bot.watch import Watch
 from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, NewsbriefError
+from bot.core.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ class _Client(discord.Client):
     def __init__(self, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.ready = asyncio.Event()
+        self.pacer: Pacer | None = None
+        """The platform's pacer, for command replies (``respond``)."""
 
     async def on_ready(self) -> None:
         logger.info("Discord gateway ready as %s in %d servers", self.user, len(self.guilds))
@@ -84,15 +88,18 @@ class DiscordAdapter:
         self._ready_timeout = ready_timeout
         intents = discord.Intents.none()
         intents.guilds = True
+        watch = Watch(new_pacer())
         self.client = _Client(
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_SECONDS,
             guild_ready_timeout=guild_ready_timeout,
+            http_trace=watch.config,
         )
+        self.client.pacer = watch.pacer
         self.tree = NewsTree(self.client)
         self.tree.add_command(NewsGroup(commands))
-        self.notifier = DiscordNotifier(self.client, commands.leave_notice)
+        self.notifier = DiscordNotifier(self.client, commands.leave_notice, watch)
         self.task: asyncio.Task[None] | None = None
         """The running client (for supervision); ``None`` before ``start()``."""
         self._saved: tuple[str, yarl.URL] | None = None
