@@ -138,6 +138,10 @@ class ChatPacer:
         if start > now:
             await sleep(start - now)
 
+    def free_at(self, chat: Hashable) -> float:
+        """Monotonic time of ``chat``'s next slot (0: none booked)."""
+        return self._next.get(chat, 0.0)
+
     def hold(self, chat: Hashable, until: float) -> None:
         """``chat`` gets nothing before ``until`` (it answered 429)."""
         self._next[chat] = max(self._next.get(chat, 0.0), until)

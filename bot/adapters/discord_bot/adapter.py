@@ -134,6 +134,7 @@ class DiscordAdapter:
         """Close the client and wait for its task; restore discord.py's URLs."""
         self._stopping = True
         try:
+            self.notifier.close()
             await self.client.close()
             if self.task is not None:
                 with contextlib.suppress(Exception, asyncio.CancelledError):

@@ -108,7 +108,8 @@ class DiscordNotifier:
         """The platform's pacer (driven by the ``Deliverer``: per-channel spacing, global
         holds on a 429 marked global or without Discord's headers)."""
         self._watch = watch
-        self._posting: set[asyncio.Future[Any]] = set()
+        self.posting: set[asyncio.Future[Any]] = set()
+        """Posts Discord accepted while discord.py still sleeps out their channel's bucket."""
 
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
@@ -166,11 +167,16 @@ class DiscordNotifier:
         if post.done():
             post.result()
             return
-        self._posting.add(post)
+        self.posting.add(post)
         post.add_done_callback(self._posted)
 
+    def close(self) -> None:
+        """Stop waiting out buckets of posts that were already accepted (at shutdown)."""
+        for post in self.posting:
+            post.cancel()
+
     def _posted(self, post: asyncio.Future[Any]) -> None:
-        self._posting.discard(post)
+        self.posting.discard(post)
         if not post.cancelled() and post.exception() is not None:
             logger.warning("a Discord post failed after it was accepted", exc_info=post.exception())
 
