@@ -271,24 +271,37 @@ class Pacer:
         return True
 
     async def deliver(
-        self, chat: ChatRef, send: Callable[[], Awaitable[T]], *, label: str
+        self,
+        chat: ChatRef,
+        send: Callable[[], Awaitable[T]],
+        *,
+        label: str,
+        per_chat: bool = True,
     ) -> T | None:
         """Send something that has no outbox row (a command reply) at the platform's pace,
         retrying 429s after ``retry_after`` and network errors with back-off; returns None
         (after logging the chat and ``label``) when every attempt failed or the chat cannot
-        receive."""
+        receive.
+
+        ``per_chat=False`` for a send the chat's own limit does not count (a Discord
+        interaction follow-up has its own bucket): it skips the chat's spacing, and its
+        non-global 429s wait ``retry_after`` without holding the chat's other messages."""
         for attempt in range(1, self.attempts + 1):
-            await self.turn(chat)
+            if per_chat:
+                await self.turn(chat)
             try:
-                async with self.sending(chat):
+                async with self.sending(chat if per_chat else None):
                     return await send()
             except (ChatUnavailable, ChatMoved) as exc:
                 logger.warning("%s to %s not sent: %s", label, chat, exc)
                 return None
             except RateLimited as exc:
-                self.limited(chat, exc.retry_after, is_global=exc.is_global)
                 failure: DeliveryError = exc
-                pause = 0.0  # the chat's or the platform's hold makes the next attempt wait
+                if per_chat or exc.is_global:
+                    self.limited(chat, exc.retry_after, is_global=exc.is_global)
+                    pause = 0.0  # the chat's or the platform's hold makes the next one wait
+                else:
+                    pause = exc.retry_after
             except DeliveryError as exc:
                 failure, pause = exc, float(2 ** (attempt - 1))
             if attempt < self.attempts:

@@ -79,7 +79,8 @@ def server_notice_ref(guild_id: int) -> ChatRef:
     return ChatRef(Platform.DISCORD, f"guild:{guild_id}")
 
 
-def _retry_after_header(exc: discord.HTTPException) -> float:
+def retry_after_header(exc: discord.HTTPException) -> float:
+    """The ``Retry-After`` of a 429 discord.py gave up on (``BAN_RETRY_AFTER`` if absent)."""
     headers: Any = getattr(exc.response, "headers", None) or {}
     try:
         return max(float(headers.get("Retry-After", BAN_RETRY_AFTER)), 1.0)
@@ -193,7 +194,7 @@ class DiscordNotifier:
         if exc.status == 429:
             # No Discord headers: Cloudflare refusing the bot's address, i.e. every request.
             raise RateLimited(
-                _retry_after_header(exc), "Discord 429 without rate-limit headers", is_global=True
+                retry_after_header(exc), "Discord 429 without rate-limit headers", is_global=True
             ) from exc
         if isinstance(exc, discord.Forbidden | discord.NotFound) or exc.code in _UNAVAILABLE_CODES:
             reason = f"{exc.status} {exc.text or 'error'} (code {exc.code})"
