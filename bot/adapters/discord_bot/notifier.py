@@ -15,7 +15,8 @@ Errors, translated at this edge (``raise ... from exc``):
   Discord's ``Via`` header (a Cloudflare ban) raises ``HTTPException(429)``. Both become core
   ``RateLimited``, so the outbox row waits and nothing is lost; the Cloudflare one is marked
   global (it refuses every request), so the pacer holds every channel for its Retry-After.
-  A 429 with ``global: true`` is waited out by discord.py itself, which holds every request.
+  A 429 with ``global: true`` is waited out by discord.py itself, which holds every request;
+  the ``Watch`` on the client's HTTP trace holds and slows the pacer for it as well.
 - ``Forbidden``, ``NotFound`` and the "archived or locked thread" codes become
   ``ChatUnavailable`` (the core disables the chat after repeated failures), and a notice
   explaining the fix is left for the next admin who runs ``/news`` in that server.
