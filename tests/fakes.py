@@ -519,6 +519,11 @@ class FakeStorage:
         n = self.notices[notice_id]
         n.state, n.next_attempt_at, n.attempts = DeliveryState.PENDING, at, n.attempts + 1
 
+    async def release_notices(self, notice_ids: Sequence[int], at: datetime, reason: str) -> None:
+        for notice_id in notice_ids:
+            n = self.notices[notice_id]
+            n.state, n.next_attempt_at = DeliveryState.PENDING, at
+
     async def pending_notices(self, chat: ChatRef) -> list[Notice]:
         return [
             Notice(n.id, n.chat, n.text, n.attempts)

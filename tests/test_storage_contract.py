@@ -328,3 +328,13 @@ async def test_sentences_carried_by_enough_stories_of_one_feed(storage: Storage)
     assert await learn("dw-europe", 7, [stock], at=T0 + day) == {stock}
     assert await sql.prune_sentences(T0 + 2 * day) == 14
     assert await learn("bbc-world", 8, [stock]) == set()
+
+
+async def test_a_released_notice_comes_due_later_without_an_attempt(storage: Storage) -> None:
+    assert await storage.queue_notice(CHAT, "Feed paused", T0)
+    (notice,) = await storage.claim_notices(T0, 10, 60)
+    later = T0 + timedelta(hours=8)
+    await storage.release_notices([notice.id], later, "quiet hours")
+    assert await storage.claim_notices(T0 + timedelta(minutes=5), 10, 60) == []
+    (again,) = await storage.claim_notices(later, 10, 60)
+    assert (again.id, again.attempts) == (notice.id, 0)

@@ -9,7 +9,8 @@ no faster than its global pace (``bot.core.pacing``).
 
 What happens to a chat's claimed rows, in order:
 
-1. Quiet hours (``/quiet``): every row waits until they end (released, not an attempt).
+1. Quiet hours (``/quiet``): every row, and every notice (a feed paused, the alert limit),
+   waits until they end (released, not an attempt). Otherwise notices go first.
 2. Digest mode (``/digest 08:00``): rows that are not alerts wait for the next digest time;
    once it has come, they go out as one digest, most-covered stories first, and the chat's
    ``last_digest_at`` moves on. Alerts are still pushed at once.
@@ -273,11 +274,6 @@ class Deliverer:
                 await self._storage.retry_notice(notice.id, later, f"{chat.platform} not running")
             return
         async with self._chat_limit:
-            if not await self._send_notices(notifier, chat, notices):
-                await self._release(rows, self._clock.now(), "held back behind a notice")
-                return
-            if not rows:
-                return
             async with self._lookups:
                 # A few at a time: hundreds of chats starting a round at once must not queue
                 # their lookups ahead of the outcomes of the sends in flight.
@@ -288,8 +284,18 @@ class Deliverer:
                     now, settings.quiet_start, settings.quiet_end, settings.timezone
                 )
                 if end is not None:
+                    # Notices too: held (not an attempt) until the quiet hours end.
                     await self._release(rows, end, "quiet hours")
+                    if notices:
+                        await self._storage.release_notices(
+                            [n.id for n in notices], end, "quiet hours"
+                        )
                     return
+            if not await self._send_notices(notifier, chat, notices):
+                await self._release(rows, self._clock.now(), "held back behind a notice")
+                return
+            if not rows:
+                return
             if await self._held_by_rate_limit(chat, rows):
                 return
             if settings.digest_times:
@@ -345,7 +351,7 @@ class Deliverer:
             heading += f" (the {len(shown)} most covered; /latest for more)"
         pacer = self._pacers[chat.platform]
         await pacer.turn(chat)
-        async with pacer.sending():
+        async with pacer.sending(chat):
             try:
                 await notifier.send_digest(chat, heading, [r.brief for r in shown])
             except DeliveryError as exc:
@@ -374,7 +380,7 @@ class Deliverer:
             await pacer.turn(chat)
             if self._stopping:
                 return False
-            async with pacer.sending():
+            async with pacer.sending(chat):
                 try:
                     await notifier.send_text(chat, notice.text)
                 except DeliveryError as exc:
@@ -446,7 +452,7 @@ class Deliverer:
             await pacer.turn(chat)
             if self._stopping:
                 return
-            async with pacer.sending():
+            async with pacer.sending(chat):
                 try:
                     await notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms)
                 except DeliveryError as exc:

@@ -138,6 +138,10 @@ class ChatPacer:
         if start > now:
             await sleep(start - now)
 
+    def free_at(self, chat: Hashable) -> float:
+        """Monotonic time of ``chat``'s next slot (0: none booked)."""
+        return self._next.get(chat, 0.0)
+
     def hold(self, chat: Hashable, until: float) -> None:
         """``chat`` gets nothing before ``until`` (it answered 429)."""
         self._next[chat] = max(self._next.get(chat, 0.0), until)
@@ -175,11 +179,15 @@ class Pacer:
         name: str = "",
         ceiling: int = 8,
         attempts: int = 5,
+        infer_global: bool = True,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """``infer_global=False`` for a platform that says which 429s are global (Discord):
+        then only those hold every chat, and 429s on several chats stay per-chat."""
         self.pace = pace
         self.name = name
+        self.infer_global = infer_global
         self.attempts = attempts
         self.gate = RateGate(pace.per_second, monotonic, headroom=HEADROOM)
         self.chats = ChatPacer(monotonic)
@@ -210,13 +218,19 @@ class Pacer:
         await self.chats.wait(chat, self.pace.interval(chat), self.sleep)
 
     @asynccontextmanager
-    async def sending(self) -> AsyncIterator[None]:
+    async def sending(self, chat: ChatRef | None = None) -> AsyncIterator[None]:
         """Hold a window slot, wait for the platform's next slot, then run the body (the send
-        and the recording of its outcome); the body's duration feeds the latency estimate."""
+        and the recording of its outcome); the body's duration feeds the latency estimate.
+
+        With ``chat``, its next slot is counted from when this send really starts (after the
+        waits here), not from when its turn was booked, so two sends to one chat never start
+        closer than its interval (a platform counts a chat's messages as they arrive)."""
         await self.window.acquire()
         try:
             await self.gate.wait(self.sleep)
             started = self._monotonic()
+            if chat is not None:
+                self.chats.hold(chat, started + self.pace.interval(chat))
             try:
                 yield
             finally:
@@ -237,7 +251,8 @@ class Pacer:
             c: t for c, t in self._recent_429.items() if now - t <= GLOBAL_WINDOW and c != chat
         }
         held = self.gate.held_until() > now  # a 429 during a platform hold is part of it
-        if not (is_global or held or self._recent_429):
+        inferred = self.infer_global and (held or bool(self._recent_429))
+        if not (is_global or inferred):
             self._recent_429[chat] = now
             self.chats.hold(chat, now + retry_after)
             return False
@@ -256,24 +271,37 @@ class Pacer:
         return True
 
     async def deliver(
-        self, chat: ChatRef, send: Callable[[], Awaitable[T]], *, label: str
+        self,
+        chat: ChatRef,
+        send: Callable[[], Awaitable[T]],
+        *,
+        label: str,
+        per_chat: bool = True,
     ) -> T | None:
         """Send something that has no outbox row (a command reply) at the platform's pace,
         retrying 429s after ``retry_after`` and network errors with back-off; returns None
         (after logging the chat and ``label``) when every attempt failed or the chat cannot
-        receive."""
+        receive.
+
+        ``per_chat=False`` for a send the chat's own limit does not count (a Discord
+        interaction follow-up has its own bucket): it skips the chat's spacing, and its
+        non-global 429s wait ``retry_after`` without holding the chat's other messages."""
         for attempt in range(1, self.attempts + 1):
-            await self.turn(chat)
+            if per_chat:
+                await self.turn(chat)
             try:
-                async with self.sending():
+                async with self.sending(chat if per_chat else None):
                     return await send()
             except (ChatUnavailable, ChatMoved) as exc:
                 logger.warning("%s to %s not sent: %s", label, chat, exc)
                 return None
             except RateLimited as exc:
-                self.limited(chat, exc.retry_after, is_global=exc.is_global)
                 failure: DeliveryError = exc
-                pause = 0.0  # the chat's or the platform's hold makes the next attempt wait
+                if per_chat or exc.is_global:
+                    self.limited(chat, exc.retry_after, is_global=exc.is_global)
+                    pause = 0.0  # the chat's or the platform's hold makes the next one wait
+                else:
+                    pause = exc.retry_after
             except DeliveryError as exc:
                 failure, pause = exc, float(2 ** (attempt - 1))
             if attempt < self.attempts:

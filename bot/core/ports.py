@@ -415,6 +415,10 @@ class Storage(Protocol):
         """Put a claimed notice back, due at ``at``, counting one more attempt."""
         ...
 
+    async def release_notices(self, notice_ids: Sequence[int], at: datetime, reason: str) -> None:
+        """Put claimed notices back, due at ``at``, without counting an attempt (quiet hours)."""
+        ...
+
     async def pending_notices(self, chat: ChatRef) -> list[Notice]:
         """The chat's notices not yet sent, oldest first."""
         ...

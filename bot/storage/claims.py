@@ -8,7 +8,7 @@ attempt counted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,4 +58,13 @@ def retried(table: Claimable, row_id: int, at: datetime, error: str) -> Update:
             attempts=table.attempts + 1,
             last_error=error[:1000],
         )
+    )
+
+
+def released(table: Claimable, row_ids: Sequence[int], at: datetime, reason: str) -> Update:
+    """Back to *pending* at ``at`` without counting an attempt (quiet hours, held back)."""
+    return (
+        update(table)
+        .where(table.id.in_(list(row_ids)))
+        .values(state=DeliveryState.PENDING.value, next_attempt_at=at, last_error=reason[:1000])
     )

@@ -10,6 +10,7 @@ False for a second one), so a restart does not repeat it. Mixed into ``OutboxSto
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -90,6 +91,10 @@ class NoticeStore(StoreBase):
     async def retry_notice(self, notice_id: int, at: datetime, error: str) -> None:
         async with self._tx() as s:
             await s.execute(claims.retried(NoticeRow, notice_id, at, error))
+
+    async def release_notices(self, notice_ids: Sequence[int], at: datetime, reason: str) -> None:
+        async with self._tx() as s:
+            await s.execute(claims.released(NoticeRow, notice_ids, at, reason))
 
     async def pending_notices(self, chat: ChatRef) -> list[Notice]:
         """Notices of one chat not yet sent (pending or claimed), oldest first."""

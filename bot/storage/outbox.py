@@ -186,13 +186,7 @@ class OutboxStore(NoticeStore):
         self, delivery_ids: Sequence[int], at: datetime, reason: str
     ) -> None:
         async with self._tx() as s:
-            await s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_(list(delivery_ids)))
-                .values(
-                    state=DeliveryState.PENDING.value, next_attempt_at=at, last_error=reason[:1000]
-                )
-            )
+            await s.execute(claims.released(OutboxRow, delivery_ids, at, reason))
 
     async def fail_delivery(self, delivery_id: int, error: str) -> None:
         async with self._tx() as s:

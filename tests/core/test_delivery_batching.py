@@ -183,6 +183,33 @@ async def test_quiet_hours_hold_everything_until_they_end(
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
 
 
+async def test_notices_wait_out_quiet_hours_too_and_are_not_dropped(
+    db: SqlStorage, notifier: RecordingNotifier
+) -> None:
+    clock = TimeMachine(datetime(2026, 3, 3, 4, 10, tzinfo=UTC))  # 23:10 in New York
+    settings = await db.get_chat(chat(1))
+    await db.save_chat(
+        replace(settings, quiet_start="22:00", quiet_end="07:00", timezone="America/New_York")
+    )
+    await db.queue_notice(chat(1), "The feed Wire (wire) is paused.", clock.now())
+    await db.queue_notice(chat(1), "Alert limit reached", clock.now(), key="alert-limit:x")
+    d = deliverer(db, notifier, clock)
+    await drain_all(d)
+    assert notifier.log == []
+    held = await db.pending_notices(chat(1))
+    assert [n.attempts for n in held] == [0, 0]  # held, not failed attempts
+    clock.advance(3600)  # 00:10: still quiet
+    await drain_all(d)
+    assert notifier.log == []
+    clock.advance((datetime(2026, 3, 3, 12, 0, tzinfo=UTC) - clock.now()).total_seconds())
+    await drain_all(d)  # 07:00 local: both arrive, in order
+    assert [entry[2] for entry in notifier.log] == [
+        "The feed Wire (wire) is paused.",
+        "Alert limit reached",
+    ]
+    assert await db.pending_notices(chat(1)) == []
+
+
 # -- alert limit -----------------------------------------------------------------------------
 async def alert_stories(db: SqlStorage, clock: TimeMachine, numbers: range) -> list[int]:
     made = []

@@ -139,3 +139,26 @@ async def test_deliver_does_not_retry_a_chat_that_cannot_receive(clock: TimeMach
 
     assert await p.deliver(chat(1), send, label="reply") is None
     assert tries == 1
+
+
+def test_without_inferring_429s_on_several_chats_stay_per_chat(clock: TimeMachine) -> None:
+    # Discord says which 429s are global; per-channel 429s on two channels are just that.
+    p = Pacer(PACE, infer_global=False, monotonic=clock.monotonic, sleep=clock.sleep)
+    assert p.limited(chat(1), 2.0) is False
+    assert p.limited(chat(2), 2.0) is False
+    assert p.gate.held_until() == 0.0
+    assert p.limited(chat(3), 2.0, is_global=True) is True
+
+
+async def test_a_chats_next_slot_counts_from_when_its_send_really_started(
+    clock: TimeMachine,
+) -> None:
+    p = pacer(clock)
+    await p.turn(chat(1))  # booked at once...
+    p.gate.hold(clock.monotonic() + 0.6)  # ...but the send waits for a platform hold
+    async with p.sending(chat(1)):
+        first = clock.monotonic()
+    await p.turn(chat(1))
+    async with p.sending(chat(1)):
+        second = clock.monotonic()
+    assert second - first >= PACE.per_chat_interval - 1e-9

@@ -12,14 +12,36 @@ with a 400): content over 2000 characters, more than 10 embeds or embed fields o
 limits, a thread name over 100 characters, an interaction acknowledged twice, a follow-up
 before the acknowledgement. Visibility is modelled as Discord does it: the first follow-up
 after a deferral replaces the "thinking" placeholder and keeps the deferral's visibility.
+
+Latency and rate limits (``FakeDiscord(latency=..., limits=Limits())``; off by default so the
+adapter tests run at loopback speed). Modelled on Discord's rate-limit documentation:
+
+- every REST answer takes ``latency`` seconds: half before the request is counted against
+  the limits, half after;
+- **global**: at most ``Limits.global_per_second`` bot requests in any one-second window
+  (interaction callbacks and follow-ups are exempt, as Discord documents). Over it the bot is
+  blocked for ``retry_after`` (the time until the window has room again); every request
+  during the block gets the same 429: body ``{"retry_after": <float s>, "global": true}``,
+  headers ``Retry-After`` (whole seconds, rounded up), ``X-RateLimit-Global: true``,
+  ``X-RateLimit-Scope: global`` and ``Via`` (without it discord.py takes a Cloudflare ban);
+- **per route**: ``POST /channels/{id}/messages`` and ``POST /channels/{id}/threads`` have a
+  bucket per channel (the major parameter) of ``Limits.route_limit`` requests per
+  ``Limits.route_window`` seconds, counted from the bucket's first request. Every answer on
+  those routes carries ``X-RateLimit-Limit``, ``-Remaining``, ``-Reset``, ``-Reset-After``
+  and ``-Bucket`` (discord.py waits pre-emptively on ``Remaining: 0``); going over gets a 429
+  with ``global: false`` and ``X-RateLimit-Scope: user``.
+
+``served_429`` counts the 429s served by kind (``global``, ``route``, ``scripted``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import time
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,19 +93,51 @@ class InteractionLog:
     """Ephemeral flag of the pending "thinking" placeholder; None when there is none."""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Discord's documented limits: 50 requests/s per bot, 5 messages per 5 s per channel."""
+
+    global_per_second: int = 50
+    route_limit: int = 5
+    route_window: float = 5.0
+
+
+@dataclass
+class Bucket:
+    """One per-route bucket (a route and its major parameter)."""
+
+    used: int = 0
+    reset_at: float = 0.0
+
+
+_LIMITED_ROUTES = {
+    r"/channels/(\d+)/messages": "fake-message-create",
+    r"/channels/(\d+)/threads": "fake-thread-create",
+}
+_EXEMPT = re.compile(r"/interactions/.*|/webhooks/.*")
+
+
 @dataclass
 class Request:
     method: str
     path: str
     query: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.monotonic)
+    """When it was counted (monotonic)."""
 
 
 class FakeDiscord(Payloads):
     """Start with ``await fake.start()``; point discord.py at ``api_url`` and ``gateway_url``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, latency: float = 0.0, limits: Limits | None = None) -> None:
         super().__init__()
+        self.latency = latency
+        self.limits = limits
+        self.served_429: Counter[str] = Counter()
+        self._window: deque[float] = deque()
+        self._blocked_until = 0.0
+        self._buckets: dict[tuple[str, str], Bucket] = {}
         self.requests: list[Request] = []
         self.violations: list[str] = []
         self.interactions: dict[str, InteractionLog] = {}
@@ -131,6 +185,11 @@ class FakeDiscord(Payloads):
         """Answer the next request matching ``method`` and the ``path`` regex with an error."""
         self._failures.append((method, re.compile(path), status, body, headers or {}))
 
+    def drop(self, method: str, path: str) -> None:
+        """Close the connection of the next matching request without answering (a network
+        error for the client)."""
+        self._failures.append((method, re.compile(path), 0, None, {}))
+
     def rate_limit(self, method: str, path: str, retry_after: float, *, via: bool = True) -> None:
         """A 429 as Discord sends it (with ``via=False``: as Cloudflare would, no Via)."""
         headers = {
@@ -149,6 +208,14 @@ class FakeDiscord(Payloads):
             "code": 0,
         }
         self.fail(method, path, 429, body, headers)
+
+    def used_elsewhere(self, channel_id: int) -> None:
+        """Spend the channel's message bucket as another process of the same bot would, so
+        discord.py's next post there meets a per-route 429 it could not foresee."""
+        assert self.limits is not None
+        self._buckets[("fake-message-create", str(channel_id))] = Bucket(
+            self.limits.route_limit, time.monotonic() + self.limits.route_window
+        )
 
     def count(self, method: str, path: str) -> int:
         """How many requests matched ``method`` and the ``path`` regex."""
@@ -184,16 +251,19 @@ class FakeDiscord(Payloads):
 
     # -- REST -----------------------------------------------------------------------------
     @staticmethod
-    def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    def _json(
+        data: Any, status: int = 200, headers: dict[str, str] | None = None, *, bucket: bool = True
+    ) -> web.Response:
         # discord.py parses JSON only for exactly this content type (no "; charset=utf-8").
-        base = {
-            "Content-Type": "application/json",
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "4",
-            "X-RateLimit-Reset-After": "1.0",
-            "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
-            "X-RateLimit-Bucket": "fake",
-        }
+        base = {"Content-Type": "application/json"}
+        if bucket:
+            base |= {
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "4",
+                "X-RateLimit-Reset-After": "1.0",
+                "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+                "X-RateLimit-Bucket": "fake",
+            }
         base.update(headers or {})
         if status == 204:
             del base["Content-Type"]
@@ -239,7 +309,87 @@ class FakeDiscord(Payloads):
             return f"embeds of {total} characters"
         return None
 
+    # -- limits ---------------------------------------------------------------------------
+    def _global_429(self, now: float) -> web.Response | None:
+        """A global 429 when the bot is over (or blocked for going over) the global limit."""
+        assert self.limits is not None
+        per_second = self.limits.global_per_second
+        while self._window and now - self._window[0] >= 1.0:
+            self._window.popleft()
+        if now < self._blocked_until:
+            retry_after = self._blocked_until - now
+        elif len(self._window) >= per_second:
+            retry_after = 1.0 - (now - self._window[0])
+            self._blocked_until = now + retry_after
+        else:
+            self._window.append(now)
+            return None
+        self.served_429["global"] += 1
+        headers = {
+            "Retry-After": str(math.ceil(retry_after)),
+            "X-RateLimit-Global": "true",
+            "X-RateLimit-Scope": "global",
+            "Via": "1.1 google",
+        }
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        # No bucket headers: a global 429 says nothing about the route's bucket.
+        return self._json(body | {"global": True, "code": 0}, 429, headers, bucket=False)
+
+    def _route(
+        self, method: str, path: str, now: float
+    ) -> tuple[web.Response | None, dict[str, str]]:
+        """The per-route bucket's verdict (a 429 or None) and the headers of its answer."""
+        if self.limits is None or method != "POST":
+            return None, {}
+        found = [
+            (m[1], bucket_hash)
+            for pattern, bucket_hash in _LIMITED_ROUTES.items()
+            if (m := re.fullmatch(pattern, path))
+        ]
+        if not found:
+            return None, {}
+        channel, bucket_hash = found[0]
+        bucket = self._buckets.setdefault((bucket_hash, channel), Bucket())
+        if now >= bucket.reset_at:
+            bucket.used, bucket.reset_at = 0, now + self.limits.route_window
+        reset_after = bucket.reset_at - now
+        headers = {
+            "X-RateLimit-Limit": str(self.limits.route_limit),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": bucket_hash,
+        }
+        if bucket.used >= self.limits.route_limit:
+            self.served_429["route"] += 1
+            headers |= {
+                "X-RateLimit-Remaining": "0",
+                "Retry-After": str(math.ceil(reset_after)),
+                "X-RateLimit-Scope": "user",
+                "Via": "1.1 google",
+            }
+            body = {"message": "You are being rate limited.", "retry_after": reset_after}
+            return self._json(body | {"global": False, "code": 0}, 429, headers), headers
+        bucket.used += 1
+        headers["X-RateLimit-Remaining"] = str(self.limits.route_limit - bucket.used)
+        return None, headers
+
+    def _limited(self, method: str, path: str) -> tuple[web.Response | None, dict[str, str]]:
+        now = time.monotonic()
+        if self.limits is not None and not _EXEMPT.fullmatch(path):
+            refused = self._global_429(now)
+            if refused is not None:
+                return refused, {}
+        return self._route(method, path, now)
+
     async def _rest(self, request: web.Request) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
+        response = await self._answer(request)
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
+        return response
+
+    async def _answer(self, request: web.Request) -> web.Response:
         path, method = "/" + request.match_info["path"], request.method
         body = await self._body(request)
         self.requests.append(Request(method, path, dict(request.query), body))
@@ -249,7 +399,22 @@ class FakeDiscord(Payloads):
         for i, (m, pattern, status, fbody, headers) in enumerate(self._failures):
             if m == method and pattern.fullmatch(path):
                 del self._failures[i]
+                if status == 429:
+                    self.served_429["scripted"] += 1
+                if status == 0:  # a network error: the connection drops without an answer
+                    assert request.transport is not None
+                    request.transport.close()
                 return self._json(fbody, status, headers)
+        refused, route_headers = self._limited(method, path)
+        if refused is not None:
+            return refused
+        response = self._route_answer(request, method, path, body)
+        response.headers.update(route_headers)
+        return response
+
+    def _route_answer(
+        self, request: web.Request, method: str, path: str, body: Any
+    ) -> web.Response:
         if method == "GET" and path == "/users/@me":
             return self._json(BOT_USER)
         if method == "GET" and path == "/oauth2/applications/@me":

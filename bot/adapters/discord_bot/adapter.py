@@ -32,11 +32,13 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.discord_bot.notifier import DiscordNotifier
+from bot.adapters.discord_bot.notifier import DiscordNotifier, new_pacer
 from bot.adapters.discord_bot.slash import NewsGroup, NewsTree
+from bot.adapters.discord_bot.watch import Watch
 from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, StartupError
+from bot.core.pacing import Pacer
 from bot.retry import error_reason, retrying
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ class _Client(discord.Client):
     def __init__(self, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.ready = asyncio.Event()
+        self.pacer: Pacer | None = None
+        """The platform's pacer, for command replies (``respond``)."""
 
     async def on_ready(self) -> None:
         logger.info("Discord gateway ready as %s in %d servers", self.user, len(self.guilds))
@@ -109,15 +113,18 @@ class DiscordAdapter:
         failed to log in cannot be started again)."""
         intents = discord.Intents.none()
         intents.guilds = True
+        watch = Watch(new_pacer())
         self.client = _Client(
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_SECONDS,
             guild_ready_timeout=self._guild_ready_timeout,
+            http_trace=watch.config,
         )
+        self.client.pacer = watch.pacer
         self.tree = NewsTree(self.client)
         self.tree.add_command(NewsGroup(self._commands))
-        self.notifier = DiscordNotifier(self.client, self._commands.leave_notice)
+        self.notifier = DiscordNotifier(self.client, self._commands.leave_notice, watch)
 
     async def start(self) -> None:
         """Connect, wait until ready, register the commands; return when serving. A Discord
@@ -202,6 +209,7 @@ class DiscordAdapter:
 
     async def _close(self) -> None:
         self._stopping = True
+        self.notifier.close()
         await self.client.close()
         if self.task is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):

@@ -15,21 +15,24 @@ Errors, translated at this edge (``raise ... from exc``):
   Discord's ``Via`` header (a Cloudflare ban) raises ``HTTPException(429)``. Both become core
   ``RateLimited``, so the outbox row waits and nothing is lost; the Cloudflare one is marked
   global (it refuses every request), so the pacer holds every channel for its Retry-After.
-  A 429 with ``global: true`` is waited out by discord.py itself, which holds every request.
+  A 429 with ``global: true`` is waited out by discord.py itself, which holds every request;
+  the ``Watch`` on the client's HTTP trace holds and slows the pacer for it as well.
 - ``Forbidden``, ``NotFound`` and the "archived or locked thread" codes become
   ``ChatUnavailable`` (the core disables the chat after repeated failures), and a notice
   explaining the fix is left for the next admin who runs ``/news`` in that server.
 - Anything else (bad request, 5xx after discord.py's own retries, network errors) becomes
   ``DeliveryError``, which the outbox retries with back-off.
 
-Pacing: ``Pace(per_chat_interval=1.0, per_second=25)``. Discord allows 5 messages per 5 s in
+Pacing: ``Pace(per_chat_interval=1.0, per_second=50)``. Discord allows 5 messages per 5 s in
 one channel (the ``X-RateLimit-*`` headers of ``POST /channels/{id}/messages``) and 50 requests
-per second per bot; one message per second per channel keeps to the first, and 25 per second
-leaves half of the global budget to command replies, syncs and forum post creation.
+per second per bot; one message per second per channel keeps to the first, and the pacer aims
+at 95% of the second (interaction responses and follow-ups are not counted against it, as
+Discord documents). A 429 marked global holds every channel and lowers the rate (``Watch``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -38,6 +41,7 @@ import aiohttp
 import discord
 
 from bot.adapters.discord_bot import render
+from bot.adapters.discord_bot.watch import Watch
 from bot.core.errors import ChatUnavailable, DeliveryError, NewsbriefError, RateLimited
 from bot.core.models import Brief, ChatRef, Platform
 from bot.core.pacing import Pacer
@@ -47,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 LeaveNotice = Callable[[ChatRef, str], Awaitable[None]]
 
-DISCORD_PACE = Pace(per_chat_interval=1.0, per_second=25.0)
+DISCORD_PACE = Pace(per_chat_interval=1.0, per_second=50.0)
 BAN_RETRY_AFTER = 60.0
 """Seconds to wait after a 429 without Discord's headers (Cloudflare) that gives no delay."""
 # Discord JSON error codes that mean "this channel cannot receive from us", sent with a 400.
@@ -61,6 +65,12 @@ _UNAVAILABLE_CODES = {
 }
 
 
+def new_pacer() -> Pacer:
+    """The Discord pacer: Discord marks its global 429s, so 429s on several channels at once
+    stay per-channel (``infer_global=False``)."""
+    return Pacer(DISCORD_PACE, name="discord", infer_global=False)
+
+
 def server_notice_ref(guild_id: int) -> ChatRef:
     """Where notices for the admins of a whole server (guild) are kept.
 
@@ -70,7 +80,8 @@ def server_notice_ref(guild_id: int) -> ChatRef:
     return ChatRef(Platform.DISCORD, f"guild:{guild_id}")
 
 
-def _retry_after_header(exc: discord.HTTPException) -> float:
+def retry_after_header(exc: discord.HTTPException) -> float:
+    """The ``Retry-After`` of a 429 discord.py gave up on (``BAN_RETRY_AFTER`` if absent)."""
     headers: Any = getattr(exc.response, "headers", None) or {}
     try:
         return max(float(headers.get("Retry-After", BAN_RETRY_AFTER)), 1.0)
@@ -84,16 +95,23 @@ class DiscordNotifier:
     platform = Platform.DISCORD
     pace = DISCORD_PACE
 
-    def __init__(self, client: discord.Client, leave_notice: LeaveNotice) -> None:
+    def __init__(
+        self, client: discord.Client, leave_notice: LeaveNotice, watch: Watch | None = None
+    ) -> None:
         """Args:
         client: the running discord.py client (its channel cache and HTTP session).
         leave_notice: stores a notice for a chat's admins (``Commands.leave_notice``).
+        watch: the client's HTTP trace (``http_trace=watch.config``): global 429s hold the
+            pacer, and a post counts as sent once Discord accepted it.
         """
         self._client = client
         self._leave_notice = leave_notice
-        self.pacer = Pacer(self.pace, name="discord")
+        self.pacer = watch.pacer if watch is not None else new_pacer()
         """The platform's pacer (driven by the ``Deliverer``: per-channel spacing, global
-        holds on a 429 without Discord's headers)."""
+        holds on a 429 marked global or without Discord's headers)."""
+        self._watch = watch
+        self.posting: set[asyncio.Future[Any]] = set()
+        """Posts Discord accepted while discord.py still sleeps out their channel's bucket."""
 
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
@@ -123,13 +141,46 @@ class DiscordNotifier:
                 if not isinstance(target, discord.abc.Messageable):
                     raise DeliveryError(f"channel {channel_id} cannot receive messages")
                 for message in messages:
-                    await target.send(**_kwargs(message))
+                    await self._post(target, channel_id, message)
         except discord.RateLimited as exc:
             raise RateLimited(exc.retry_after, "Discord rate limit") from exc
         except discord.HTTPException as exc:
             await self._http_error(chat, channel, exc)
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise DeliveryError(f"Discord send failed: {exc!r}") from exc
+
+    async def _post(
+        self, target: discord.abc.Messageable, channel_id: int, message: render.Outgoing
+    ) -> None:
+        """Post one message; return once Discord accepted it, even while discord.py still
+        sleeps out the channel's exhausted bucket inside the call (``watch``)."""
+        if self._watch is None:
+            await target.send(**_kwargs(message))
+            return
+        answered = self._watch.answered(channel_id)
+        post: asyncio.Future[Any] = asyncio.ensure_future(target.send(**_kwargs(message)))
+        try:
+            await asyncio.wait([post, answered], return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            post.cancel()
+            raise
+        finally:
+            self._watch.forget(channel_id, answered)
+        if post.done():
+            post.result()
+            return
+        self.posting.add(post)
+        post.add_done_callback(self._posted)
+
+    def close(self) -> None:
+        """Stop waiting out buckets of posts that were already accepted (at shutdown)."""
+        for post in self.posting:
+            post.cancel()
+
+    def _posted(self, post: asyncio.Future[Any]) -> None:
+        self.posting.discard(post)
+        if not post.cancelled() and post.exception() is not None:
+            logger.warning("a Discord post failed after it was accepted", exc_info=post.exception())
 
     async def _post_in_forum(
         self, forum: discord.ForumChannel, messages: list[render.Outgoing], name: str
@@ -144,7 +195,7 @@ class DiscordNotifier:
         if exc.status == 429:
             # No Discord headers: Cloudflare refusing the bot's address, i.e. every request.
             raise RateLimited(
-                _retry_after_header(exc), "Discord 429 without rate-limit headers", is_global=True
+                retry_after_header(exc), "Discord 429 without rate-limit headers", is_global=True
             ) from exc
         if isinstance(exc, discord.Forbidden | discord.NotFound) or exc.code in _UNAVAILABLE_CODES:
             reason = f"{exc.status} {exc.text or 'error'} (code {exc.code})"

@@ -9,7 +9,10 @@ Every ``/news`` subcommand goes through :meth:`Responder.run`:
    immediate. In a DM the caller owns the chat and may change it.
 2. Otherwise the interaction is deferred at once (Discord's 3-second window), the core
    command runs (``Commands.run``, which also marks the chat as talking to the bot: a chat
-   disabled after refused deliveries receives again), and the reply is sent as follow-ups. A reply
+   disabled after refused deliveries receives again), and the reply is sent as follow-ups,
+   each retried on a 429 (after its ``retry_after``) and on network errors through the
+   platform's pacer (``follow_up``); one that still fails is logged with the channel and
+   command. A reply
    that concerns only the caller (``Reply.private``, errors, and the help and catalogue
    answers) is ephemeral. When a
    public defer meets a private reply, the public "thinking" placeholder is deleted and the
@@ -23,14 +26,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
+import aiohttp
 import discord
 from discord.utils import MISSING
 
 from bot.adapters.discord_bot import render
-from bot.adapters.discord_bot.notifier import server_notice_ref
+from bot.adapters.discord_bot.notifier import retry_after_header, server_notice_ref
 from bot.core.commands import Commands
+from bot.core.errors import ChatUnavailable, DeliveryError, RateLimited
 from bot.core.models import ChatRef, Platform, Reply, ReplyKind
+from bot.core.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +72,44 @@ def may_change(interaction: Interaction, target: Target | None = None) -> bool:
     return target is None or target.permissions.manage_channels
 
 
+def _reply_error(exc: Exception) -> DeliveryError:
+    """A failed follow-up as a core error: 429s and network or server errors are retried,
+    anything else (an expired interaction token, a refused body) would fail again."""
+    if isinstance(exc, discord.RateLimited):
+        return RateLimited(exc.retry_after, "Discord rate limit")
+    if isinstance(exc, discord.HTTPException) and exc.status == 429:
+        headers: Any = getattr(exc.response, "headers", None) or {}
+        # Without Discord's Via header it is Cloudflare refusing every request.
+        return RateLimited(retry_after_header(exc), "Discord 429", is_global=not headers.get("Via"))
+    if isinstance(exc, discord.HTTPException) and exc.status < 500:
+        return ChatUnavailable(f"Discord refused it: {exc.status} {exc.text} (code {exc.code})")
+    return DeliveryError(f"Discord follow-up failed: {exc!r}")
+
+
+async def follow_up(interaction: Interaction, message: render.Outgoing, *, private: bool) -> None:
+    """Send one follow-up; 429s and network errors are retried at the platform's pace
+    (``Pacer.deliver``), and one that still fails is logged with the channel and command."""
+
+    async def post() -> None:
+        try:
+            await interaction.followup.send(
+                message.content or MISSING,
+                embeds=list(message.embeds) or MISSING,
+                ephemeral=private,
+                allowed_mentions=render.no_mentions(),
+            )
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise _reply_error(exc) from exc
+
+    pacer = getattr(interaction.client, "pacer", None)
+    if not isinstance(pacer, Pacer):
+        await post()
+        return
+    command = interaction.command.qualified_name if interaction.command else "command"
+    chat = chat_of(interaction) or ChatRef(Platform.DISCORD, "?")
+    await pacer.deliver(chat, post, label=f"reply to /{command}", per_chat=False)
+
+
 async def send(
     interaction: Interaction, messages: Sequence[render.Outgoing], *, private: bool
 ) -> None:
@@ -73,9 +118,7 @@ async def send(
         content = message.content or MISSING
         embeds = list(message.embeds) or MISSING
         if interaction.response.is_done():
-            await interaction.followup.send(
-                content, embeds=embeds, ephemeral=private, allowed_mentions=render.no_mentions()
-            )
+            await follow_up(interaction, message, private=private)
         else:
             await interaction.response.send_message(
                 content, embeds=embeds, ephemeral=private, allowed_mentions=render.no_mentions()
