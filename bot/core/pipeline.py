@@ -46,6 +46,9 @@ STATE_BATCH = 250
 """Unchanged (304) feeds whose new poll times are saved in one transaction. A crash before the
 save only means those feeds are polled again (a conditional GET): nothing is lost."""
 
+SEEN_BATCH = 250
+"""Entries past the most pushed per poll that are stored (unpushed) in one transaction."""
+
 PRIME_SUMMARISED = 10
 """On a feed's first poll, how many of its newest entries are fully summarised."""
 TEASER_CHARS = 600
@@ -347,15 +350,28 @@ class Pipeline:
         self, feed: Feed, skipped: Sequence[Story], now: datetime, deliver: bool, report: PollReport
     ) -> int:
         """Store the entries past ``max_new`` with their teasers, not pushed (so they are never
-        pushed later either); no article, no model, no alerts."""
+        pushed later either); no article, no model, no alerts. ``SEEN_BATCH`` entries to a
+        transaction; a batch that fails is stored one entry at a time, so that only the entry
+        at fault is skipped."""
         made = 0
-        for story in skipped:
+        for i in range(0, len(skipped), SEEN_BATCH):
+            batch = skipped[i : i + SEEN_BATCH]
             try:
                 async with self._record_lock:
-                    await self._storage.record_story(story, _teaser(story), now, deliver=False)
-                made += 1
+                    await self._storage.record_seen([(s, _teaser(s)) for s in batch], now)
+                made += len(batch)
+                continue
             except Exception as exc:
-                self._entry_failed(story, exc, report)
+                logger.info(
+                    "feed %s: storing %d entries at once failed: %s", feed.id, len(batch), exc
+                )
+            for story in batch:
+                try:
+                    async with self._record_lock:
+                        await self._storage.record_story(story, _teaser(story), now, deliver=False)
+                    made += 1
+                except Exception as exc:
+                    self._entry_failed(story, exc, report)
         if skipped and deliver:
             logger.warning(
                 "feed %s: %d new entries in one poll; the newest %d pushed, %d stored unpushed",

@@ -31,6 +31,7 @@ from bot.core.models import (
 from bot.storage.briefs import BriefStore, story_marks
 from bot.storage.health import HealthStore
 from bot.storage.owners import OwnersStore, visible_to
+from bot.storage.seen import SeenStore
 from bot.storage.sentences import SentenceStore
 from bot.storage.tables import (
     AlertRow,
@@ -115,7 +116,7 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(OwnersStore, BriefStore, SentenceStore, HealthStore):
+class SqlStorage(OwnersStore, SeenStore, BriefStore, SentenceStore, HealthStore):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
