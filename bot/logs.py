@@ -4,7 +4,7 @@
   They go to stderr at WARNING, unless ``NEWSBRIEF_LOG_LEVEL`` is set explicitly; library
   loggers (Alembic, APScheduler, httpx, ...) stay at WARNING unless the level is DEBUG.
 - Service mode (a Telegram or Discord token): logs go to stderr at ``NEWSBRIEF_LOG_LEVEL``;
-  httpx and Alembic stay at WARNING unless the level is DEBUG.
+  httpx, Alembic and SQLAlchemy stay at WARNING unless the level is DEBUG.
 - ``NEWSBRIEF_LOG_FORMAT=json`` prints one JSON object a line (time, level, logger, message,
   and exception when there is one), for log collectors.
 
@@ -35,9 +35,10 @@ LIBRARY_LOGGERS = (
     "discord",
     "sqlalchemy",
 )
-# In service mode only these are kept quiet at INFO: httpx URLs carry the Bot API token and
-# Alembic lists its plugins at every start.
-SERVICE_QUIET_LOGGERS = ("alembic", "httpx", "httpcore")
+# In service mode only these are kept quiet at INFO: httpx URLs carry the Bot API token,
+# Alembic lists its plugins at every start, and SQLAlchemy's engine logs every statement at
+# INFO (it quiets itself to WARNING only while its logger is unset).
+SERVICE_QUIET_LOGGERS = ("alembic", "httpx", "httpcore", "sqlalchemy")
 
 
 class JsonFormatter(logging.Formatter):

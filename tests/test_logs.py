@@ -164,3 +164,12 @@ async def test_the_default_console_run_is_quiet_on_stderr_too(
             assert await proc.wait() == 0
     err = (tmp_path / "stderr.log").read_text()
     assert " INFO " not in err and " DEBUG " not in err, err
+
+
+def test_service_mode_does_not_log_every_sql_statement() -> None:
+    """SQLAlchemy's engine logs each statement at INFO once its logger is not at WARNING."""
+    out = io.StringIO()
+    configure_logging(load_settings(telegram_token=TOKEN, log_level="INFO"), out)
+    assert not logging.getLogger("sqlalchemy.engine.Engine").isEnabledFor(logging.INFO)
+    logging.getLogger("sqlalchemy.engine.Engine").info("SELECT feeds.id FROM feeds")
+    assert out.getvalue() == ""
