@@ -35,27 +35,13 @@ from bot.core.commands import COMMANDS, Commands
 from bot.core.errors import ConfigError, NewsbriefError
 from bot.core.pacing import Pacer
 from bot.core.ports import Clock
+from bot.logs import MaskSecrets, mask_in_logs
 
 logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "channel_post", "callback_query", "my_chat_member")
 CONCURRENT_UPDATES = 16
 POLL_TIMEOUT = timedelta(seconds=30)
-
-
-class TokenRedactor(logging.Filter):
-    """Masks the bot token in log records: httpx logs every request URL at INFO, and a Bot
-    API URL carries the token (``/bot<token>/sendMessage``)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._token in message:
-            record.msg, record.args = message.replace(self._token, "<token>"), None
-        return True
 
 
 class _UtcClock:
@@ -73,13 +59,17 @@ def bot_commands() -> list[BotCommand]:
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The PTB application for ``settings`` (no I/O happens here)."""
+    """The PTB application for ``settings`` (no I/O happens here); from now on the token is
+    masked in every log line (``bot.logs.mask_in_logs``)."""
     if settings.telegram_token is None:
         raise ConfigError(["NEWSBRIEF_TELEGRAM_TOKEN: not set"])
+    token = settings.telegram_token.get_secret_value()
+    # Before PTB sees the token: it logs its base URL, token and all, at DEBUG.
+    mask_in_logs([token])
     api = settings.telegram_api_url
     return (
         ApplicationBuilder()
-        .token(settings.telegram_token.get_secret_value())
+        .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .job_queue(None)
@@ -104,7 +94,7 @@ class TelegramAdapter:
         self._settings = settings
         self._poll_timeout = poll_timeout
         self._app = build_application(settings)
-        self._redactor = TokenRedactor(self._app.bot.token)
+        self._redactor = MaskSecrets([self._app.bot.token])  # for handlers added later
         clock = clock or _UtcClock()
         self.notifier = TelegramNotifier(
             self._app.bot,
