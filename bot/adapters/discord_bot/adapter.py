@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 import discord
 import yarl
@@ -67,12 +68,15 @@ class DiscordAdapter:
         *,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
+        claim: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         """Args:
         settings: needs ``discord_token``; uses the Discord URLs and ``discord_guild_id``.
         commands: the core commands every platform shares.
         guild_ready_timeout: seconds discord.py waits for more servers before ready.
         ready_timeout: seconds ``start()`` waits for the gateway before giving up.
+        claim: awaited with the bot's user id once the gateway is ready, before the commands
+            are registered; raises to refuse the bot (``bot.app``).
 
         Raises:
             ConfigError: ``NEWSBRIEF_DISCORD_TOKEN`` is not set.
@@ -82,6 +86,7 @@ class DiscordAdapter:
         self._settings = settings
         self._token = settings.discord_token.get_secret_value()
         self._ready_timeout = ready_timeout
+        self._claim = claim
         intents = discord.Intents.none()
         intents.guilds = True
         self.client = _Client(
@@ -121,6 +126,12 @@ class DiscordAdapter:
         if not self.client.ready.is_set():
             await self.stop()
             raise NewsbriefError(f"Discord gateway not ready after {self._ready_timeout:g}s")
+        if self._claim is not None and self.client.user is not None:
+            try:
+                await self._claim(str(self.client.user.id))
+            except BaseException:
+                await self.stop()
+                raise
         await self._sync()
 
     async def stop(self) -> None:

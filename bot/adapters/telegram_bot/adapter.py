@@ -19,6 +19,7 @@ that fetches runs as a task of its own, so a slow server holds up no chat, not e
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "channel_post", "callback_query", "my_chat_member")
 CONCURRENT_UPDATES = 16
 POLL_TIMEOUT = timedelta(seconds=30)
+Claim = Callable[[str], Awaitable[None]]
+"""Called with the bot's id at start; raises to refuse the bot."""
 
 
 class _UtcClock:
@@ -89,8 +92,12 @@ class TelegramAdapter:
         clock: Clock | None = None,
         poll_timeout: timedelta = POLL_TIMEOUT,
         pacer: Pacer | None = None,
+        claim: Claim | None = None,
     ) -> None:
+        """``claim`` is awaited with the bot's id once Telegram has told it (``getMe``),
+        before any update is taken; it raises to refuse the bot (``bot.app``)."""
         use_timedelta()
+        self._claim = claim
         self._settings = settings
         self._poll_timeout = poll_timeout
         self._app = build_application(settings)
@@ -125,6 +132,8 @@ class TelegramAdapter:
                 f"cannot reach the Telegram Bot API at {self._settings.telegram_api_url}: {exc}"
             ) from exc
         try:
+            if self._claim is not None:
+                await self._claim(str(app.bot.id))
             await app.bot.set_my_commands(bot_commands())
             mode = await self._receive()
             await app.start()
