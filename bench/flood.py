@@ -47,10 +47,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from aiohttp import web
 
 from bot.core.models import ChatRef, Feed, Platform
+from bot.core.text import plain_text
+from bot.feeds.parse import parse_bytes
 from bot.storage import open_storage
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.fake_chats import TOKEN
@@ -58,62 +61,36 @@ from tests.telegram.fake_chats import TOKEN
 ROOT = Path(__file__).resolve().parents[1]
 FLOOD_CHAT = 999
 PER_HOST = 10
-WORDS = [
-    "council",
-    "budget",
-    "river",
-    "bridge",
-    "harvest",
-    "election",
-    "court",
-    "museum",
-    "station",
-    "hospital",
-    "school",
-    "festival",
-    "strike",
-    "market",
-    "airport",
-    "rail",
-    "storm",
-    "drought",
-    "vaccine",
-    "reactor",
-    "harbour",
-    "mine",
-    "treaty",
-    "border",
-    "senate",
-    "mayor",
-    "union",
-    "factory",
-    "orchestra",
-    "library",
-    "stadium",
-    "ferry",
-    "glacier",
-    "forest",
-]
+CORPUS = ROOT.parent / "shared" / "corpora" / "news-feeds"
+MIN_WORDS = 160
+"""Words per normal story: more than ``NEWSBRIEF_ARTICLE_MIN_WORDS`` (no article fetch)."""
 
 
 def normal_host(i: int) -> str:
     return f"127.0.0.{2 + i // PER_HOST}"
 
 
-def description(i: int, n: int) -> str:
-    """About 170 words, different per feed and story (no article fetch, no false merge)."""
-    a, b, c = WORDS[i % len(WORDS)], WORDS[(i * 7 + n) % len(WORDS)], WORDS[(i * 13) % 31]
-    sentence = (
-        f"Officials in district {i} said on day {n} that the {a} plan for the {b} would "
-        f"change how {i * 37 + n} residents reach the {c}. "
-    )
-    return sentence * 8
+def corpus_stories() -> list[tuple[str, str]]:
+    """(headline, text of at least ``MIN_WORDS`` words) from the real feed captures, each
+    made of consecutive entries of one capture (read at run time, not copied)."""
+    stories: list[tuple[str, str]] = []
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    for path in sorted(CORPUS.glob("*.xml")):
+        parsed = parse_bytes(path.stem, path.read_bytes(), {}, f"https://x/{path.name}", when)
+        title, words = "", []
+        for entry in parsed.stories:
+            title = title or entry.title
+            words += max(entry.summary, plain_text(entry.content_html), key=len).split()
+            if len(words) >= MIN_WORDS:
+                stories.append((title, " ".join(words)))
+                title, words = "", []
+    return stories
 
 
 def item(title: str, link: str, guid: str, summary: str) -> str:
     return (
-        f"<item><title>{title}</title><link>{link}</link><guid>{guid}</guid>"
-        f"<description>{summary}</description></item>"
+        f"<item><title>{escape(title)}</title><link>{link}</link><guid>{guid}</guid>"
+        f"<description>{escape(summary)}</description></item>"
     )
 
 
@@ -131,6 +108,7 @@ class Farm:
 
     feeds: int
     entries: int
+    texts: list[tuple[str, str]]
     port: int = 0
     stories: dict[int, list[int]] = field(default_factory=dict)
     """Normal feed -> the numbers of its published stories (0 is the old one)."""
@@ -149,15 +127,15 @@ class Farm:
 
     def normal_body(self, i: int) -> tuple[bytes, str]:
         numbers = self.stories.setdefault(i, [0])
-        items = [
-            item(
-                f"Feed {i} story {n}: {WORDS[(i + n) % len(WORDS)]} decision",
-                f"http://{normal_host(i)}:{self.port}/a/{i}/{n}",
-                f"normal-{i}-{n}",
-                description(i, n),
+        items = []
+        for n in reversed(numbers):
+            title, text = (
+                self.texts[((n - 1) * self.feeds + i) % len(self.texts)]
+                if n
+                else (f"Archive of feed {i}", f"What feed {i} carried before.")
             )
-            for n in reversed(numbers)
-        ]
+            link = f"http://{normal_host(i)}:{self.port}/a/{i}/{n}"
+            items.append(item(title, link, f"normal-{i}-{n}", text))
         return rss(f"Normal {i}", items), f'"{i}-{len(numbers)}"'
 
     async def normal(self, request: web.Request) -> web.Response:
@@ -166,6 +144,8 @@ class Farm:
         body, etag = self.normal_body(i)
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
+        for n in self.stories[i]:
+            self.served.setdefault((i, n), time.monotonic())
         return web.Response(
             body=body, headers={"ETag": etag, "Content-Type": "application/rss+xml"}
         )
@@ -310,7 +290,14 @@ async def measure(
 async def run(args: argparse.Namespace) -> int:
     fake = FakeBotApi()
     api_url = await fake.start()
-    farm = Farm(args.feeds, args.entries)
+    if not CORPUS.is_dir():
+        print(f"corpus not found: {CORPUS}", file=sys.stderr)
+        return 1
+    texts = corpus_stories()
+    if len(texts) < 2 * args.feeds:
+        print(f"only {len(texts)} corpus stories; fewer --feeds, please", file=sys.stderr)
+        return 1
+    farm = Farm(args.feeds, args.entries, texts)
     runner = await farm.start()
     tmp = tempfile.TemporaryDirectory()
     folder = Path(tmp.name)
