@@ -109,11 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"newsbrief: {mask_secrets(str(exc))}", file=sys.stderr)
         return 2
-    from bot.logs import configure_logging
+    from bot.logs import configure_logging, mask_in_logs
 
     configure_logging(settings)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_MaskSecrets(settings))
+    mask_in_logs(_secrets(settings))
     for warning in environ_warnings(Settings.model_fields):
         logger.warning("%s", warning)
     try:
@@ -160,21 +159,6 @@ def _secrets(settings: Settings) -> list[str]:
 
 def _masked(text: str, settings: Settings) -> str:
     return mask_secrets(text, _secrets(settings))
-
-
-class _MaskSecrets(logging.Filter):
-    """Mask database URL passwords, tokens and the webhook secret in every log line."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__()
-        self._secrets = _secrets(settings)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_secrets(message, self._secrets)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
 
 
 def _feeds_list(settings: Settings) -> None:

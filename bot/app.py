@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,6 +24,7 @@ from bot.briefing import ModelSummarizer
 from bot.config import Settings, empty_catalogue_hint, load_catalogue
 from bot.core.commands import Commands, FetchLimits
 from bot.core.delivery import Deliverer
+from bot.core.errors import ConfigError
 from bot.core.models import ChatRef, Platform
 from bot.core.pipeline import Pipeline
 from bot.core.ports import ChatAdapter, FeedSource, Notifier, Summarizer
@@ -186,11 +188,13 @@ class App:
         if s.telegram_token is not None:
             from bot.adapters.telegram_bot import TelegramAdapter
 
-            adapters.append(TelegramAdapter(s, self.commands))
+            claim = self._claim(Platform.TELEGRAM, "NEWSBRIEF_TELEGRAM_TOKEN")
+            adapters.append(TelegramAdapter(s, self.commands, claim=claim))
         if s.discord_token is not None:
             from bot.adapters.discord_bot import DiscordAdapter
 
-            adapters.append(DiscordAdapter(s, self.commands))
+            claim = self._claim(Platform.DISCORD, "NEWSBRIEF_DISCORD_TOKEN")
+            adapters.append(DiscordAdapter(s, self.commands, claim=claim))
         if not adapters:
             from bot.adapters.console import ConsoleAdapter
 
@@ -200,6 +204,24 @@ class App:
                 )
             )
         return adapters
+
+    def _claim(self, platform: Platform, setting: str) -> Callable[[str], Awaitable[None]]:
+        """What an adapter awaits once it knows its bot's id, before it takes any update: a
+        database holds the chats of one bot per platform (``Storage.claim_bot``), so a
+        second, different bot is refused instead of sending the first bot's chats."""
+
+        async def claim(bot_id: str) -> None:
+            owner = await self.storage.claim_bot(platform, bot_id, self.clock.now())
+            if owner != bot_id:
+                raise ConfigError(
+                    [
+                        f"{setting}: this database's {platform.value} chats belong to bot "
+                        f"{owner}, and this token is bot {bot_id}'s. Start with bot {owner}'s "
+                        "token, or give this bot a database of its own (NEWSBRIEF_DATABASE_URL)."
+                    ]
+                )
+
+        return claim
 
     def _metered_notifier(self, notifier: Notifier) -> Notifier:
         return notifier if self.metrics is None else MeteredNotifier(notifier, self.metrics)

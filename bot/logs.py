@@ -8,8 +8,11 @@
 - ``NEWSBRIEF_LOG_FORMAT=json`` prints one JSON object a line (time, level, logger, message,
   and exception when there is one), for log collectors.
 
-Filters attached to loggers elsewhere (the Telegram adapter's token redactor on ``httpx``) run
-before any handler, so they apply whatever the format.
+Secrets never reach a log line at any level: ``mask_in_logs`` puts one ``MaskSecrets`` filter
+on every handler of the root logger, so it sees the records of every logger, the libraries'
+included (python-telegram-bot logs its base URL, token and all, at DEBUG while the application
+is built). ``newsbrief`` installs it with every secret setting right after this set-up; the
+Telegram adapter adds its token before it builds the application.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.config import Settings
+from bot.config import Settings, mask_secrets
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers of the libraries newsbrief uses; chatty at INFO (httpx logs every request URL).
@@ -36,7 +40,8 @@ LIBRARY_LOGGERS = (
     "sqlalchemy",
 )
 # In service mode only these are kept quiet at INFO: httpx URLs carry the Bot API token,
-# Alembic lists its plugins at every start, and SQLAlchemy logs every SQL statement at INFO.
+# Alembic lists its plugins at every start, and SQLAlchemy's engine logs every statement at
+# INFO (it quiets itself to WARNING only while its logger is unset).
 SERVICE_QUIET_LOGGERS = ("alembic", "httpx", "httpcore", "sqlalchemy", "aiosqlite")
 
 
@@ -51,13 +56,48 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        elif record.exc_text:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:  # formatted once, so that ``MaskSecrets`` could mask it
             entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+class MaskSecrets(logging.Filter):
+    """Replaces URL passwords and the given secrets by ``***`` in a record's message and in
+    its traceback, whatever the level."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets: set[str] = {s for s in secrets if s}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message, self.secrets)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_secrets(record.exc_text, self.secrets)
+        return True
+
+
+_TRACEBACKS = logging.Formatter()
+
+
+def mask_in_logs(secrets: Iterable[str]) -> None:
+    """Mask ``secrets`` in every line of every handler of the root logger (one
+    ``MaskSecrets`` per handler, extended on later calls)."""
+    wanted = [s for s in secrets if s]
+    for handler in logging.getLogger().handlers:
+        mask = next((f for f in handler.filters if isinstance(f, MaskSecrets)), None)
+        if mask is None:
+            handler.addFilter(MaskSecrets(wanted))
+        else:
+            mask.secrets.update(wanted)
 
 
 def is_console(settings: Settings) -> bool:

@@ -340,6 +340,20 @@ class FakeStorage:
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]] | None = None,
     ) -> Brief:
+        return await self._store(story, text, now, deliver, alerts or {})
+
+    async def record_seen(self, items: Sequence[tuple[Story, Summarised]], now: datetime) -> None:
+        for story, text in items:
+            await self._store(story, text, now, False, {})
+
+    async def _store(
+        self,
+        story: Story,
+        text: Summarised | None,
+        now: datetime,
+        deliver: bool,
+        alerts: Mapping[ChatRef, Sequence[str]],
+    ) -> Brief:
         brief = await self.brief_for_story(story.key)
         if brief is None:
             if text is None:
@@ -358,7 +372,7 @@ class FakeStorage:
             self.briefs[brief.id] = brief
             self.sources[brief.id] = []
             self.created[brief.id] = now
-        return self._attach(brief, story, now, deliver, alerts or {})
+        return self._attach(brief, story, now, deliver, alerts)
 
     def _attach(
         self,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.logs import LIBRARY_LOGGERS, configure_logging
+from bot.logs import LIBRARY_LOGGERS, configure_logging, mask_in_logs
 from tests.loopback import FeedServer
 from tests.run_support import newsbrief_run
 
@@ -96,22 +96,28 @@ def test_json_format_gives_one_object_a_line() -> None:
     assert "ValueError: boom" in second["exception"]
 
 
-def test_the_token_redactor_still_applies_in_json() -> None:
-    from bot.adapters.telegram_bot.adapter import TokenRedactor
-
+def test_secrets_are_masked_in_messages_and_tracebacks_in_json() -> None:
     out = io.StringIO()
     configure_logging(
         load_settings(telegram_token=TOKEN, log_level="DEBUG", log_format="json"), out
     )
-    redactor = TokenRedactor(TOKEN)
-    httpx_logger = logging.getLogger("httpx")
-    httpx_logger.addFilter(redactor)
+    mask_in_logs([TOKEN])
+    mask_in_logs(["webhook-secret"])  # added to the same filter, not a second one
+    assert [len(h.filters) for h in logging.getLogger().handlers] == [1]
+    logging.getLogger("httpx").info(
+        "HTTP Request: POST https://api.telegram.org/bot%s/getMe", TOKEN
+    )
     try:
-        httpx_logger.info("HTTP Request: POST https://api.telegram.org/bot%s/getMe", TOKEN)
-    finally:
-        httpx_logger.removeFilter(redactor)
-    (line,) = out.getvalue().splitlines()
-    assert TOKEN not in line and "/bot<token>/getMe" in json.loads(line)["message"]
+        raise RuntimeError(f"cannot reach https://api.telegram.org/bot{TOKEN}/getMe")
+    except RuntimeError:
+        logging.getLogger("telegram.ext.Updater").debug("webhook-secret failed", exc_info=True)
+    logging.getLogger("bot.startup").warning("postgresql://bot:hunter2@db/news is down")
+    text = out.getvalue()
+    assert TOKEN not in text and "webhook-secret" not in text and "hunter2" not in text
+    first, second, third = [json.loads(line) for line in text.splitlines()]
+    assert "/bot***/getMe" in first["message"] and second["message"] == "*** failed"
+    assert "RuntimeError: cannot reach https://api.telegram.org/bot***/getMe" in second["exception"]
+    assert third["message"] == "postgresql://bot:***@db/news is down"
 
 
 def test_a_bad_log_format_is_one_clear_message() -> None:
@@ -165,3 +171,12 @@ async def test_the_default_console_run_is_quiet_on_stderr_too(
             assert await proc.wait() == 0
     err = (tmp_path / "stderr.log").read_text()
     assert " INFO " not in err and " DEBUG " not in err, err
+
+
+def test_service_mode_does_not_log_every_sql_statement() -> None:
+    """SQLAlchemy's engine logs each statement at INFO once its logger is not at WARNING."""
+    out = io.StringIO()
+    configure_logging(load_settings(telegram_token=TOKEN, log_level="INFO"), out)
+    assert not logging.getLogger("sqlalchemy.engine.Engine").isEnabledFor(logging.INFO)
+    logging.getLogger("sqlalchemy.engine.Engine").info("SELECT feeds.id FROM feeds")
+    assert out.getvalue() == ""

@@ -338,3 +338,40 @@ async def test_a_released_notice_comes_due_later_without_an_attempt(storage: Sto
     assert await storage.claim_notices(T0 + timedelta(minutes=5), 10, 60) == []
     (again,) = await storage.claim_notices(later, 10, 60)
     assert (again.id, again.attempts) == (notice.id, 0)
+
+
+async def test_record_seen_stores_many_stories_unsent_as_record_story_would(
+    storage: Storage,
+) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world", "dw-europe"], T0)
+    carried = await storage.record_story(
+        make_story(1, "bbc-world"), Summarised("First", "S"), T0, deliver=False
+    )
+    near = make_story(2, "bbc-world", title="Near duplicate")
+    await storage.add_source(near, carried.id, T0, deliver=False)  # found by its link
+    flood = [make_story(n, "dw-europe") for n in range(3, 603)]  # more than one IN (...) list
+    batch = [
+        *((s, Summarised(s.title, "teaser")) for s in flood),
+        (replace(make_story(1, "dw-europe"), guid="dw-1"), Summarised("Other words", "x")),
+        (replace(near, feed_id="dw-europe", guid="dw-2"), Summarised("Near", "x")),
+        (flood[0], Summarised("Twice in one batch", "x")),
+    ]
+    await storage.record_seen(batch, T0)
+    await storage.record_seen([], T0)
+    assert await storage.pending_deliveries(CHAT) == []  # stored, not pushed
+    assert await storage.unseen("dw-europe", [s for s, _ in batch]) == []
+    latest = await storage.latest(["dw-europe"], 1000)
+    assert len(latest) == 601 and {b.title for b in latest} >= {"First", "Story number 3 happened"}
+    assert "Twice in one batch" not in {b.title for b in latest}
+    joined = await storage.brief_for_story(make_story(1, "x").key)
+    assert joined is not None and joined.id == carried.id and joined.title == "First"
+    assert joined.also_sources == ("DW Europe",)
+    via_link = await storage.brief_for_story(near.key)
+    assert via_link is not None and via_link.id == carried.id
+    # A later poll of the same stories changes nothing; a new story is stored as usual.
+    await storage.record_seen([(flood[1], Summarised("Again", "x"))], T0)
+    assert len(await storage.latest(["dw-europe"], 1000)) == 601
+    fresh = make_story(700, "dw-europe")
+    await storage.record_seen([(fresh, Summarised("Fresh", "x"))], T0)
+    assert [b.title for b in await storage.latest(["dw-europe"], 1)] == ["Fresh"]

@@ -47,6 +47,16 @@ STATE_BATCH = 250
 """Unchanged (304) feeds whose new poll times are saved in one transaction. A crash before the
 save only means those feeds are polled again (a conditional GET): nothing is lost."""
 
+SEEN_BATCH = 250
+"""Entries past the most pushed per poll that are stored (unpushed) in one transaction."""
+
+DUE_SLACK = timedelta(seconds=5)
+"""A feed due this soon after a round's clock is polled in that round (at most a tenth of the
+poll interval early). The scheduler ticks every 30 s and each round reads the clock a few ms
+after its tick: without the slack a feed polled at one tick, due one interval later, missed
+the tick one interval on by those milliseconds about half the time and waited a whole tick
+more (bench/flood.py measured 90 s between the polls of a 60 s feed)."""
+
 PRIME_SUMMARISED = 10
 """On a feed's first poll, how many of its newest entries are fully summarised."""
 TEASER_CHARS = 600
@@ -115,6 +125,7 @@ class Pipeline:
         self._stopping = False
         self._max_new = max_new
         self._budget = feed_budget.total_seconds()
+        self._slack = min(DUE_SLACK, poll_interval / 10)
         self._running: set[str] = set()
         """Feeds being polled now (by this or an earlier, still running ``poll_due``)."""
         self._logged: set[tuple[str, str]] = set()
@@ -133,7 +144,8 @@ class Pipeline:
     async def poll_due(self, now: datetime) -> PollReport:
         """Poll every feed whose time has come; never raises for one feed's failure."""
         report = PollReport()
-        due = [(f, st) for f, st in await self._storage.due_feeds(now) if f.id not in self._running]
+        ready = await self._storage.due_feeds(now + self._slack)
+        due = [(f, st) for f, st in ready if f.id not in self._running]
         if not due:
             return report
         index = AlertIndex([(a.chat, a.query) for a in await self._storage.alerts()])
@@ -300,7 +312,7 @@ class Pipeline:
                 made += 1
             except Exception as exc:
                 self._entry_failed(story, exc, report)
-        made += await self._record_skipped(feed, skipped, now, deliver, report, fresh)
+        made += await self._record_skipped(feed, skipped, now, deliver, report)
         if self._embedder is not None:  # for /latest <words>: found by meaning, no model run
             await store_embeddings(self._storage, self._embedder, fresh)
         passed_over = len(skipped) + result.entries_dropped
@@ -364,21 +376,30 @@ class Pipeline:
         now: datetime,
         deliver: bool,
         report: PollReport,
-        fresh: list[Brief],
     ) -> int:
         """Store the entries past ``max_new`` with their teasers, not pushed (so they are never
-        pushed later either); no article, no summariser, no alerts. Their briefs are added
-        to ``fresh``."""
+        pushed later either); no article, no model, no alerts, no embedding (they are found by
+        their words). ``SEEN_BATCH`` entries to a transaction; a batch that fails is stored one
+        entry at a time, so that only the entry at fault is skipped."""
         made = 0
-        for story in skipped:
+        for i in range(0, len(skipped), SEEN_BATCH):
+            batch = skipped[i : i + SEEN_BATCH]
             try:
                 async with self._record_lock:
-                    fresh.append(
-                        await self._storage.record_story(story, _teaser(story), now, deliver=False)
-                    )
-                made += 1
+                    await self._storage.record_seen([(s, _teaser(s)) for s in batch], now)
+                made += len(batch)
+                continue
             except Exception as exc:
-                self._entry_failed(story, exc, report)
+                logger.info(
+                    "feed %s: storing %d entries at once failed: %s", feed.id, len(batch), exc
+                )
+            for story in batch:
+                try:
+                    async with self._record_lock:
+                        await self._storage.record_story(story, _teaser(story), now, deliver=False)
+                    made += 1
+                except Exception as exc:
+                    self._entry_failed(story, exc, report)
         if skipped and deliver:
             logger.warning(
                 "feed %s: %d new entries in one poll; the newest %d pushed, %d stored unpushed",

@@ -287,6 +287,13 @@ class Storage(Protocol):
         """
         ...
 
+    async def record_seen(self, items: Sequence[tuple[Story, Summarised]], now: datetime) -> None:
+        """Store many stories, none delivered, in one transaction: what ``record_story(story,
+        text, now, deliver=False)`` for each pair in turn would leave, but without a
+        transaction per story (the entries of a flood poll past the most pushed, hundreds at
+        a time). A story whose key already has a brief joins it as ``record_story`` does."""
+        ...
+
     async def add_source(
         self,
         story: Story,

@@ -32,6 +32,7 @@ from bot.storage.briefs import story_marks
 from bot.storage.health import HealthStore
 from bot.storage.owners import OwnersStore, visible_to
 from bot.storage.search import SearchStore
+from bot.storage.seen import SeenStore
 from bot.storage.sentences import SentenceStore
 from bot.storage.tables import (
     AlertRow,
@@ -116,7 +117,7 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(OwnersStore, SearchStore, SentenceStore, HealthStore):
+class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -191,3 +191,20 @@ async def test_stop_finishes_the_feed_under_way_and_polls_no_more() -> None:
     report = await pipeline.poll_due(FixedClock().now())
     assert report.polled == 1 and source.calls == ["f0"]
     assert (await storage.get_feed_state("f0")).primed  # the feed under way was finished
+
+
+async def test_a_feed_due_moments_after_the_rounds_clock_is_polled_in_that_round() -> None:
+    """The scheduler's ticks and the rounds' clocks jitter by milliseconds: a feed due just
+    after a round's clock must not wait for the next tick."""
+    pipeline, storage, source, _ = await _setup()
+    now = FixedClock().now()
+    source.items[A.url] = [make_story(1)]
+    source.items[B.url] = [make_story(2, "b")]
+    await pipeline.poll_due(now)
+    assert (await storage.get_feed_state("a")).next_poll_at == now + timedelta(minutes=10)
+    jitter = timedelta(milliseconds=3)
+    report = await pipeline.poll_due(now + timedelta(minutes=10) - jitter)
+    assert report.polled == 2
+    # Not much earlier than that, though: a feed is never polled a tenth of its interval early.
+    report = await pipeline.poll_due(now + timedelta(minutes=20) - timedelta(minutes=1))
+    assert report.polled == 0

@@ -60,3 +60,21 @@ async def test_a_client_crash_after_start_is_logged_with_its_traceback(
     (record,) = [r for r in caplog.records if r.name == "bot.adapters.discord_bot.adapter"]
     assert record.getMessage() == "the Discord client stopped with an error"
     assert record.exc_info is not None and record.exc_info[0] is KeyError
+
+
+async def test_the_bot_id_is_claimed_before_the_commands_are_registered(
+    fake: FakeDiscord, commands: Commands
+) -> None:
+    """``bot.app`` refuses a second bot on a database through ``claim`` (issue 13)."""
+    claimed: list[str] = []
+
+    async def refuse(bot_id: str) -> None:
+        claimed.append(bot_id)
+        raise ConfigError(["NEWSBRIEF_DISCORD_TOKEN: this database's chats belong to bot 1"])
+
+    bot = DiscordAdapter(discord_settings(fake), commands, guild_ready_timeout=0, claim=refuse)
+    with pytest.raises(ConfigError, match="belong to bot 1"):
+        await bot.start()
+    assert claimed == [str(APP_ID)]
+    assert "global" not in fake.synced  # refused before registering anything
+    assert Route.BASE == "https://discord.com/api/v10"  # and stopped

@@ -4,11 +4,15 @@ loopback server (issue 13 items 1-2, issue 16 item 7)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
-from bot.core.models import ChatRef, Feed, FeedState, Platform, Story
+from bot.core.errors import StorageError
+from bot.core.models import Brief, ChatRef, Feed, FeedState, Platform, Story
 from bot.core.pipeline import Pipeline
 from bot.feeds import article
 from bot.feeds.parse import MAX_ENTRIES, parse_bytes
@@ -254,3 +258,50 @@ async def test_an_unexpected_enrich_error_keeps_the_teaser(storage: SqlStorage) 
     assert report.failed == 0 and report.new_briefs == 1
     (delivery,) = await storage.pending_deliveries(CHAT)
     assert delivery.brief.summary == make_story(2).summary
+
+
+async def test_skipped_entries_are_stored_in_batches_and_a_bad_batch_one_by_one() -> None:
+    """Entries past ``max_new`` cost a transaction per ``SEEN_BATCH``, not one each; a batch
+    that fails is stored entry by entry, so only the entry at fault is skipped."""
+    from bot.core.pipeline import SEEN_BATCH
+    from bot.core.ports import Summarised
+    from tests.fakes import FakeFeedSource, FakeStorage, make_story
+
+    class CountingStorage(FakeStorage):
+        seen_calls: int = 0
+        story_calls: int = 0
+
+        async def record_seen(
+            self, items: Sequence[tuple[Story, Summarised]], now: datetime
+        ) -> None:
+            self.seen_calls += 1
+            if any(story.title == "poison" for story, _ in items):
+                raise StorageError("database error: DataError: value too long")
+            await super().record_seen(items, now)
+
+        async def record_story(
+            self, story: Story, text: Summarised | None, now: datetime, **kw: Any
+        ) -> Brief:
+            self.story_calls += 1
+            if story.title == "poison":
+                raise StorageError("database error: DataError: value too long")
+            return await super().record_story(story, text, now, **kw)
+
+    storage = CountingStorage()
+    feed = Feed("f", "https://f.test/rss", "F")
+    await storage.sync_catalogue([feed])
+    await storage.subscribe(CHAT, ["f"], T0)
+    source = FakeFeedSource()
+    source.items[feed.url] = [make_story(0)]
+    pipeline = _pipeline(storage, source, Notices(), max_new=50)  # type: ignore[arg-type]
+    await pipeline.poll_due(T0)
+    flood = [make_story(n) for n in range(1, 2 * SEEN_BATCH + 51)]
+    flood[10] = replace(flood[10], title="poison")  # among the oldest: skipped, not pushed
+    source.items[feed.url] = [*flood, make_story(0)]
+    storage.seen_calls = storage.story_calls = 0
+    report = await pipeline.poll_due(T0 + timedelta(hours=1))
+    assert storage.seen_calls == 2  # two batches of SEEN_BATCH
+    assert storage.story_calls == 50 + SEEN_BATCH  # the pushed ones, and the bad batch
+    assert report.skipped_entries == 1 and report.failed == 0
+    assert len(await storage.pending_deliveries(CHAT)) == 50
+    assert len(await storage.latest(["f"], 1000)) == 2 * SEEN_BATCH + 50

@@ -41,7 +41,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.telegram import tg_html
-from tests.telegram.fake_chats import BOT_ID, BOT_USERNAME, TOKEN, FakeChat, FakeChats, command
+from tests.telegram.fake_chats import BOT_USERNAME, TOKEN, FakeChat, FakeChats, command
 
 JSON = dict[str, Any]
 _STRING_PARAMS = frozenset(
@@ -250,7 +250,7 @@ class FakeBotApi:
     async def _m_getMe(self, p: JSON) -> web.Response:
         return _ok(
             {
-                "id": BOT_ID,
+                "id": int(self.token.split(":")[0]),  # a token starts with its bot's id
                 "is_bot": True,
                 "first_name": "Newsbrief",
                 "username": BOT_USERNAME,

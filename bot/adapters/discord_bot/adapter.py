@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import discord
@@ -82,12 +83,15 @@ class DiscordAdapter:
         *,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
+        claim: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         """Args:
         settings: needs ``discord_token``; uses the Discord URLs and ``discord_guild_id``.
         commands: the core commands every platform shares.
         guild_ready_timeout: seconds discord.py waits for more servers before ready.
         ready_timeout: seconds ``start()`` waits for the gateway before giving up.
+        claim: awaited with the bot's user id once the gateway is ready, before the commands
+            are registered; raises to refuse the bot (``bot.app``).
 
         Raises:
             ConfigError: ``NEWSBRIEF_DISCORD_TOKEN`` is not set.
@@ -99,6 +103,7 @@ class DiscordAdapter:
         self._commands = commands
         self._guild_ready_timeout = guild_ready_timeout
         self._ready_timeout = ready_timeout
+        self._claim = claim
         # Voice is never used: discord.py's warnings about its missing libraries are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         self._new_client()
@@ -175,6 +180,12 @@ class DiscordAdapter:
             self._starting = False
             if self.task is None or self.task.done():
                 self._restore()
+        if self._claim is not None and self.client.user is not None:
+            try:
+                await self._claim(str(self.client.user.id))
+            except BaseException:
+                await self.stop()
+                raise
         await self._sync()
 
     async def _connect(self) -> None:

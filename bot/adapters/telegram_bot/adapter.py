@@ -19,6 +19,7 @@ that fetches runs as a task of its own, so a slow server holds up no chat, not e
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +37,7 @@ from bot.core.commands import Commands
 from bot.core.errors import ConfigError, StartupError
 from bot.core.pacing import Pacer
 from bot.core.ports import Clock
+from bot.logs import MaskSecrets, mask_in_logs
 from bot.retry import retrying
 
 logger = logging.getLogger(__name__)
@@ -43,21 +45,8 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "channel_post", "callback_query", "my_chat_member")
 CONCURRENT_UPDATES = 16
 POLL_TIMEOUT = timedelta(seconds=30)
-
-
-class TokenRedactor(logging.Filter):
-    """Masks the bot token in log records: httpx logs every request URL at INFO, and a Bot
-    API URL carries the token (``/bot<token>/sendMessage``)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._token in message:
-            record.msg, record.args = message.replace(self._token, "<token>"), None
-        return True
+Claim = Callable[[str], Awaitable[None]]
+"""Called with the bot's id at start; raises to refuse the bot."""
 
 
 class _UtcClock:
@@ -79,13 +68,17 @@ def bot_commands() -> list[BotCommand]:
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The PTB application for ``settings`` (no I/O happens here)."""
+    """The PTB application for ``settings`` (no I/O happens here); from now on the token is
+    masked in every log line (``bot.logs.mask_in_logs``)."""
     if settings.telegram_token is None:
         raise ConfigError(["NEWSBRIEF_TELEGRAM_TOKEN: not set"])
+    token = settings.telegram_token.get_secret_value()
+    # Before PTB sees the token: it logs its base URL, token and all, at DEBUG.
+    mask_in_logs([token])
     api = settings.telegram_api_url
     return (
         ApplicationBuilder()
-        .token(settings.telegram_token.get_secret_value())
+        .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .job_queue(None)
@@ -105,12 +98,16 @@ class TelegramAdapter:
         clock: Clock | None = None,
         poll_timeout: timedelta = POLL_TIMEOUT,
         pacer: Pacer | None = None,
+        claim: Claim | None = None,
     ) -> None:
+        """``claim`` is awaited with the bot's id once Telegram has told it (``getMe``),
+        before any update is taken; it raises to refuse the bot (``bot.app``)."""
         use_timedelta()
+        self._claim = claim
         self._settings = settings
         self._poll_timeout = poll_timeout
         self._app = build_application(settings)
-        self._redactor = TokenRedactor(self._app.bot.token)
+        self._redactor = MaskSecrets([self._app.bot.token])  # for handlers added later
         clock = clock or _UtcClock()
         self.notifier = TelegramNotifier(
             self._app.bot,
@@ -138,6 +135,8 @@ class TelegramAdapter:
         logging.getLogger("httpx").addFilter(self._redactor)
         try:
             await self._connect()
+            if self._claim is not None:
+                await self._claim(str(app.bot.id))
             await app.bot.set_my_commands(bot_commands())
             mode = await self._receive()
             await app.start()
