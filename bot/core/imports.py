@@ -107,30 +107,34 @@ async def import_outlines(
     done = 0
 
     async def one(outline: Outline) -> None:
-        nonlocal slots, done
+        nonlocal done
         async with gate:
+            await check(outline)
             async with lock:
-                if slots <= 0:
-                    report.over_limit += 1
-                    done += 1
-                    return
-                slots -= 1  # held while the URL is checked; given back unless added
-            try:
-                feed, added = await follower.follow_url(
-                    chat, outline.url, title=outline.title, topics=outline.topics
-                )
-            except UserInputError as exc:
-                report.refused.append((outline.url, str(exc)))
-                added = False
-            else:
-                (report.added if added else report.already).append(feed)
-            async with lock:
-                if not added:
-                    slots += 1
                 done += 1
                 now_done = done
-            if progress is not None:  # outside the lock: a slow edit holds up no other check
-                await progress(now_done, report.total)
+        if progress is not None:  # outside the lock: a slow edit holds up no other check
+            await progress(now_done, report.total)
+
+    async def check(outline: Outline) -> None:
+        nonlocal slots
+        async with lock:
+            if slots <= 0:
+                report.over_limit += 1
+                return
+            slots -= 1  # held while the URL is checked; given back unless added
+        try:
+            feed, added = await follower.follow_url(
+                chat, outline.url, title=outline.title, topics=outline.topics
+            )
+        except UserInputError as exc:
+            report.refused.append((outline.url, str(exc)))
+            added = False
+        else:
+            (report.added if added else report.already).append(feed)
+        if not added:
+            async with lock:
+                slots += 1
 
     await asyncio.gather(*(one(o) for o in outlines))
     return report
