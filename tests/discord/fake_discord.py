@@ -11,7 +11,14 @@ It also checks what Discord would refuse and records each breach in ``violations
 with a 400): content over 2000 characters, more than 10 embeds or embed fields over their
 limits, a thread name over 100 characters, an interaction acknowledged twice, a follow-up
 before the acknowledgement. Visibility is modelled as Discord does it: the first follow-up
-after a deferral replaces the "thinking" placeholder and keeps the deferral's visibility.
+after a deferral replaces the "thinking" placeholder and keeps the deferral's visibility;
+editing the original response (``PATCH .../messages/@original``) fills the placeholder instead,
+and is recorded in ``InteractionLog.edits``.
+
+Files: :meth:`FakeDiscord.attach` stores a file a user attaches to a command (served from
+``/attachments/...`` like Discord's CDN, each download recorded in ``downloads``); messages
+sent as ``multipart/form-data`` (``payload_json`` and ``files[n]``) keep their files in
+``Sent.files``.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from discord_payloads import (
     TEXT_ID,
     THREAD_ID,
     TOKEN,
+    Attached,
     Payloads,
 )
 
@@ -47,6 +55,8 @@ class Sent:
     embeds: list[dict[str, Any]]
     ephemeral: bool
     allowed_mentions: Any
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    """(file name, bytes) of every file uploaded with it."""
 
     @classmethod
     def of(cls, body: dict[str, Any], ephemeral: bool) -> Sent:
@@ -56,7 +66,12 @@ class Sent:
             body.get("embeds") or [],
             ephemeral,
             body.get("allowed_mentions"),
+            list(body.get(FILES) or []),
         )
+
+
+FILES = "files[n]"
+"""Where ``_body`` puts the uploaded files of a multipart request, next to its JSON fields."""
 
 
 @dataclass
@@ -69,6 +84,8 @@ class InteractionLog:
     messages: list[Sent] = field(default_factory=list)
     placeholder: bool | None = None
     """Ephemeral flag of the pending "thinking" placeholder; None when there is none."""
+    edits: list[Sent] = field(default_factory=list)
+    """Every edit of the original response, in order."""
 
 
 @dataclass
@@ -91,6 +108,9 @@ class FakeDiscord(Payloads):
         self.forum_posts: list[dict[str, Any]] = []
         self.synced: dict[str, list[dict[str, Any]]] = {}
         self.identify: dict[str, Any] | None = None
+        self.attachments: dict[int, bytes] = {}
+        self.downloads: list[int] = []
+        """The id of every attachment downloaded."""
         self._failures: list[tuple[str, re.Pattern[str], int, Any, dict[str, str]]] = []
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
@@ -102,6 +122,7 @@ class FakeDiscord(Payloads):
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         self._runner = web.AppRunner(app, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -149,6 +170,24 @@ class FakeDiscord(Payloads):
             "code": 0,
         }
         self.fail(method, path, 429, body, headers)
+
+    def attach(
+        self, data: bytes, filename: str = "feeds.opml", *, size: int | None = None
+    ) -> Attached:
+        """A file a user attaches (with ``size``: that large, without content)."""
+        attachment_id = next(self._ids)
+        if size is None:
+            self.attachments[attachment_id] = data
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        return Attached(attachment_id, filename, len(data) if size is None else size, url)
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        attachment_id = int(request.match_info["id"])
+        data = self.attachments.get(attachment_id)
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(attachment_id)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     def count(self, method: str, path: str) -> int:
         """How many requests matched ``method`` and the ``path`` regex."""
@@ -206,7 +245,13 @@ class FakeDiscord(Payloads):
             return None
         if request.content_type == "multipart/form-data":
             form = await request.post()
-            return json.loads(str(form["payload_json"]))
+            body = json.loads(str(form["payload_json"]))
+            body[FILES] = [
+                (part.filename, part.file.read())
+                for key, part in form.items()
+                if key.startswith("files[") and isinstance(part, web.FileField)
+            ]
+            return body
         return await request.json()
 
     def _refuse(self, why: str) -> web.Response:
@@ -218,7 +263,7 @@ class FakeDiscord(Payloads):
         content, embeds = body.get("content") or "", body.get("embeds") or []
         if len(content) > 2000:
             return f"content of {len(content)} characters"
-        if not content and not embeds:
+        if not content and not embeds and not body.get(FILES):
             return "empty message"
         if len(embeds) > 10:
             return f"{len(embeds)} embeds"
@@ -332,6 +377,18 @@ class FakeDiscord(Payloads):
         if original and method == "DELETE":
             log.placeholder = None
             return self._json(None, 204)
+        if original and method == "PATCH":
+            if why := self._check_message(body):
+                return self._refuse(why)
+            if log.placeholder is not None:
+                shown = log.placeholder
+            elif log.edits:
+                shown = log.edits[-1].ephemeral
+            else:  # the original was deleted, or never was a deferral
+                return self._json({"message": "Unknown Message", "code": 10008}, 404)
+            log.placeholder = None  # the placeholder is now this message
+            log.edits.append(Sent.of(body, shown))
+            return self._json(self.message(TEXT_ID, body) | {"webhook_id": str(APP_ID)})
         if method != "POST" or original:
             return self._json({"message": "405: Method Not Allowed", "code": 0}, 405)
         if why := self._check_message(body):

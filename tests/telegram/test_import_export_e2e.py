@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
-from aiohttp import web
 
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.telegram_bot.notifier import TelegramNotifier
@@ -22,59 +18,10 @@ from bot.opml import parse_opml
 from bot.storage import SqlStorage, open_storage
 from tests.core.delivery_support import TimeMachine
 from tests.fakes import FixedClock
+from tests.loopback import BOMB, ManyFeeds, opml
 from tests.telegram.conftest import settings_for, tg
 from tests.telegram.fake_bot_api import FakeBotApi, Sent
 from tests.telegram.fake_chats import FakeChat, command, message_with
-
-BOMB = (
-    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-    b"<opml><body><outline text='&lol3;' xmlUrl='http://127.0.0.1:9/x'/></body></opml>"
-)
-
-
-@dataclass
-class Feeds:
-    """A loopback server with any number of feeds: ``/f/<n>.xml`` is "Loop <n>"."""
-
-    base: str = ""
-    served: list[str] = field(default_factory=list)
-
-    def url(self, n: int) -> str:
-        return f"{self.base}/f/{n}.xml"
-
-    async def handle(self, request: web.Request) -> web.Response:
-        n = request.match_info["n"]
-        self.served.append(n)
-        body = (
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Loop {n}</title>'
-            f"<link>https://loop.example/{n}</link></channel></rss>"
-        )
-        return web.Response(text=body, content_type="application/rss+xml")
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[Feeds]:
-    server = Feeds()
-    app = web.Application()
-    app.router.add_get("/f/{n}.xml", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.base = f"http://127.0.0.1:{port}"
-    yield server
-    await runner.cleanup()
-
-
-def opml(*urls: str) -> bytes:
-    body = "".join(
-        f'<outline type="rss" text="List {i}" xmlUrl="{u}"/>' for i, u in enumerate(urls)
-    )
-    head = '<?xml version="1.0" encoding="utf-8"?><opml version="2.0"><head/><body>'
-    return f'{head}<outline text="Tech">{body}</outline></body></opml>'.encode()
 
 
 @asynccontextmanager
@@ -114,11 +61,11 @@ async def urls(storage: SqlStorage, chat: FakeChat) -> list[str]:
 
 
 async def test_import_shows_progress_then_a_summary_and_export_round_trips(
-    fake: FakeBotApi, feeds: Feeds, tmp_path: Path
+    fake: FakeBotApi, many_feeds: ManyFeeds, tmp_path: Path
 ) -> None:
     alice = fake.chats.add(FakeChat(4242, "private", title="Alice"))
     newsroom = fake.chats.add(FakeChat(-100777, "supergroup", title="Newsroom", admins={11}))
-    listed = [feeds.url(n) for n in (1, 2, 3)]
+    listed = [many_feeds.url(n) for n in (1, 2, 3)]
     async with running(fake, tmp_path) as storage:
         document = fake.add_document(opml(*listed), "mine.opml")
         await fake.push(command(alice, "/import", document=document))
@@ -161,7 +108,7 @@ async def test_import_shows_progress_then_a_summary_and_export_round_trips(
 
 
 async def test_hostile_and_missing_files_get_one_clear_answer_and_change_nothing(
-    fake: FakeBotApi, feeds: Feeds, tmp_path: Path
+    fake: FakeBotApi, many_feeds: ManyFeeds, tmp_path: Path
 ) -> None:
     alice = fake.chats.add(FakeChat(4242, "private", title="Alice"))
     async with running(fake, tmp_path) as storage:
@@ -186,15 +133,15 @@ async def test_hostile_and_missing_files_get_one_clear_answer_and_change_nothing
 
         assert fake.attempts("getFile") == 2 and huge["file_id"] not in fake.downloads
         assert await storage.subscriptions(tg(alice.id)) == []
-        assert feeds.served == []
+        assert many_feeds.served == []
         assert all(not m.edits for m in fake.sent_to(alice.id))  # no progress was shown
 
 
 async def test_a_list_over_the_feed_limit_adds_up_to_it_and_says_so(
-    fake: FakeBotApi, feeds: Feeds, tmp_path: Path
+    fake: FakeBotApi, many_feeds: ManyFeeds, tmp_path: Path
 ) -> None:
     alice = fake.chats.add(FakeChat(4242, "private", title="Alice"))
-    listing = opml(*(feeds.url(n) for n in range(5000)))
+    listing = opml(*(many_feeds.url(n) for n in range(5000)))
     async with running(fake, tmp_path, max_feeds=3) as storage:
         document = fake.add_document(listing, "big.opml")
         await fake.push(command(alice, "/import", document=document))
@@ -205,7 +152,7 @@ async def test_a_list_over_the_feed_limit_adds_up_to_it_and_says_so(
             "4997 over the limit."
         )
         assert "A chat follows at most 3 feeds: /unsubscribe some" in summary.text
-        assert len(await urls(storage, alice)) == 3 and len(feeds.served) == 3
+        assert len(await urls(storage, alice)) == 3 and len(many_feeds.served) == 3
 
         await fake.push(command(alice, "/unsubscribe all", message_id=2))
         await said(fake, alice, 3)
@@ -215,15 +162,15 @@ async def test_a_list_over_the_feed_limit_adds_up_to_it_and_says_so(
 
 
 async def test_a_refused_progress_edit_is_not_fatal(
-    fake: FakeBotApi, feeds: Feeds, tmp_path: Path
+    fake: FakeBotApi, many_feeds: ManyFeeds, tmp_path: Path
 ) -> None:
     alice = fake.chats.add(FakeChat(4242, "private", title="Alice"))
     fake.fail("editMessageText", 429, "Too Many Requests: retry after 5", retry_after=5)
     async with running(fake, tmp_path) as storage:
-        document = fake.add_document(opml(feeds.url(1)), "one.opml")
+        document = fake.add_document(opml(many_feeds.url(1)), "one.opml")
         await fake.push(command(alice, "/import", document=document))
         progress, summary = await said(fake, alice, 2)
         assert progress.text == "Checking 1 feed…" and progress.edits == []
         assert summary.text.startswith("Import done: 1 in the list, 1 added")
         assert fake.attempts("editMessageText") == 1  # skipped, not retried
-        assert await urls(storage, alice) == [feeds.url(1)]
+        assert await urls(storage, alice) == [many_feeds.url(1)]

@@ -15,12 +15,16 @@ Every ``/news`` subcommand goes through :meth:`Responder.run`:
    public defer meets a private reply, the public "thinking" placeholder is deleted and the
    reply follows as an ephemeral message, because Discord makes the first follow-up inherit
    the defer's visibility.
+   A command that reports progress (``/news import``) shows it by editing the deferred
+   response (``progress_line``); the reply then follows as a new message. A reply that carries
+   a file (``/news export``) uploads it with its last message.
 3. For a caller with Manage Channels, pending notices (why deliveries to a channel stopped)
    are taken from storage and shown to them once, ephemerally.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -30,7 +34,8 @@ from discord.utils import MISSING
 from bot.adapters.discord_bot import render
 from bot.adapters.discord_bot.notifier import server_notice_ref
 from bot.core.commands import Commands
-from bot.core.models import ChatRef, Platform, Reply, ReplyKind
+from bot.core.models import ChatRef, Document, Platform, Reply, ReplyKind
+from bot.core.ports import ShowProgress
 
 logger = logging.getLogger(__name__)
 
@@ -66,20 +71,54 @@ def may_change(interaction: Interaction, target: Target | None = None) -> bool:
 
 
 async def send(
-    interaction: Interaction, messages: Sequence[render.Outgoing], *, private: bool
+    interaction: Interaction,
+    messages: Sequence[render.Outgoing],
+    *,
+    private: bool,
+    document: Document | None = None,
 ) -> None:
-    """Send ``messages`` as the response or follow-ups, never mentioning anyone."""
-    for message in messages:
+    """Send ``messages`` as the response or follow-ups, never mentioning anyone; ``document``
+    is uploaded with the last one."""
+    for n, message in enumerate(messages, 1):
         content = message.content or MISSING
         embeds = list(message.embeds) or MISSING
+        file = MISSING
+        if document is not None and n == len(messages):
+            file = discord.File(io.BytesIO(document.data), filename=document.name)
         if interaction.response.is_done():
             await interaction.followup.send(
-                content, embeds=embeds, ephemeral=private, allowed_mentions=render.no_mentions()
+                content,
+                embeds=embeds,
+                file=file,
+                ephemeral=private,
+                allowed_mentions=render.no_mentions(),
             )
         else:
             await interaction.response.send_message(
-                content, embeds=embeds, ephemeral=private, allowed_mentions=render.no_mentions()
+                content,
+                embeds=embeds,
+                file=file,
+                ephemeral=private,
+                allowed_mentions=render.no_mentions(),
             )
+
+
+def progress_line(interaction: Interaction) -> ShowProgress:
+    """Progress shown in the deferred response, edited as it goes (a refused edit is logged and
+    skipped). Once shown, the response is a message of its own: a private reply after it
+    follows as an ephemeral message without deleting it."""
+
+    async def show(text: str) -> None:
+        try:
+            await interaction.edit_original_response(
+                content=render.escape(text), allowed_mentions=render.no_mentions()
+            )
+        except discord.HTTPException as exc:
+            logger.info("progress in %s not updated: %s", interaction.channel_id, exc)
+            return
+        interaction.extras[DEFERRED_PUBLIC] = False
+
+    return show
 
 
 async def answer_privately(interaction: Interaction, text: str) -> None:
@@ -136,7 +175,7 @@ class Responder:
         if private and interaction.extras.get(DEFERRED_PUBLIC):
             interaction.extras[DEFERRED_PUBLIC] = False
             await interaction.delete_original_response()
-        await send(interaction, messages, private=private)
+        await send(interaction, messages, private=private, document=reply.document)
 
     async def show_notices(self, interaction: Interaction, chat: ChatRef) -> None:
         """Show (once) the notices pending for this chat and for its server, ephemerally."""
