@@ -87,6 +87,7 @@ class Commands:
         self._clock = clock
         self._limits = fetch_limits or FetchLimits()
         self._fetching: dict[ChatRef, int] = {}
+        self._importing: set[ChatRef] = set()
 
     # -- running ---------------------------------------------------------------------------
     async def run(
@@ -212,7 +213,20 @@ class Commands:
     async def import_feeds(
         self, chat: ChatRef, file: Upload, *, progress: ShowProgress | None = None
     ) -> Reply:
-        """Follow every feed of an OPML file, each URL checked as ``/subscribe <url>`` does."""
+        """Follow every feed of an OPML file, each URL checked as ``/subscribe <url>`` does;
+        one import at a time per chat (a second would take the first's fetch slots)."""
+        if chat in self._importing:
+            return Reply(
+                "This chat is already importing a list. Wait for its summary, then try again.",
+                ReplyKind.ERROR,
+            )
+        self._importing.add(chat)
+        try:
+            return await self._import(chat, file, progress)
+        finally:
+            self._importing.discard(chat)
+
+    async def _import(self, chat: ChatRef, file: Upload, progress: ShowProgress | None) -> Reply:
         try:
             if file.size is not None:
                 check_size(file.size)  # before the download

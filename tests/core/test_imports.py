@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.core.command_parse import Call, parse
@@ -210,3 +211,25 @@ async def test_export_then_import_into_a_fresh_chat_gives_the_same_subscriptions
         f.id for f in await storage.subscriptions(CHAT)
     ]
     assert export_name(ChatRef(Platform.DISCORD, "5", "7")) == "newsbrief-discord-5-7.opml"
+
+
+async def test_a_second_import_in_a_chat_is_refused_while_the_first_runs() -> None:
+    commands, _, source = await setup()
+    source.resolvable["https://f1.example/rss"] = chat_feed(1)
+    release = asyncio.Event()
+
+    class Slow(Attached):
+        async def read(self) -> bytes:
+            await release.wait()
+            return self.data
+
+    first = asyncio.create_task(commands.import_feeds(CHAT, Slow(opml("https://f1.example/rss"))))
+    await asyncio.sleep(0)
+    second = await commands.import_feeds(CHAT, Attached(opml("https://f1.example/rss")))
+    assert second.kind == ReplyKind.ERROR and "already importing a list" in second.text
+    other = await commands.import_feeds(OTHER, Attached(opml("https://f1.example/rss")))
+    assert other.text.startswith("Import done: 1 in the list, 1 added")  # other chats go on
+    release.set()
+    assert (await first).text.startswith("Import done: 1 in the list, 1 added")
+    again = await commands.import_feeds(CHAT, Attached(opml("https://f1.example/rss")))
+    assert "1 already followed" in again.text
