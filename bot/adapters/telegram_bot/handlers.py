@@ -124,8 +124,10 @@ class Handlers:
         """A typed command, or the caption of a document (unknown commands only reach here in
         private chats)."""
         message = update.effective_message
-        text = message.text or message.caption if message is not None else None
-        if message is None or not text:
+        if message is None:
+            return
+        text = message.text or message.caption
+        if not text:
             return
         private = message.chat.type == ChatType.PRIVATE
         document = document_of(message)
