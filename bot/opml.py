@@ -33,13 +33,18 @@ class OpmlError(UserInputError):
     """The file is not an OPML list newsbrief can read; the message says why."""
 
 
-def parse_opml(data: bytes) -> list[Outline]:
-    """Every feed outline of an OPML file, in file order, each URL once."""
-    if len(data) > MAX_OPML_BYTES:
+def check_size(size: int) -> None:
+    """Refuse a file of ``size`` bytes that is larger than an OPML list is read."""
+    if size > MAX_OPML_BYTES:
         raise OpmlError(
-            f"That file is {len(data) / 1e6:.1f} MB; an OPML list is read up to "
+            f"That file is {size / 1e6:.1f} MB; an OPML list is read up to "
             f"{MAX_OPML_BYTES // (1024 * 1024)} MB. Split it, or export fewer feeds."
         )
+
+
+def parse_opml(data: bytes) -> list[Outline]:
+    """Every feed outline of an OPML file, in file order, each URL once."""
+    check_size(len(data))
     try:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:

@@ -11,10 +11,10 @@ from sqlalchemy import text
 
 from bot.storage import SqlStorage, make_engine, open_storage
 from tests.fakes import FakeStorage
-from tests.loopback import server
+from tests.loopback import many_feeds, server
 from tests.postgres import postgres_server
 
-__all__ = ["server"]
+__all__ = ["many_feeds", "server"]
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost,::1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -7,7 +7,8 @@ says what to type.
 
 Words fill the parameters left to right. An optional parameter lets a word it does not fit pass
 to a later one that does (``/latest 3``: a bare number is a count, not a feed), and a ``rest``
-parameter takes the rest of the line as typed (``/alert "interest rates" ecb``).
+parameter takes the rest of the line as typed (``/alert "interest rates" ecb``). A ``file``
+parameter is never typed: the adapter passes the attached file (``upload``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from bot.core.command_table import Command, Kind, Param, Who, find
 from bot.core.models import Reply, ReplyKind
+from bot.core.ports import Upload
 
 _NUMBER = re.compile(r"[0-9]{1,9}")
 _WORD = re.compile(r"\S+")
 
-Value = str | int | None
+Value = str | int | Upload | None
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,12 @@ class Call:
 
     @property
     def fetches(self) -> bool:
-        """It may fetch a URL (``/subscribe <URL>``): slow, up to the fetch deadline."""
-        return self.command.fetches and any(isinstance(a, str) and is_url(a) for a in self.args)
+        """It may fetch a URL (``/subscribe <URL>``, the feeds of an ``/import`` file): slow,
+        up to the fetch deadline (per URL)."""
+        return self.command.fetches and any(
+            (isinstance(a, str) and is_url(a)) or (p.kind == Kind.FILE and a is not None)
+            for p, a in zip(self.command.typed, self.args, strict=True)
+        )
 
 
 def is_url(text: str) -> bool:
@@ -62,13 +69,17 @@ def number(word: str) -> int | None:
 
 
 def parse(
-    text: str, *, bot_name: str = "", channel: Callable[[str], bool] | None = None
+    text: str,
+    *,
+    bot_name: str = "",
+    channel: Callable[[str], bool] | None = None,
+    upload: Upload | None = None,
 ) -> Call | Reply | None:
     """A typed line as a call, an error reply, or ``None`` when it is no command for this bot.
 
     ``bot_name``: ``/cmd@other`` for another bot is ``None``. ``channel``: recognises a word
     naming another chat; such a first word of a command that takes a channel becomes
-    ``Call.channel``.
+    ``Call.channel``. ``upload``: the file the message carries, for a ``file`` parameter.
     """
     text = text.strip()
     if not text.startswith("/"):
@@ -89,7 +100,10 @@ def parse(
     words = _words(command, rest)
     if isinstance(words, Reply):
         return words
-    call = bind(command.name, words)
+    options: dict[str, object] = dict(words)
+    if upload is not None:
+        options |= {p.name: upload for p in command.typed if p.kind == Kind.FILE}
+    call = bind(command.name, options)
     return Call(call.command, call.args, handle) if isinstance(call, Call) else call
 
 
@@ -126,7 +140,7 @@ def usage(command: Command) -> str:
 
 def _words(command: Command, rest: str) -> dict[str, str] | Reply:
     """The words of ``rest`` by parameter name (see the module docstring)."""
-    params = command.typed
+    params = tuple(p for p in command.typed if p.kind != Kind.FILE)
     if not params:
         return {}  # "/start <payload>", "/help me": extra words are no error
     found = list(_WORD.finditer(rest))
@@ -157,6 +171,8 @@ def _fits(param: Param, word: str) -> bool:
 
 def _value(param: Param, raw: object) -> Value:
     """``raw`` as the parameter's type, or ``None`` when it is not one."""
+    if param.kind == Kind.FILE:
+        return None if isinstance(raw, str | int) else cast(Upload, raw)
     if param.kind != Kind.NUMBER:
         return str(raw)
     n = raw if isinstance(raw, int) and not isinstance(raw, bool) else number(str(raw))

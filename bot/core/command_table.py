@@ -31,6 +31,9 @@ class Kind(enum.StrEnum):
     CHANNEL = "channel"
     """Another chat to act on; the adapter resolves it into the chat (Discord: a channel
     option; Telegram: ``@channel`` first, in a private chat). Never passed to the handler."""
+    FILE = "file"
+    """A file attached to the command (Telegram: the document it is the caption of or answers;
+    Discord: an attachment option), passed to the handler as an ``Upload``; never typed."""
 
 
 class Who(enum.StrEnum):
@@ -82,6 +85,9 @@ class Command:
     """The answer concerns only the caller (Discord answers it ephemerally)."""
     fetches: bool = False
     """May fetch a URL given as an argument (slow: adapters run it off the chat's queue)."""
+    progress: bool = False
+    """Its handler reports progress (``progress=`` of ``Commands.run``): adapters show one
+    message and edit it as the work goes."""
     hint: str = ""
     """A sentence added to its usage error, e.g. where to find the ids."""
     handler: str = ""
@@ -266,6 +272,25 @@ COMMANDS: tuple[Command, ...] = (
         Who.ADMINS_TO_CHANGE,
     ),
     Command("status", "health of this chat's feeds", (CHANNEL,)),
+    Command(
+        "import",
+        "follow every feed of an OPML file",
+        (
+            Param(
+                "file",
+                Kind.FILE,
+                "OPML file",
+                "An OPML file (.opml or .xml) of feeds, as feed readers export it",
+                missing="Send an OPML file (.opml or .xml, as feed readers export it) with "
+                "/import as its caption, or answer /import to a message that carries one.",
+            ),
+        ),
+        Who.ADMINS,
+        fetches=True,
+        progress=True,
+        handler="import_feeds",
+    ),
+    Command("export", "this chat's subscriptions as an OPML file", handler="export_feeds"),
 )
 
 _BY_NAME = {n: c for c in COMMANDS for n in (c.name, *c.aliases)}

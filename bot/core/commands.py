@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import cast
@@ -21,9 +22,11 @@ from bot.core import schedule
 from bot.core.command_parse import Call, is_url, parse
 from bot.core.command_table import COMMANDS, LATEST_DEFAULT, LATEST_MAX
 from bot.core.errors import FeedError, UserInputError
-from bot.core.models import ChatRef, ChatSettings, Feed, FeedState, Reply, ReplyKind
-from bot.core.ports import Clock, FeedSource, Storage
+from bot.core.imports import Ticker, import_outlines
+from bot.core.models import ChatRef, ChatSettings, Document, Feed, FeedState, Reply, ReplyKind
+from bot.core.ports import Clock, FeedSource, ShowProgress, Storage, Upload
 from bot.core.reasons import readable_reason, url_key
+from bot.opml import check_size, parse_opml, render_opml
 
 __all__ = ["COMMANDS", "LATEST_MAX", "Answer", "Commands", "FetchLimits"]
 
@@ -84,11 +87,20 @@ class Commands:
         self._clock = clock
         self._limits = fetch_limits or FetchLimits()
         self._fetching: dict[ChatRef, int] = {}
+        self._importing: set[ChatRef] = set()
 
     # -- running ---------------------------------------------------------------------------
-    async def run(self, chat: ChatRef, call: Call, *, admin: Admin | None = None) -> Answer:
+    async def run(
+        self,
+        chat: ChatRef,
+        call: Call,
+        *,
+        admin: Admin | None = None,
+        progress: ShowProgress | None = None,
+    ) -> Answer:
         """Run ``call`` in ``chat``: note that the chat talked to the bot, run the handler, and
         with ``admin`` take the chat's pending notice when the caller administers it.
+        ``progress`` shows the progress of a command that reports it (``Command.progress``).
 
         The permission rule (``call.needs_admin``) is checked by the adapter before, since
         platforms refuse in their own words. The notice costs no read of its own: it comes
@@ -96,7 +108,8 @@ class Commands:
         """
         settings = await self._touch(chat)
         handler = getattr(self, call.command.method)
-        reply = cast(Reply, await handler(chat, *call.args))
+        extra = {"progress": progress} if call.command.progress else {}
+        reply = cast(Reply, await handler(chat, *call.args, **extra))
         notice = None
         if settings.notice is not None and admin is not None and await admin():
             notice = await self.take_notice(chat)
@@ -196,6 +209,59 @@ class Commands:
     async def feed_slots(self, chat: ChatRef) -> int:
         """How many more feeds ``chat`` may follow (``NEWSBRIEF_MAX_FEEDS_PER_CHAT``)."""
         return max(0, self._max_feeds - len(await self._storage.subscriptions(chat)))
+
+    async def import_feeds(
+        self, chat: ChatRef, file: Upload, *, progress: ShowProgress | None = None
+    ) -> Reply:
+        """Follow every feed of an OPML file, each URL checked as ``/subscribe <url>`` does;
+        one import at a time per chat (a second would take the first's fetch slots)."""
+        if chat in self._importing:
+            return Reply(
+                "This chat is already importing a list. Wait for its summary, then try again.",
+                ReplyKind.ERROR,
+            )
+        self._importing.add(chat)
+        try:
+            return await self._import(chat, file, progress)
+        finally:
+            self._importing.discard(chat)
+
+    async def _import(self, chat: ChatRef, file: Upload, progress: ShowProgress | None) -> Reply:
+        try:
+            if file.size is not None:
+                check_size(file.size)  # before the download
+            outlines = parse_opml(await file.read())
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        ticker = None
+        if progress is not None and outlines:
+            ticker = Ticker(progress, self._clock)
+            await ticker.start(len(outlines))
+        report = await import_outlines(
+            self,
+            chat,
+            outlines,
+            limit=self._max_feeds,
+            progress=ticker,
+            concurrency=self._limits.per_chat,
+        )
+        return Reply(report.summary(), ReplyKind.OK if report.added else ReplyKind.INFO)
+
+    async def export_feeds(self, chat: ChatRef) -> Reply:
+        """This chat's subscriptions as an OPML 2.0 file."""
+        feeds = await self._storage.subscriptions(chat)
+        if not feeds:
+            return Reply(
+                "This chat follows no feeds, so there is nothing to export. /feeds lists them.",
+                ReplyKind.INFO,
+            )
+        data = render_opml(f"newsbrief: {chat}", feeds, self._clock.now())
+        return Reply(
+            f"This chat's {_count(len(feeds), 'feed')} as OPML: open the file in a feed reader, "
+            "or /import it in another chat.",
+            ReplyKind.INFO,
+            document=Document(export_name(chat), data),
+        )
 
     def _full(self, following: int) -> str:
         return (
@@ -580,6 +646,12 @@ class Commands:
             return None
         await self._storage.save_chat(replace(settings, notice=None))
         return settings.notice
+
+
+def export_name(chat: ChatRef) -> str:
+    """``newsbrief-telegram-100123.opml``: the chat in a file name any system accepts."""
+    parts = (chat.platform.value, chat.chat_id, chat.thread_id)
+    return "newsbrief-" + re.sub(r"[^A-Za-z0-9]+", "-", " ".join(parts)).strip("-") + ".opml"
 
 
 def _count(n: int, noun: str) -> str:

@@ -3,7 +3,8 @@
 Every URL takes the same path as ``/subscribe <url>``: the SSRF guard, discovery from a page
 address, the chat's fetch limits and deadline. The chat's feed limit caps what is added; the
 rest of the list is counted, not fetched. ``progress`` is awaited as the import goes (for a
-reply that is edited: "12 of 40 checked"), and the ``ImportReport`` becomes one summary.
+reply that is edited: "12 of 40 checked"; ``Ticker`` turns the counts into those lines at a
+pace platforms accept), and the ``ImportReport`` becomes one summary.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from typing import Protocol
 
 from bot.core.errors import UserInputError
 from bot.core.models import ChatRef, Feed
+from bot.core.ports import Clock, ShowProgress
 
 IMPORT_CONCURRENCY = 2
 """URLs checked at once: the chat's own fetch limit (``FetchLimits.per_chat``) by default."""
+
+PROGRESS_SECONDS = 2.0
+"""At most one progress line this often (each is an edit of one message; the first and the
+last are always shown)."""
 
 SHOWN_REFUSALS = 5
 """Refused URLs listed by name in the summary; the others are counted."""
@@ -101,29 +107,68 @@ async def import_outlines(
     done = 0
 
     async def one(outline: Outline) -> None:
-        nonlocal slots, done
+        nonlocal done
         async with gate:
+            await check(outline)
             async with lock:
-                if slots <= 0:
-                    report.over_limit += 1
-                    done += 1
-                    return
-                slots -= 1  # held while the URL is checked; given back unless added
-            try:
-                feed, added = await follower.follow_url(
-                    chat, outline.url, title=outline.title, topics=outline.topics
-                )
-            except UserInputError as exc:
-                report.refused.append((outline.url, str(exc)))
-                added = False
-            else:
-                (report.added if added else report.already).append(feed)
-            async with lock:
-                if not added:
-                    slots += 1
                 done += 1
-                if progress is not None:
-                    await progress(done, report.total)
+                now_done = done
+        if progress is not None:  # outside the lock: a slow edit holds up no other check
+            await progress(now_done, report.total)
+
+    async def check(outline: Outline) -> None:
+        nonlocal slots
+        async with lock:
+            if slots <= 0:
+                report.over_limit += 1
+                return
+            slots -= 1  # held while the URL is checked; given back unless added
+        try:
+            feed, added = await follower.follow_url(
+                chat, outline.url, title=outline.title, topics=outline.topics
+            )
+        except UserInputError as exc:
+            report.refused.append((outline.url, str(exc)))
+            added = False
+        else:
+            (report.added if added else report.already).append(feed)
+        if not added:
+            async with lock:
+                slots += 1
 
     await asyncio.gather(*(one(o) for o in outlines))
     return report
+
+
+class Ticker:
+    """The progress lines of an import: "Checking 40 feeds…" at once, then "12 of 40 checked"
+    at most every ``interval`` seconds, and always the last. Lines are shown one at a time, in
+    order: a count that arrives while an older line is still being shown waits or is skipped."""
+
+    def __init__(
+        self, show: ShowProgress, clock: Clock, interval: float = PROGRESS_SECONDS
+    ) -> None:
+        self._show = show
+        self._clock = clock
+        self._interval = interval
+        self._lock = asyncio.Lock()
+        self._shown = -1
+        self._at = clock.now()
+
+    async def start(self, total: int) -> None:
+        async with self._lock:
+            self._shown, self._at = 0, self._clock.now()
+            await self._show(f"Checking {total} feed{'s' if total != 1 else ''}…")
+
+    async def __call__(self, done: int, total: int) -> None:
+        last = done >= total
+        if not last and self._lock.locked():
+            return  # a line is being shown: this count is skipped, a later one comes
+        async with self._lock:
+            now = self._clock.now()
+            if done <= self._shown:
+                return
+            if not last and (now - self._at).total_seconds() < self._interval:
+                return
+            self._shown, self._at = done, now
+            await self._show(f"{done} of {total} checked")

@@ -177,6 +177,14 @@ class ReplyKind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file a reply carries (``/export``): its file name and its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
     """The neutral answer to a chat command; each adapter renders it its own way.
 
@@ -191,6 +199,8 @@ class Reply:
     private: bool = False
     choices: tuple[str, ...] = field(default=())
     """Suggested follow-up commands without arguments (for buttons), e.g. ``("/latest",)``."""
+    document: Document | None = None
+    """A file sent with the reply (the text becomes its caption where the platform has one)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ in-memory fakes; ``tests/adapter_contract.py`` holds every chat adapter to ``Cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -32,6 +32,29 @@ class Clock(Protocol):
     """Source of the current time (timezone-aware UTC)."""
 
     def now(self) -> datetime: ...
+
+
+class Upload(Protocol):
+    """A file a user attached to a command (a Telegram document, a Discord attachment)."""
+
+    @property
+    def name(self) -> str:
+        """Its file name as the user sent it (may be empty)."""
+        ...
+
+    @property
+    def size(self) -> int | None:
+        """Its size in bytes as the platform states it before any download (None: unknown)."""
+        ...
+
+    async def read(self) -> bytes:
+        """Download it (the platform may refuse: ``UserInputError`` says why)."""
+        ...
+
+
+ShowProgress = Callable[[str], Awaitable[None]]
+"""Shows a progress line in the chat: the first call sends a message, later ones edit it.
+Never raises: an edit the platform refuses is logged and skipped."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ def error(parsed: Call | Reply | None) -> str:
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
 def test_each_entry_has_a_handler_taking_its_typed_values(command: Command) -> None:
     handler = getattr(Commands, command.method)
-    params = list(inspect.signature(handler).parameters)
+    signature = inspect.signature(handler).parameters.values()
+    params = [p.name for p in signature if p.kind != inspect.Parameter.KEYWORD_ONLY]
+    assert command.progress == any(p.name == "progress" for p in signature)
     assert params[:2] == ["self", "chat"]
     assert len(params) - 2 == len(command.typed)
     rest = [p for p in command.params if p.rest]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Commands
-from bot.core.imports import Outline, import_outlines
-from bot.core.models import ChatRef, Feed, Platform, ReplyKind
+import asyncio
+from dataclasses import dataclass
+
+from bot.core.command_parse import Call, parse
+from bot.core.commands import Commands, export_name
+from bot.core.imports import Outline, Ticker, import_outlines
+from bot.core.models import ChatRef, Feed, Platform, Reply, ReplyKind
+from bot.opml import MAX_OPML_BYTES, parse_opml
 from tests.fakes import FakeFeedSource, FakeStorage, FixedClock
 
 CHAT = ChatRef(Platform.TELEGRAM, "42")
@@ -107,3 +112,124 @@ async def test_subscribe_refuses_over_the_limit_and_status_shows_the_use() -> No
     status = await commands.status(CHAT)
     assert status.text.endswith("This chat uses 2 of 2 feeds and 0 of 20 alerts.")
     assert (await commands.subscribe(OTHER, "bbc-world")).kind == ReplyKind.OK
+
+
+# -- /import and /export as chat commands --------------------------------------------------------
+@dataclass
+class Attached:
+    """An ``Upload`` (``bot.core.ports``) as an adapter hands it over."""
+
+    data: bytes
+    name: str = "mine.opml"
+    stated: int | None = -1
+    reads: int = 0
+
+    @property
+    def size(self) -> int | None:
+        return len(self.data) if self.stated == -1 else self.stated
+
+    async def read(self) -> bytes:
+        self.reads += 1
+        return self.data
+
+
+def opml(*urls: str) -> bytes:
+    body = "".join(f'<outline type="rss" text="T{i}" xmlUrl="{u}"/>' for i, u in enumerate(urls))
+    return f'<?xml version="1.0"?><opml version="2.0"><body>{body}</body></opml>'.encode()
+
+
+async def test_import_command_shows_progress_then_the_summary() -> None:
+    commands, storage, source = await setup()
+    for n in range(3):
+        source.resolvable[f"https://f{n}.example/rss"] = chat_feed(n, f"F{n}")
+    shown: list[str] = []
+
+    async def show(text: str) -> None:
+        shown.append(text)
+
+    upload = Attached(opml(*(f"https://f{n}.example/rss" for n in range(3))))
+    call = parse("/import", upload=upload)
+    assert isinstance(call, Call) and call.fetches and call.needs_admin
+    answer = await commands.run(CHAT, call, progress=show)
+    assert shown == ["Checking 3 feeds…", "3 of 3 checked"]  # the clock stood still
+    assert answer.reply.text.startswith("Import done: 3 in the list, 3 added")
+    assert len(await storage.subscriptions(CHAT)) == 3
+
+
+async def test_progress_lines_come_at_most_every_two_seconds_and_in_order() -> None:
+    clock = FixedClock()
+    shown: list[str] = []
+
+    async def show(text: str) -> None:
+        shown.append(text)
+
+    ticker = Ticker(show, clock)
+    await ticker.start(5)
+    await ticker(1, 5)  # too soon
+    clock.advance(2.5)
+    await ticker(2, 5)
+    await ticker(3, 5)  # too soon again
+    await ticker(2, 5)  # late and old: never shown after a newer count
+    await ticker(5, 5)  # the last is always shown
+    assert shown == ["Checking 5 feeds…", "2 of 5 checked", "5 of 5 checked"]
+
+
+async def test_bad_files_are_answered_before_anything_changes() -> None:
+    commands, storage, _ = await setup()
+    big = Attached(b"", stated=MAX_OPML_BYTES + 1)
+    reply = await commands.import_feeds(CHAT, big)
+    assert reply.kind == ReplyKind.ERROR and "an OPML list is read up to 2 MB" in reply.text
+    assert big.reads == 0  # refused from its stated size, never downloaded
+    bomb = Attached(
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+        b"<opml><body/></opml>"
+    )
+    assert "refuses to read" in (await commands.import_feeds(CHAT, bomb)).text
+    junk = await commands.import_feeds(CHAT, Attached(b"\x89PNG\r\n\x1a\n..."))
+    assert junk.kind == ReplyKind.ERROR and junk.text.startswith("That file is not XML")
+    empty = await commands.import_feeds(CHAT, Attached(opml()))
+    assert "no feeds in it" in empty.text
+    assert await storage.subscriptions(CHAT) == []
+    usage = parse("/import")
+    assert isinstance(usage, Reply) and usage.text.startswith("Send an OPML file")
+
+
+async def test_export_then_import_into_a_fresh_chat_gives_the_same_subscriptions() -> None:
+    commands, storage, source = await setup()
+    source.resolvable["https://f1.example/rss"] = chat_feed(1, "Feed One")
+    assert (await commands.export_feeds(CHAT)).text.startswith("This chat follows no feeds")
+    await commands.subscribe(CHAT, "bbc-world")
+    await commands.subscribe(CHAT, "https://f1.example/rss")
+    reply = await commands.export_feeds(CHAT)
+    assert reply.document is not None and reply.document.name == "newsbrief-telegram-42.opml"
+    assert [o.url for o in parse_opml(reply.document.data)] == [
+        "https://bbc.example/rss",
+        "https://f1.example/rss",
+    ]
+    await commands.import_feeds(OTHER, Attached(reply.document.data))
+    assert [f.id for f in await storage.subscriptions(OTHER)] == [
+        f.id for f in await storage.subscriptions(CHAT)
+    ]
+    assert export_name(ChatRef(Platform.DISCORD, "5", "7")) == "newsbrief-discord-5-7.opml"
+
+
+async def test_a_second_import_in_a_chat_is_refused_while_the_first_runs() -> None:
+    commands, _, source = await setup()
+    source.resolvable["https://f1.example/rss"] = chat_feed(1)
+    release = asyncio.Event()
+
+    class Slow(Attached):
+        async def read(self) -> bytes:
+            await release.wait()
+            return self.data
+
+    first = asyncio.create_task(commands.import_feeds(CHAT, Slow(opml("https://f1.example/rss"))))
+    await asyncio.sleep(0)
+    second = await commands.import_feeds(CHAT, Attached(opml("https://f1.example/rss")))
+    assert second.kind == ReplyKind.ERROR and "already importing a list" in second.text
+    other = await commands.import_feeds(OTHER, Attached(opml("https://f1.example/rss")))
+    assert other.text.startswith("Import done: 1 in the list, 1 added")  # other chats go on
+    release.set()
+    assert (await first).text.startswith("Import done: 1 in the list, 1 added")
+    again = await commands.import_feeds(CHAT, Attached(opml("https://f1.example/rss")))
+    assert "1 already followed" in again.text

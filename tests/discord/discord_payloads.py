@@ -56,6 +56,28 @@ class ChannelOpt:
     id: int
 
 
+@dataclass(frozen=True)
+class Attached:
+    """A file given as a slash-command attachment option (``FakeDiscord.attach``)."""
+
+    id: int
+    filename: str
+    size: int
+    url: str
+
+    def payload(self) -> dict[str, Any]:
+        """The attachment object of ``data.resolved.attachments``."""
+        return {
+            "id": str(self.id),
+            "filename": self.filename,
+            "size": self.size,
+            "url": self.url,
+            "proxy_url": self.url,
+            "content_type": "text/x-opml; charset=utf-8",
+            "ephemeral": True,
+        }
+
+
 class Payloads:
     """Factories for the payloads; snowflakes come from one counter."""
 
@@ -73,11 +95,14 @@ class Payloads:
         guild_command: bool = False,
     ) -> dict[str, Any]:
         """An INTERACTION_CREATE for ``/news <path>`` (type 4, autocomplete, with ``focused``)."""
-        leaf, resolved = [], {}
+        leaf, resolved, attachments = [], {}, {}
         for name, value in (options or {}).items():
             if isinstance(value, ChannelOpt):
                 leaf.append({"name": name, "type": 7, "value": str(value.id)})
                 resolved[str(value.id)] = self.channel(value.id, permissions=permissions)
+            elif isinstance(value, Attached):
+                leaf.append({"name": name, "type": 11, "value": str(value.id)})
+                attachments[str(value.id)] = value.payload()
             else:
                 leaf.append({"name": name, "type": OPTION_TYPES[type(value)], "value": value})
             if name == focused:
@@ -93,6 +118,8 @@ class Payloads:
         }
         if resolved:
             data["resolved"] = {"channels": resolved}
+        if attachments:
+            data.setdefault("resolved", {})["attachments"] = attachments
         if guild_command:  # registered in one server (NEWSBRIEF_DISCORD_GUILD_ID), not globally
             data["guild_id"] = str(GUILD_ID)
         payload: dict[str, Any] = {

@@ -11,7 +11,14 @@ It also checks what Discord would refuse and records each breach in ``violations
 with a 400): content over 2000 characters, more than 10 embeds or embed fields over their
 limits, a thread name over 100 characters, an interaction acknowledged twice, a follow-up
 before the acknowledgement. Visibility is modelled as Discord does it: the first follow-up
-after a deferral replaces the "thinking" placeholder and keeps the deferral's visibility.
+after a deferral replaces the "thinking" placeholder and keeps the deferral's visibility;
+editing the original response (``PATCH .../messages/@original``) fills the placeholder instead,
+and is recorded in ``InteractionLog.edits``.
+
+Files: :meth:`FakeDiscord.attach` stores a file a user attaches to a command (served from
+``/attachments/...`` like Discord's CDN, each download recorded in ``downloads``); messages
+sent as ``multipart/form-data`` (``payload_json`` and ``files[n]``) keep their files in
+``Sent.files``.
 
 Latency and rate limits (``FakeDiscord(latency=..., limits=Limits())``; off by default so the
 adapter tests run at loopback speed). Modelled on Discord's rate-limit documentation:
@@ -57,6 +64,7 @@ from discord_payloads import (
     TEXT_ID,
     THREAD_ID,
     TOKEN,
+    Attached,
     Payloads,
 )
 
@@ -69,6 +77,8 @@ class Sent:
     embeds: list[dict[str, Any]]
     ephemeral: bool
     allowed_mentions: Any
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    """(file name, bytes) of every file uploaded with it."""
 
     @classmethod
     def of(cls, body: dict[str, Any], ephemeral: bool) -> Sent:
@@ -78,7 +88,12 @@ class Sent:
             body.get("embeds") or [],
             ephemeral,
             body.get("allowed_mentions"),
+            list(body.get(FILES) or []),
         )
+
+
+FILES = "files[n]"
+"""Where ``_body`` puts the uploaded files of a multipart request, next to its JSON fields."""
 
 
 @dataclass
@@ -91,6 +106,8 @@ class InteractionLog:
     messages: list[Sent] = field(default_factory=list)
     placeholder: bool | None = None
     """Ephemeral flag of the pending "thinking" placeholder; None when there is none."""
+    edits: list[Sent] = field(default_factory=list)
+    """Every edit of the original response, in order."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +162,9 @@ class FakeDiscord(Payloads):
         self.forum_posts: list[dict[str, Any]] = []
         self.synced: dict[str, list[dict[str, Any]]] = {}
         self.identify: dict[str, Any] | None = None
+        self.attachments: dict[int, bytes] = {}
+        self.downloads: list[int] = []
+        """The id of every attachment downloaded."""
         self._failures: list[tuple[str, re.Pattern[str], int, Any, dict[str, str]]] = []
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
@@ -156,6 +176,7 @@ class FakeDiscord(Payloads):
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         self._runner = web.AppRunner(app, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -217,6 +238,24 @@ class FakeDiscord(Payloads):
             self.limits.route_limit, time.monotonic() + self.limits.route_window
         )
 
+    def attach(
+        self, data: bytes, filename: str = "feeds.opml", *, size: int | None = None
+    ) -> Attached:
+        """A file a user attaches (with ``size``: that large, without content)."""
+        attachment_id = next(self._ids)
+        if size is None:
+            self.attachments[attachment_id] = data
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        return Attached(attachment_id, filename, len(data) if size is None else size, url)
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        attachment_id = int(request.match_info["id"])
+        data = self.attachments.get(attachment_id)
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(attachment_id)
+        return web.Response(body=data, content_type="application/octet-stream")
+
     def count(self, method: str, path: str) -> int:
         """How many requests matched ``method`` and the ``path`` regex."""
         pattern = re.compile(path)
@@ -276,7 +315,13 @@ class FakeDiscord(Payloads):
             return None
         if request.content_type == "multipart/form-data":
             form = await request.post()
-            return json.loads(str(form["payload_json"]))
+            body = json.loads(str(form["payload_json"]))
+            body[FILES] = [
+                (part.filename, part.file.read())
+                for key, part in form.items()
+                if key.startswith("files[") and isinstance(part, web.FileField)
+            ]
+            return body
         return await request.json()
 
     def _refuse(self, why: str) -> web.Response:
@@ -288,7 +333,7 @@ class FakeDiscord(Payloads):
         content, embeds = body.get("content") or "", body.get("embeds") or []
         if len(content) > 2000:
             return f"content of {len(content)} characters"
-        if not content and not embeds:
+        if not content and not embeds and not body.get(FILES):
             return "empty message"
         if len(embeds) > 10:
             return f"{len(embeds)} embeds"
@@ -497,6 +542,18 @@ class FakeDiscord(Payloads):
         if original and method == "DELETE":
             log.placeholder = None
             return self._json(None, 204)
+        if original and method == "PATCH":
+            if why := self._check_message(body):
+                return self._refuse(why)
+            if log.placeholder is not None:
+                shown = log.placeholder
+            elif log.edits:
+                shown = log.edits[-1].ephemeral
+            else:  # the original was deleted, or never was a deferral
+                return self._json({"message": "Unknown Message", "code": 10008}, 404)
+            log.placeholder = None  # the placeholder is now this message
+            log.edits.append(Sent.of(body, shown))
+            return self._json(self.message(TEXT_ID, body) | {"webhook_id": str(APP_ID)})
         if method != "POST" or original:
             return self._json({"message": "405: Method Not Allowed", "code": 0}, 405)
         if why := self._check_message(body):

@@ -48,6 +48,8 @@ async def test_start_registers_the_news_group_globally(
             "digest",
             "quiet",
             "status",
+            "import",
+            "export",
             "help",
         ]
     )
@@ -65,6 +67,7 @@ async def test_start_registers_the_news_group_globally(
     assert options("feeds")["topic"]["autocomplete"] is True
     assert set(options("digest")) == {"times", "timezone", "channel"}
     assert set(options("quiet")) == {"hours", "timezone", "channel"}
+    assert options("import")["file"]["type"] == 11 and options("import")["file"]["required"]
     assert str(GUILD_ID) not in fake.synced
 
 

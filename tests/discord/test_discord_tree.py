@@ -10,7 +10,7 @@ from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.slash import describe
 from bot.core.command_table import COMMANDS, SLASH_GROUPS, Command, Kind, Param
 
-STRING, INTEGER, CHANNEL = 3, 4, 7
+STRING, INTEGER, CHANNEL, ATTACHMENT = 3, 4, 7, 11
 COMPLETED = {Kind.FEED, Kind.TOPIC, Kind.TIMEZONE}
 
 
@@ -19,7 +19,9 @@ def expected_option(param: Param) -> dict[str, Any]:
         "name": param.name,
         "description": describe(param.description),
         "required": not param.optional,
-        "type": {Kind.NUMBER: INTEGER, Kind.CHANNEL: CHANNEL}.get(param.kind, STRING),
+        "type": {Kind.NUMBER: INTEGER, Kind.CHANNEL: CHANNEL, Kind.FILE: ATTACHMENT}.get(
+            param.kind, STRING
+        ),
     }
     if param.kind in COMPLETED:
         option["autocomplete"] = True

@@ -10,6 +10,14 @@ under test is configured only with ``NEWSBRIEF_TELEGRAM_API_URL=http://127.0.0.1
   answer 403, migrated groups 400 with ``migrate_to_chat_id``), the forum topic exists, the HTML
   parses (``tg_html``), and the text after entity parsing is at most 4096 UTF-16 units. It
   records every accepted message in :attr:`FakeBotApi.sent`.
+- Files: :meth:`FakeBotApi.add_document` stores a document a user sends (the ``Document``
+  object goes into an update); ``getFile`` answers its ``file_path`` (400 "file is too big"
+  over the Bot API's 20 MB download limit, as Telegram does) and ``GET
+  /file/bot{token}/{file_path}`` serves its bytes, each download recorded in
+  :attr:`FakeBotApi.downloads`. ``sendDocument`` takes a multipart upload (the file, its name,
+  a caption of at most 1024 characters) and records it like a message, with the file.
+- ``editMessageText`` edits a message the bot sent (400 "message is not modified" for the same
+  text, as Telegram answers), recorded in :attr:`Sent.edits`; it counts for flood control.
 - Optional flood control (:class:`Limits`): at most ``per_second`` messages in any one-second
   window overall and one per ``per_chat_interval`` per chat, else 429 with ``retry_after``.
   Going over the overall limit is penalised as Telegram does: every chat is refused (429) until
@@ -45,7 +53,17 @@ from tests.telegram.fake_chats import BOT_USERNAME, TOKEN, FakeChat, FakeChats, 
 
 JSON = dict[str, Any]
 _STRING_PARAMS = frozenset(
-    {"text", "parse_mode", "url", "secret_token", "callback_query_id", "description", "data"}
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "url",
+        "secret_token",
+        "callback_query_id",
+        "description",
+        "data",
+        "file_id",
+    }
 )
 
 
@@ -63,6 +81,38 @@ class Sent:
     params: JSON
     links: list[str] = field(default_factory=list)
     at: float = field(default_factory=time.monotonic)
+    document: Upload | None = None
+    """The file of a ``sendDocument`` (``text`` is then its caption)."""
+    edits: list[str] = field(default_factory=list)
+    """The visible texts it was edited to, in order."""
+
+    @property
+    def shown(self) -> str:
+        """What the chat sees now: the last edit, else the text sent."""
+        return self.edits[-1] if self.edits else self.text
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file in a multipart request (``sendDocument``'s ``document``)."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass
+class StoredFile:
+    """A file a user sent, as the Bot API keeps it (``data`` None: a size without content)."""
+
+    file_id: str
+    name: str
+    size: int
+    data: bytes | None
+
+
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+"""The largest file a bot may download with ``getFile``."""
+CAPTION_LIMIT = 1024
 
 
 @dataclass
@@ -97,6 +147,9 @@ class FakeBotApi:
         self.flood_refusals = 0
         self.commands: list[JSON] = []
         self.webhook: JSON = {}
+        self.files: dict[str, StoredFile] = {}
+        self.downloads: list[str] = []
+        """The ``file_id`` of every file downloaded."""
         self._scripted: list[_Scripted] = []
         self._updates: list[JSON] = []
         self._next_update = 1
@@ -116,6 +169,7 @@ class FakeBotApi:
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._dispatch)
         app.router.add_route("GET", "/bot{token}/{method}", self._dispatch)
+        app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._download)
         app.router.add_route("GET", "/_fake/stats", self._stats)
         app.router.add_route("POST", "/_fake/say", self._say)
         app.router.add_route("GET", "/_fake/sent", self._sent)
@@ -151,6 +205,22 @@ class FakeBotApi:
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
         self._scripted.append(_Scripted(method, status, body, times, chat_id))
+
+    def add_document(
+        self, data: bytes, name: str = "feeds.opml", *, size: int | None = None
+    ) -> JSON:
+        """Store a file a user sends; returns its ``Document`` object for an update. With
+        ``size`` it is that large without content (a file that must never be downloaded)."""
+        file_id = f"doc-{len(self.files) + 1}"
+        stated = len(data) if size is None else size
+        self.files[file_id] = StoredFile(file_id, name, stated, data if size is None else None)
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": name,
+            "mime_type": "text/x-opml" if name.endswith(".opml") else "application/xml",
+            "file_size": stated,
+        }
 
     def sent_to(self, chat_id: int) -> list[Sent]:
         return [m for m in self.sent if m.chat_id == chat_id]
@@ -348,6 +418,106 @@ class FakeBotApi:
         self._last_to_chat[chat_id] = now
         return None
 
+    async def _m_sendDocument(self, p: JSON) -> web.Response:
+        chat, refusal = self.chats.reachable(p.get("chat_id"))
+        if chat is None:
+            return refusal
+        thread = _int(p.get("message_thread_id"))
+        if thread and (not chat.is_forum or thread not in chat.topics):
+            return _error(400, "Bad Request: message thread not found")
+        document = p.get("document")
+        if not isinstance(document, Upload):
+            return _error(400, "Bad Request: there is no document in the request")
+        if not document.data:
+            return _error(400, "Bad Request: file must be non-empty")
+        raw = str(p.get("caption", ""))
+        mode = p.get("parse_mode")
+        try:
+            visible, links, _ = tg_html.parse(raw) if mode == "HTML" else (raw, [], [])
+        except tg_html.EntityError as exc:
+            return _error(400, f"Bad Request: can't parse entities: {exc}")
+        if tg_html.utf16_len(visible) > CAPTION_LIMIT:
+            return _error(400, "Bad Request: message caption is too long")
+        flood = self._flood(chat.id)
+        if flood is not None:
+            return flood
+        self._next_message += 1
+        sent = Sent(
+            self._next_message, chat.id, visible, raw, mode, thread, p, links, document=document
+        )
+        self.sent.append(sent)
+        message = self.chats.message(chat, self._next_message, "", thread, p)
+        del message["text"]
+        message["caption"] = visible
+        message["document"] = {
+            "file_id": f"out-{self._next_message}",
+            "file_unique_id": f"uout-{self._next_message}",
+            "file_name": document.filename,
+            "file_size": len(document.data),
+        }
+        return _ok(message)
+
+    async def _m_editMessageText(self, p: JSON) -> web.Response:
+        chat, refusal = self.chats.reachable(p.get("chat_id"))
+        if chat is None:
+            return refusal
+        message_id = _int(p.get("message_id"))
+        target = next(
+            (m for m in self.sent if m.chat_id == chat.id and m.message_id == message_id), None
+        )
+        if target is None or target.document is not None:
+            return _error(400, "Bad Request: message to edit not found")
+        raw = str(p.get("text", ""))
+        mode = p.get("parse_mode")
+        try:
+            visible, _, _ = tg_html.parse(raw) if mode == "HTML" else (raw, [], [])
+        except tg_html.EntityError as exc:
+            return _error(400, f"Bad Request: can't parse entities: {exc}")
+        if not visible.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if tg_html.utf16_len(visible) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        if visible == target.shown:
+            return _error(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        flood = self._flood(chat.id)
+        if flood is not None:
+            return flood
+        target.edits.append(visible)
+        message = self.chats.message(chat, target.message_id, visible, target.thread_id, p)
+        return _ok(message | {"edit_date": int(time.time())})
+
+    async def _m_getFile(self, p: JSON) -> web.Response:
+        stored = self.files.get(str(p.get("file_id")))
+        if stored is None:
+            return _error(400, "Bad Request: invalid file_id")
+        if stored.size > DOWNLOAD_LIMIT:
+            return _error(400, "Bad Request: file is too big")
+        return _ok(
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": f"u{stored.file_id}",
+                "file_size": stored.size,
+                "file_path": f"documents/{stored.file_id}_{stored.name}",
+            }
+        )
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        path = request.match_info["path"]
+        stored = next(
+            (f for f in self.files.values() if path == f"documents/{f.file_id}_{f.name}"), None
+        )
+        if stored is None or stored.data is None:
+            return _error(404, "Not Found")
+        self.downloads.append(stored.file_id)
+        self._changed.set()
+        return web.Response(body=stored.data, content_type="application/octet-stream")
+
     async def _m_editMessageReplyMarkup(self, p: JSON) -> web.Response:
         return _ok(True)
 
@@ -398,6 +568,9 @@ async def _params(request: web.Request) -> JSON:
         return params
     if request.can_read_body:
         for key, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                params[key] = Upload(value.filename, value.file.read())
+                continue
             if not isinstance(value, str):
                 continue
             if key in _STRING_PARAMS:

@@ -186,14 +186,26 @@ def command(
     thread: int | None = None,
     sender_chat: FakeChat | None = None,
     message_id: int = 1,
+    document: JSON | None = None,
+    reply_to: JSON | None = None,
 ) -> JSON:
-    """The update of a text message (with its ``bot_command`` entity when it starts with /)."""
+    """The update of a text message (with its ``bot_command`` entity when it starts with /).
+
+    With ``document`` (``FakeBotApi.add_document``) it is that file with ``text`` as its
+    caption; ``reply_to`` is the message it answers (a message of ``message_with``)."""
     message: JSON = {
         "message_id": message_id,
         "date": int(time.time()),
         "chat": chat.as_json(),
-        "text": text,
     }
+    key = "text"
+    if document is not None:
+        message["document"] = document
+        key = "caption"
+    if text or key == "text":
+        message[key] = text
+    if reply_to is not None:
+        message["reply_to_message"] = reply_to
     if sender is not None:
         message["from"] = user(sender)
     elif chat.type == "private":
@@ -206,11 +218,22 @@ def command(
         message["is_topic_message"] = True
     if text.startswith("/"):
         word = text.split()[0]
-        message["entities"] = [
+        message["entities" if key == "text" else "caption_entities"] = [
             {"type": "bot_command", "offset": 0, "length": tg_html.utf16_len(word)}
         ]
     kind = "channel_post" if chat.type == "channel" else "message"
     return {kind: message}
+
+
+def message_with(chat: FakeChat, document: JSON, *, sender: int, message_id: int) -> JSON:
+    """A message (not an update) carrying ``document`` without a caption, to be answered."""
+    return {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": chat.as_json(),
+        "from": user(sender),
+        "document": document,
+    }
 
 
 def button_press(chat: FakeChat, presser: int, message: JSON, data: str) -> JSON:

@@ -69,6 +69,8 @@ class ConsoleNotifier:
         self.write(reply.text)
         for brief in reply.briefs:
             self.write(brief_text.plain(brief, now))
+        if reply.document is not None:  # the console has no files: the file is printed
+            self.write(f"--- {reply.document.name} ---\n{reply.document.data.decode()}")
 
 
 class ConsoleAdapter:

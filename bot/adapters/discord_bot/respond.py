@@ -18,12 +18,16 @@ Every ``/news`` subcommand goes through :meth:`Responder.run`:
    public defer meets a private reply, the public "thinking" placeholder is deleted and the
    reply follows as an ephemeral message, because Discord makes the first follow-up inherit
    the defer's visibility.
+   A command that reports progress (``/news import``) shows it by editing the deferred
+   response (``progress_line``); the reply then follows as a new message. A reply that carries
+   a file (``/news export``) uploads it with its last message.
 3. For a caller with Manage Channels, pending notices (why deliveries to a channel stopped)
    are taken from storage and shown to them once, ephemerally.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -36,8 +40,9 @@ from bot.adapters.discord_bot import render
 from bot.adapters.discord_bot.notifier import retry_after_header, server_notice_ref
 from bot.core.commands import Commands
 from bot.core.errors import ChatUnavailable, DeliveryError, RateLimited
-from bot.core.models import ChatRef, Platform, Reply, ReplyKind
+from bot.core.models import ChatRef, Document, Platform, Reply, ReplyKind
 from bot.core.pacing import Pacer
+from bot.core.ports import ShowProgress
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +91,23 @@ def _reply_error(exc: Exception) -> DeliveryError:
     return DeliveryError(f"Discord follow-up failed: {exc!r}")
 
 
-async def follow_up(interaction: Interaction, message: render.Outgoing, *, private: bool) -> None:
-    """Send one follow-up; 429s and network errors are retried at the platform's pace
-    (``Pacer.deliver``), and one that still fails is logged with the channel and command."""
+async def follow_up(
+    interaction: Interaction,
+    message: render.Outgoing,
+    *,
+    private: bool,
+    document: Document | None = None,
+) -> None:
+    """Send one follow-up (with ``document`` attached); 429s and network errors are retried
+    at the platform's pace (``Pacer.deliver``), and one that still fails is logged with the
+    channel and command."""
 
     async def post() -> None:
         try:
             await interaction.followup.send(
                 message.content or MISSING,
                 embeds=list(message.embeds) or MISSING,
+                file=_file(document),  # a new one each try: an upload reads it to the end
                 ephemeral=private,
                 allowed_mentions=render.no_mentions(),
             )
@@ -111,18 +124,51 @@ async def follow_up(interaction: Interaction, message: render.Outgoing, *, priva
 
 
 async def send(
-    interaction: Interaction, messages: Sequence[render.Outgoing], *, private: bool
+    interaction: Interaction,
+    messages: Sequence[render.Outgoing],
+    *,
+    private: bool,
+    document: Document | None = None,
 ) -> None:
-    """Send ``messages`` as the response or follow-ups, never mentioning anyone."""
-    for message in messages:
-        content = message.content or MISSING
-        embeds = list(message.embeds) or MISSING
+    """Send ``messages`` as the response or follow-ups, never mentioning anyone; ``document``
+    is uploaded with the last one."""
+    for n, message in enumerate(messages, 1):
+        attached = document if n == len(messages) else None
         if interaction.response.is_done():
-            await follow_up(interaction, message, private=private)
+            await follow_up(interaction, message, private=private, document=attached)
         else:
             await interaction.response.send_message(
-                content, embeds=embeds, ephemeral=private, allowed_mentions=render.no_mentions()
+                message.content or MISSING,
+                embeds=list(message.embeds) or MISSING,
+                file=_file(attached),
+                ephemeral=private,
+                allowed_mentions=render.no_mentions(),
             )
+
+
+def _file(document: Document | None) -> Any:
+    """``document`` as an upload for discord.py (``MISSING``: none)."""
+    if document is None:
+        return MISSING
+    return discord.File(io.BytesIO(document.data), filename=document.name)
+
+
+def progress_line(interaction: Interaction) -> ShowProgress:
+    """Progress shown in the deferred response, edited as it goes (a refused edit is logged and
+    skipped). Once shown, the response is a message of its own: a private reply after it
+    follows as an ephemeral message without deleting it."""
+
+    async def show(text: str) -> None:
+        try:
+            await interaction.edit_original_response(
+                content=render.escape(text), allowed_mentions=render.no_mentions()
+            )
+        except discord.HTTPException as exc:
+            logger.info("progress in %s not updated: %s", interaction.channel_id, exc)
+            return
+        interaction.extras[DEFERRED_PUBLIC] = False
+
+    return show
 
 
 async def answer_privately(interaction: Interaction, text: str) -> None:
@@ -179,7 +225,7 @@ class Responder:
         if private and interaction.extras.get(DEFERRED_PUBLIC):
             interaction.extras[DEFERRED_PUBLIC] = False
             await interaction.delete_original_response()
-        await send(interaction, messages, private=private)
+        await send(interaction, messages, private=private, document=reply.document)
 
     async def show_notices(self, interaction: Interaction, chat: ChatRef) -> None:
         """Show (once) the notices pending for this chat and for its server, ephemerally."""

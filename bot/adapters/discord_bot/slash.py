@@ -5,9 +5,9 @@ Each entry of ``bot.core.command_table.COMMANDS`` becomes a subcommand at its ``
 (``/news list`` for ``/subscriptions``, ``/news alert add|remove|list`` for the alert
 commands), with one option per parameter: its name, description, whether it is required, its
 type from the parameter's kind (a number with its range, a ``channel`` limited to channels that
-can receive briefs) and autocomplete for feeds, topics and time zones. The typed option values
-go straight to the core (``command_parse.bind``), and the reply comes back through
-``respond.Responder``.
+can receive briefs, a ``file`` as an attachment) and autocomplete for feeds, topics and time
+zones. The typed option values go straight to the core (``command_parse.bind``), and the reply
+comes back through ``respond.Responder``.
 
 ``channel`` lets an admin act on another channel, which is the only way to subscribe a forum
 channel (Discord offers no slash commands inside a forum, only inside its posts).
@@ -31,6 +31,7 @@ from typing import Any, Optional
 import discord
 from discord import app_commands
 
+from bot.adapters.discord_bot.files import DiscordUpload
 from bot.adapters.discord_bot.render import discord_commands
 from bot.adapters.discord_bot.respond import (
     Interaction,
@@ -38,6 +39,7 @@ from bot.adapters.discord_bot.respond import (
     Target,
     answer_privately,
     chat_of,
+    progress_line,
 )
 from bot.core.command_parse import bind
 from bot.core.command_table import COMMANDS, SLASH_GROUPS, Command, Kind, Param
@@ -100,6 +102,8 @@ def option_type(param: Param) -> Any:
     kind: Any = str
     if param.kind == Kind.CHANNEL:
         kind = ChannelOption
+    elif param.kind == Kind.FILE:
+        kind = discord.Attachment
     elif param.kind == Kind.NUMBER:
         bounded = param.low is not None or param.high is not None
         kind = app_commands.Range[int, param.low, param.high] if bounded else int
@@ -167,13 +171,16 @@ class NewsGroup(app_commands.Group):
         for param in command.params:
             if param.kind == Kind.CHANNEL:
                 target = options.pop(param.name, None)
+            elif param.kind == Kind.FILE and options.get(param.name) is not None:
+                options[param.name] = DiscordUpload(options[param.name])
         call = bind(command.name, options)
         if isinstance(call, Reply):
             await answer_privately(interaction, call.text)
             return
+        progress = progress_line(interaction) if command.progress else None
 
         async def work(chat: ChatRef) -> Reply:
-            return (await self._commands.run(chat, call)).reply
+            return (await self._commands.run(chat, call, progress=progress)).reply
 
         await self._responder.run(
             interaction, work, target=target, changes=call.needs_admin, private=command.private

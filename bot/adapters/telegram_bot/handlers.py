@@ -8,8 +8,10 @@ it), run the call through ``Commands.run`` (which also notes that the chat is re
 show the chat's pending notice to an administrator, and send the rendered reply into the same
 chat and forum topic. In a private chat a command that takes a channel may name one first
 (``/subscribe @channel <target>``): it then acts on a channel the user administers. A bare URL
-in a private chat is answered with a "Subscribe" button. Any exception ends in ``on_error``:
-logged with its traceback, and the user gets a polite answer.
+in a private chat is answered with a "Subscribe" button. A command that takes a file
+(``/import``) is the caption of a document, or answers a message that carries one
+(``files.document_of``); its progress is one message edited as it goes. Any exception ends in
+``on_error``: logged with its traceback, and the user gets a polite answer.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.telegram_bot import render
+from bot.adapters.telegram_bot.files import TelegramUpload, document_of
 from bot.adapters.telegram_bot.notifier import TelegramNotifier
 from bot.adapters.telegram_bot.permissions import is_admin, is_channel_handle, managed_channel
 from bot.core.command_parse import Call, bind, parse
@@ -106,6 +109,10 @@ class Handlers:
         typed = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         app.add_handler(CommandHandler(NAMES, self.on_command, filters=typed))
+        named = "|".join(NAMES)
+        caption = filters.CaptionRegex(rf"(?i)^/({named})(@\w+)?(\s|$)")
+        captioned = typed & filters.Document.ALL & caption
+        app.add_handler(MessageHandler(captioned, self.on_command))
         app.add_handler(MessageHandler(private & filters.COMMAND, self.on_command))
         app.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         app.add_handler(CallbackQueryHandler(self.on_button))
@@ -114,15 +121,21 @@ class Handlers:
 
     # -- updates ---------------------------------------------------------------------------
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A typed command (unknown ones only reach here in private chats)."""
+        """A typed command, or the caption of a document (unknown commands only reach here in
+        private chats)."""
         message = update.effective_message
-        if message is None or not message.text:
+        if message is None:
+            return
+        text = message.text or message.caption
+        if not text:
             return
         private = message.chat.type == ChatType.PRIVATE
+        document = document_of(message)
         call = parse(
-            message.text,
+            text,
             bot_name=context.bot.username,
             channel=is_channel_handle if private else None,
+            upload=TelegramUpload(document) if document is not None else None,
         )
         where = Invocation(
             context.bot, message.chat, chat_ref(message), message.from_user, message.sender_chat
@@ -223,7 +236,10 @@ class Handlers:
                 ),
             )
             return
-        answer = await self._commands.run(where.ref, call, admin=admin)
+        progress = None
+        if call.command.progress:
+            progress = self._notifier.progress(where.ref, label=f"progress of /{name}")
+        answer = await self._commands.run(where.ref, call, admin=admin, progress=progress)
         await self._notice(answer.notice, where.ref)
         await self._send(where.ref, answer.reply, label=f"reply to /{name}")
 
@@ -246,5 +262,8 @@ class Handlers:
             await self._send(to, Reply(notice, ReplyKind.INFO))
 
     async def _send(self, to: ChatRef, answer: Reply, *, label: str = "reply") -> None:
+        if answer.document is not None:
+            await self._notifier.reply_document(to, answer.document, answer.text, label=label)
+            return
         for message in render.reply(answer, self._clock.now()):
             await self._notifier.reply(to, message, label=label)

@@ -12,6 +12,12 @@ retries). Library errors are translated here, once:
   (and the brief id logged).
 - anything else (network errors, 5xx, timeouts) -> ``DeliveryError``: retried with back-off.
 
+A progress line (``progress``: an import's "12 of 40 checked") is one message sent as a reply
+and then edited (``editMessageText``) without the pacer: the core shows at most one line every
+two seconds, and an edit Telegram refuses (429, "message is not modified") is logged and
+skipped, never retried or fatal. A reply that carries a file (``/export``) is a
+``sendDocument`` with the reply's text as its caption.
+
 Command replies (``reply``) go through the platform's ``Pacer`` (``bot.core.pacing``), the same
 one the ``Deliverer`` drives for briefs: they wait their turn in the chat and the platform's
 rate, and a 429 or a network error is retried after ``retry_after`` (or a back-off) instead of
@@ -40,15 +46,17 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.adapters.telegram_bot import render
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
-from bot.core.models import Brief, ChatRef, Platform
+from bot.core.models import Brief, ChatRef, Document, Platform
 from bot.core.pacing import Pacer
-from bot.core.ports import Clock, Pace
+from bot.core.ports import Clock, Pace, ShowProgress
 
 logger = logging.getLogger(__name__)
 
 PRIVATE_INTERVAL = 1.0
 GROUP_INTERVAL = 3.0
 PER_SECOND = 30.0
+CAPTION_LIMIT = 1024
+"""Longest caption of a file, in UTF-16 code units after entity parsing."""
 _UNREACHABLE = (
     "chat not found",
     "not enough rights",
@@ -185,6 +193,51 @@ class TelegramNotifier:
                 raise translate(exc, chat) from exc
 
         return await self.pacer.deliver(chat, attempt, label=label)
+
+    async def reply_document(
+        self, chat: ChatRef, document: Document, caption: str, *, label: str
+    ) -> Message | None:
+        """Send a file with a caption, paced and retried like ``reply``."""
+        text = render.plain_text(caption, limit=CAPTION_LIMIT)[0]
+
+        async def attempt() -> Message:
+            try:
+                return await self._bot.send_document(
+                    telegram_chat_id(chat),
+                    document.data,
+                    filename=document.name,
+                    caption=text.html,
+                    parse_mode=ParseMode.HTML,
+                    message_thread_id=thread_id(chat),
+                )
+            except TelegramError as exc:
+                raise translate(exc, chat) from exc
+
+        return await self.pacer.deliver(chat, attempt, label=label)
+
+    def progress(self, chat: ChatRef, *, label: str) -> ShowProgress:
+        """A progress line in ``chat``: the first text is sent, later ones edit it."""
+        sent: list[Message | None] = []
+
+        async def show(text: str) -> None:
+            message = render.plain_text(text)[0]
+            if not sent:
+                sent.append(await self.reply(chat, message, label=label))
+                return
+            first = sent[0]
+            if first is None:
+                return  # it could not be sent: no edits either
+            try:
+                await self._bot.edit_message_text(
+                    message.html,
+                    chat_id=telegram_chat_id(chat),
+                    message_id=first.message_id,
+                    parse_mode=ParseMode.HTML,
+                )
+            except TelegramError as exc:
+                logger.info("%s in %s not updated: %s", label, chat, exc)
+
+        return show
 
     async def send(
         self, chat: ChatRef, message: render.Rendered, *, label: str, preview: bool = False
