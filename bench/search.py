@@ -171,8 +171,8 @@ async def timed(call: Callable[[], Awaitable[object]], runs: int) -> list[float]
 async def naive_words(storage: SqlStorage, query: Query, limit: int) -> list[int]:
     async with storage._tx() as s:
         _, visible = await storage._visible(s, CHAT)
-        query = select(BriefRow.id, BriefRow.title, BriefRow.summary, BriefRow.published)
-        rows = await s.execute(query if visible is None else query.where(visible))
+        every = select(BriefRow.id, BriefRow.title, BriefRow.summary, BriefRow.published)
+        rows = await s.execute(every if visible is None else every.where(visible))
         hits = [
             (published, brief_id)
             for brief_id, title, summary, published in rows
@@ -185,8 +185,8 @@ async def naive_words(storage: SqlStorage, query: Query, limit: int) -> list[int
 async def naive_meaning(storage: SqlStorage, vector: np.ndarray[Any, Any]) -> list[int]:
     async with storage._tx() as s:
         _, visible = await storage._visible(s, CHAT)
-        query = select(BriefRow.id, BriefRow.embedding)
-        rows = await s.execute(query if visible is None else query.where(visible))
+        every = select(BriefRow.id, BriefRow.embedding)
+        rows = await s.execute(every if visible is None else every.where(visible))
         scored = []
         for brief_id, blob in rows:
             v = np.frombuffer(blob, np.int8).astype(np.float32)
