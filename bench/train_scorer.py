@@ -6,8 +6,10 @@
 
 Data: ../shared/eval-data (CNN/DM dev 150, BBC/XSum non-test 999; never copied into the
 repository), cleaned and split exactly as the summariser does (`summarizer.chain.prepare`,
-no headline), the first 40 sentences of each article. MiniLM embeddings are cached in
---cache (default /tmp/newsbrief-scorer), keyed by a hash of the sentences.
+no headline), the first 40 sentences of each article. MiniLM embeddings (from the encoder
+the summariser uses, `NEWSBRIEF_ENCODER`, default onnx-int8) and the oracle labels are cached
+in --cache (default /tmp/newsbrief-scorer), keyed by the encoder and a hash of the sentences
+(and references), so a warm `--check` takes seconds of CPU.
 
 Labels come from a ROUGE oracle (rouge-score's tokenizer and Porter stemmer): a sentence's
 label is 1 when the greedy oracle of up to 3 sentences (mean ROUGE-1/ROUGE-2 F1) picks it,
@@ -144,8 +146,19 @@ def greedy_oracle(
     return labels
 
 
+def _cached(file: Path, build: Callable[[], np.ndarray]) -> np.ndarray:
+    """`build()`, saved to `file` the first time and read back afterwards."""
+    if file.exists():
+        return np.load(file)
+    print(f"computing {file.name} (cached in {file.parent}) ...", file=sys.stderr)
+    value = build()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    np.save(file, value)
+    return value
+
+
 def load(cache: Path) -> list[Item]:
-    """Read, clean, embed (cached) and label both development files."""
+    """Read, clean, embed and label both development files (embeddings and labels cached)."""
     from rouge_score.tokenizers import DefaultTokenizer
 
     tokenize = DefaultTokenizer(use_stemmer=True).tokenize
@@ -155,26 +168,42 @@ def load(cache: Path) -> list[Item]:
         rows = [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line]
         docs = [prepare(Article("", row["article"])) for row in rows]
         docs = [Document(d.title, d.sentences[:DEFAULT_MAX_SENTENCES]) for d in docs]
+        sentences = [s for d in docs for s in d.sentences]
         key = hashlib.sha256(json.dumps([d.sentences for d in docs]).encode()).hexdigest()[:16]
-        file = cache / f"{Path(name).stem}-{key}.npy"
-        if file.exists():
-            flat = np.load(file)
-        else:
-            print(f"embedding {name} (cached in {file}) ...", file=sys.stderr)
-            flat = encoder.encode([s for d in docs for s in d.sentences])
-            cache.mkdir(parents=True, exist_ok=True)
-            np.save(file, flat)
+        labelled = json.dumps(
+            [[d.sentences, row["reference"]] for d, row in zip(docs, rows, strict=True)]
+        )
+        label_key = hashlib.sha256(labelled.encode()).hexdigest()[:16]
+        stem = Path(name).stem
+        flat = _cached(
+            cache / f"{stem}-{encoder.backend}-{key}.npy",
+            lambda sentences=sentences: encoder.encode(sentences),
+        )
+
+        def labels(docs: list[Document] = docs, rows: list[dict[str, str]] = rows) -> np.ndarray:
+            return np.array(
+                [
+                    (gain, chosen)
+                    for d, row in zip(docs, rows, strict=True)
+                    for gain, chosen in zip(
+                        oracle_gains(d.sentences, row["reference"], tokenize),
+                        greedy_oracle(d.sentences, row["reference"], tokenize),
+                        strict=True,
+                    )
+                ]
+            ).reshape(-1, 2)
+
+        gains_oracle = _cached(cache / f"{stem}-labels-{label_key}.npy", labels)
         bounds = np.cumsum([0, *(len(d.sentences) for d in docs)])
         for doc, row, start, end in zip(docs, rows, bounds[:-1], bounds[1:], strict=True):
             if not doc.sentences:
                 continue
             vectors = flat[start:end]
-            gains = oracle_gains(doc.sentences, row["reference"], tokenize)
-            oracle = greedy_oracle(doc.sentences, row["reference"], tokenize)
             items.append(
                 Item(
                     name, doc, row["reference"], vectors,
-                    sentence_features(vectors, doc.sentences), gains, oracle,
+                    sentence_features(vectors, doc.sentences),
+                    gains_oracle[start:end, 0], gains_oracle[start:end, 1],
                 )
             )  # fmt: skip
     return items
@@ -293,14 +322,14 @@ def cross_validate(items: list[Item], k: int, vectors: dict[str, np.ndarray]) ->
                 )
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/newsbrief-scorer"))
     parser.add_argument("--folds", type=int, default=5)
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--write", action="store_true", help=f"write {WEIGHTS_PATH.name}")
     action.add_argument("--check", action="store_true", help="compare with the shipped weights")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not DATA.is_dir():
         print(f"error: development data not found at {DATA}", file=sys.stderr)
         return 2

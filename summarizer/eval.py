@@ -1,6 +1,6 @@
 """`newsbrief eval summarizer`: ROUGE of a summarisation method on a JSONL file.
 
-    newsbrief eval summarizer --data FILE.jsonl --method lead|embedding|seq2seq
+    newsbrief eval summarizer --data FILE.jsonl --method lead|embedding|learned|seq2seq
         [--model M] [--sentences K | --words N] [--limit N] [--json]
 
 (or `python -m summarizer.eval ...`). Each line of the data file is a JSON object with

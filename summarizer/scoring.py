@@ -15,7 +15,7 @@ For the sentence at position `i` (0-based) with embedding `e_i` and `w_i` words:
     MMR: pick argmax_i r_i - redundancy * max_{j picked} cos(e_i, e_j), repeatedly.
 
 The defaults are one setting for both kinds of copy, tuned on the development data with
-`bench/tune_embedding.py` (figures in `summarizer/README_SECTION.md`). Why this shape:
+`bench/tune_embedding.py` (figures in `docs/summarizer.md`). Why this shape:
 
 * CNN/DailyMail highlights follow the lede, so without a lead prior centrality loses ~5
   ROUGE-1 to Lead-3; BBC (XSum) copy has no summarising lede, and a prior that decays from
