@@ -1,0 +1,197 @@
+"""Cluster-wide singletons: named roles held by PostgreSQL session-level advisory locks.
+
+Several ``newsbrief run`` workers on one PostgreSQL database share the work, but a few jobs
+must run in exactly one of them: the Telegram long-poll receiver (a second ``getUpdates``
+makes Telegram answer 409 Conflict), housekeeping and digest times, each Discord shard's
+gateway session. Each such job is a ``Role`` of the process's ``Cluster``.
+
+The cluster keeps one dedicated connection (autocommit, outside the storage's pool) on which
+it takes each role's lock with ``pg_try_advisory_lock``. A session-level lock lives as long
+as the session: a worker that dies, however it dies, loses its connection and with it its
+locks, and a standby's next try (every ``retry_seconds``) takes the role over. TCP keepalives
+on the connection let the server notice a holder that vanished without closing it. The holder
+checks its connection at every round; when it fails, every role it held is given up at once
+(its ``on_lost`` runs) before it reconnects and tries again like a standby.
+
+A role's ``on_gained`` runs only after its lock is held, so a new Telegram receiver starts
+polling only once the old one's lock is gone. On SQLite (one process per file, see
+``single_process``) and without a database URL every role is held from the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+"""How often a standby tries to take a free role (and the holder checks its connection)."""
+
+LOCK_SPACE = 0x6E62
+"""The high 32 bits of every role's advisory lock key (``nb``; migrations use 0x6E620001)."""
+
+KEEPALIVES = {
+    "application_name": "newsbrief-leader",
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
+"""A holder that vanished without closing its connection is dropped by the server in ~25 s."""
+
+Hook = Callable[[], Awaitable[None]]
+
+
+def lock_key(name: str) -> int:
+    """The bigint advisory lock key of role ``name`` (stable across processes)."""
+    return (LOCK_SPACE << 32) | zlib.crc32(name.encode())
+
+
+class Role:
+    """One named singleton; ``held`` is true while this process holds it."""
+
+    def __init__(self, name: str, on_gained: Hook | None, on_lost: Hook | None) -> None:
+        self.name = name
+        self.key = lock_key(name)
+        self.held = False
+        self._on_gained = on_gained
+        self._on_lost = on_lost
+
+    async def gained(self) -> None:
+        self.held = True
+        logger.info("this worker now holds the %s role", self.name)
+        if self._on_gained is not None:
+            await self._on_gained()
+
+    async def lost(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        logger.warning("this worker gave up the %s role", self.name)
+        if self._on_lost is not None:
+            await self._on_lost()
+
+
+class Cluster:
+    """The roles of one process and the connection that holds their locks."""
+
+    def __init__(self, database_url: str | None, *, retry_seconds: float = RETRY_SECONDS) -> None:
+        self.shared = database_url is not None and database_url.startswith("postgresql")
+        """True when other workers may share the database (PostgreSQL)."""
+        self._url = database_url
+        self._retry = retry_seconds
+        self._roles: dict[str, Role] = {}
+        self._engine: AsyncEngine | None = None
+        self._conn: AsyncConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._round_lock = asyncio.Lock()
+
+    def role(self, name: str, *, on_gained: Hook | None = None, on_lost: Hook | None = None) -> Role:
+        """Register role ``name`` (before ``start``, or taken at the next round)."""
+        if name in self._roles:
+            raise ValueError(f"role {name} registered twice")
+        role = self._roles[name] = Role(name, on_gained, on_lost)
+        return role
+
+    def held(self, name: str) -> bool:
+        role = self._roles.get(name)
+        return role is not None and role.held
+
+    def roles(self) -> dict[str, bool]:
+        """Every registered role and whether this process holds it."""
+        return {name: role.held for name, role in self._roles.items()}
+
+    async def start(self) -> None:
+        """Take every free role now, then keep trying in the background."""
+        if not self.shared:
+            for role in self._roles.values():
+                await role.gained()
+            return
+        assert self._url is not None
+        self._engine = create_async_engine(
+            self._url,
+            poolclass=NullPool,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"server_settings": KEEPALIVES},
+        )
+        await self.round()
+        self._task = asyncio.create_task(self._run(), name="cluster-roles")
+
+    async def stop(self) -> None:
+        """Give up every role (``on_lost`` in reverse order) and release the locks."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        async with self._round_lock:
+            await self._lose_all()
+            await self._disconnect()
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._retry)
+            try:
+                await self.round()
+            except Exception:
+                logger.exception("cluster role round failed; retrying")
+
+    async def round(self) -> None:
+        """Check the held locks' connection, then try to take each free role once."""
+        async with self._round_lock:
+            if self._conn is not None:
+                try:
+                    await self._conn.execute(text("SELECT 1"))
+                except Exception as exc:
+                    logger.warning("lost the cluster lock connection: %s", exc)
+                    await self._lose_all()
+                    await self._disconnect()
+            if self._conn is None:
+                try:
+                    assert self._engine is not None
+                    self._conn = await self._engine.connect()
+                except Exception as exc:
+                    logger.warning("cannot connect for cluster roles: %s", exc)
+                    return
+            for role in self._roles.values():
+                if role.held:
+                    continue
+                got = await self._conn.scalar(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": role.key}
+                )
+                if got:
+                    await self._gain(role)
+
+    async def _gain(self, role: Role) -> None:
+        try:
+            await role.gained()
+        except Exception:
+            logger.exception("starting the %s role failed; releasing it", role.name)
+            await role.lost()
+            if self._conn is not None:
+                await self._conn.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": role.key}
+                )
+
+    async def _lose_all(self) -> None:
+        for role in reversed(list(self._roles.values())):
+            try:
+                await role.lost()
+            except Exception:
+                logger.exception("stopping the %s role failed", role.name)
+
+    async def _disconnect(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):
+                await conn.close()  # closing the session releases its advisory locks
