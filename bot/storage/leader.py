@@ -93,7 +93,9 @@ class Cluster:
         self._task: asyncio.Task[None] | None = None
         self._round_lock = asyncio.Lock()
 
-    def role(self, name: str, *, on_gained: Hook | None = None, on_lost: Hook | None = None) -> Role:
+    def role(
+        self, name: str, *, on_gained: Hook | None = None, on_lost: Hook | None = None
+    ) -> Role:
         """Register role ``name`` (before ``start``, or taken at the next round)."""
         if name in self._roles:
             raise ValueError(f"role {name} registered twice")
@@ -179,9 +181,7 @@ class Cluster:
             logger.exception("starting the %s role failed; releasing it", role.name)
             await role.lost()
             if self._conn is not None:
-                await self._conn.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": role.key}
-                )
+                await self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": role.key})
 
     async def _lose_all(self) -> None:
         for role in reversed(list(self._roles.values())):
