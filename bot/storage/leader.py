@@ -151,28 +151,27 @@ class Cluster:
     async def round(self) -> None:
         """Check the held locks' connection, then try to take each free role once."""
         async with self._round_lock:
-            if self._conn is not None:
-                try:
-                    await self._conn.execute(text("SELECT 1"))
-                except Exception as exc:
-                    logger.warning("lost the cluster lock connection: %s", exc)
-                    await self._lose_all()
-                    await self._disconnect()
-            if self._conn is None:
-                try:
-                    assert self._engine is not None
-                    self._conn = await self._engine.connect()
-                except Exception as exc:
-                    logger.warning("cannot connect for cluster roles: %s", exc)
-                    return
-            for role in self._roles.values():
-                if role.held:
-                    continue
-                got = await self._conn.scalar(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": role.key}
-                )
-                if got:
-                    await self._gain(role)
+            try:
+                await self._try_roles()
+            except Exception as exc:
+                logger.warning("lost the cluster lock connection: %s", exc)
+                await self._lose_all()
+                await self._disconnect()
+
+    async def _try_roles(self) -> None:
+        if self._conn is not None:
+            await self._conn.execute(text("SELECT 1"))
+        else:
+            assert self._engine is not None
+            self._conn = await self._engine.connect()
+        for role in self._roles.values():
+            if role.held:
+                continue
+            got = await self._conn.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": role.key}
+            )
+            if got:
+                await self._gain(role)
 
     async def _gain(self, role: Role) -> None:
         try:

@@ -98,6 +98,11 @@ class DiscordAdapter:
         self._saved: tuple[str, yarl.URL] | None = None
         self._stopping = False
 
+    @property
+    def ready(self) -> bool:
+        """Connected to the gateway (``/readyz``)."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def start(self) -> None:
         """Connect, wait until ready, register the commands; return when serving.
 
