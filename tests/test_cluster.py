@@ -80,7 +80,9 @@ async def workers(
 
 async def wait_for(check: Callable[[], Awaitable[bool]], within: float) -> None:
     async with asyncio.timeout(within):
-        while not await check():
+        while True:
+            if await check():
+                return
             await asyncio.sleep(0.2)
 
 
