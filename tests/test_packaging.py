@@ -95,3 +95,11 @@ def test_compose_waits_for_a_healthy_database() -> None:
     assert bot["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert bot["environment"]["NEWSBRIEF_DATABASE_URL"].startswith("postgresql+asyncpg://")
     assert {"9090", "8443"} <= {str(p) for p in bot["expose"]}
+
+
+def test_compose_runs_as_many_bot_replicas_as_asked_on_postgresql() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    bot = compose["services"]["bot"]
+    assert bot["deploy"]["replicas"] == "${BOT_REPLICAS:-1}"  # one worker unless asked
+    assert "ports" not in bot  # replicas publish no host port that would clash
+    assert "BOT_REPLICAS=3 docker compose up -d" in (ROOT / "docs" / "operations.md").read_text()
