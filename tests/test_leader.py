@@ -87,3 +87,25 @@ async def test_a_holder_whose_connection_dies_gives_the_role_up_and_a_standby_ta
         await engine.dispose()
         await first.stop()
         await second.stop()
+
+
+async def test_a_group_of_roles_is_shared_out_among_the_live_workers(postgres_url: str) -> None:
+    first, second = Cluster(postgres_url), Cluster(postgres_url)
+    for cluster in (first, second):
+        for n in range(3):
+            cluster.role(f"shard_{n}", group="shards")
+    await first.start()
+    try:
+        assert first.roles() == {"shard_0": True, "shard_1": True, "shard_2": True}  # alone
+        await second.start()
+        assert not any(second.roles().values())  # nothing free yet
+        await first.round()  # two workers now: at most two shards each; one given up
+        assert first.roles() == {"shard_0": True, "shard_1": True, "shard_2": False}
+        await second.round()
+        assert second.roles() == {"shard_0": False, "shard_1": False, "shard_2": True}
+        await second.stop()
+        await first.round()  # alone again: takes the dead worker's shard
+        assert all(first.roles().values())
+    finally:
+        await first.stop()
+        await second.stop()

@@ -13,6 +13,12 @@ on the connection let the server notice a holder that vanished without closing i
 checks its connection at every round; when it fails, every role it held is given up at once
 (its ``on_lost`` runs) before it reconnects and tries again like a standby.
 
+Roles of one *group* (the Discord shards) are shared out: every worker also holds a shared
+lock, ``MEMBERS``, for as long as its connection lives, so the number of its holders is the
+number of live workers, and a worker takes at most ``ceil(roles in group / workers)`` of the
+group. One that holds more (it started first, or a worker joined) gives one up per round, for
+a standby to take at its next round.
+
 A role's ``on_gained`` runs only after its lock is held, so a new Telegram receiver starts
 polling only once the old one's lock is gone. On SQLite (one process per file, see
 ``single_process``) and without a database URL every role is held from the start.
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import zlib
 from collections.abc import Awaitable, Callable
 
@@ -48,6 +55,9 @@ KEEPALIVES = {
 
 Hook = Callable[[], Awaitable[None]]
 
+MEMBERS = "members"
+"""The role name whose shared lock every live worker holds (counted to share groups out)."""
+
 
 def lock_key(name: str) -> int:
     """The bigint advisory lock key of role ``name`` (stable across processes)."""
@@ -57,8 +67,11 @@ def lock_key(name: str) -> int:
 class Role:
     """One named singleton; ``held`` is true while this process holds it."""
 
-    def __init__(self, name: str, on_gained: Hook | None, on_lost: Hook | None) -> None:
+    def __init__(
+        self, name: str, on_gained: Hook | None, on_lost: Hook | None, group: str | None = None
+    ) -> None:
         self.name = name
+        self.group = group
         self.key = lock_key(name)
         self.held = False
         self._on_gained = on_gained
@@ -94,12 +107,18 @@ class Cluster:
         self._round_lock = asyncio.Lock()
 
     def role(
-        self, name: str, *, on_gained: Hook | None = None, on_lost: Hook | None = None
+        self,
+        name: str,
+        *,
+        on_gained: Hook | None = None,
+        on_lost: Hook | None = None,
+        group: str | None = None,
     ) -> Role:
-        """Register role ``name`` (before ``start``, or taken at the next round)."""
-        if name in self._roles:
+        """Register role ``name`` (before ``start``, or taken at the next round); the roles
+        of a ``group`` are shared out among the live workers."""
+        if name in self._roles or name == MEMBERS:
             raise ValueError(f"role {name} registered twice")
-        role = self._roles[name] = Role(name, on_gained, on_lost)
+        role = self._roles[name] = Role(name, on_gained, on_lost, group)
         return role
 
     def held(self, name: str) -> bool:
@@ -164,23 +183,57 @@ class Cluster:
         else:
             assert self._engine is not None
             self._conn = await self._engine.connect()
+            await self._conn.execute(
+                text("SELECT pg_advisory_lock_shared(:key)"), {"key": lock_key(MEMBERS)}
+            )
+        workers = max(1, await self._members())
         for role in self._roles.values():
             if role.held:
+                continue
+            if role.group is not None and self._held_in(role.group) >= self._share(
+                role.group, workers
+            ):
                 continue
             got = await self._conn.scalar(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": role.key}
             )
             if got:
                 await self._gain(role)
+        for group in {r.group for r in self._roles.values() if r.group is not None}:
+            if self._held_in(group) > self._share(group, workers):
+                last = [r for r in self._roles.values() if r.group == group and r.held][-1]
+                await self._release(last)
+
+    async def _members(self) -> int:
+        assert self._conn is not None
+        key = lock_key(MEMBERS)
+        count = await self._conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND mode = 'ShareLock' AND classid = :high AND objid = :low"
+            ),
+            {"high": key >> 32, "low": key & 0xFFFF_FFFF},
+        )
+        return int(count or 0)
+
+    def _held_in(self, group: str) -> int:
+        return sum(1 for r in self._roles.values() if r.group == group and r.held)
+
+    def _share(self, group: str, workers: int) -> int:
+        size = sum(1 for r in self._roles.values() if r.group == group)
+        return math.ceil(size / workers)
+
+    async def _release(self, role: Role) -> None:
+        await role.lost()
+        if self._conn is not None:
+            await self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": role.key})
 
     async def _gain(self, role: Role) -> None:
         try:
             await role.gained()
         except Exception:
             logger.exception("starting the %s role failed; releasing it", role.name)
-            await role.lost()
-            if self._conn is not None:
-                await self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": role.key})
+            await self._release(role)
 
     async def _lose_all(self) -> None:
         for role in reversed(list(self._roles.values())):
