@@ -6,8 +6,9 @@ scheduler. Stop order is the reverse: scheduler, delivery, adapters, HTTP client
 Nothing here runs at import time; ``run(settings)`` is called by ``bot.__main__``.
 
 Cluster roles (``bot.storage.leader``) start after the adapters: on PostgreSQL only the worker
-holding ``telegram_receiver`` long-polls Telegram, and only the ``housekeeper`` runs the hourly
-housekeeping and the digest times; every worker polls feeds and sends. On SQLite (one process)
+holding ``telegram_receiver`` long-polls Telegram, only the ``housekeeper`` runs the hourly
+housekeeping and the digest times, and the Discord shards are shared out among the workers;
+every worker polls feeds and sends. On SQLite (one process)
 this worker holds every role.
 """
 
@@ -49,6 +50,7 @@ delivery to record the sends under way, before cancelling them."""
 
 HOUSEKEEPER = "housekeeper"
 TELEGRAM_RECEIVER = "telegram_receiver"
+DISCORD_SHARDS = "discord_shards"
 
 SCHEDULER_TICK_SECONDS = 30
 """How often the scheduler looks for due feeds (each feed has its own next poll time)."""
@@ -223,7 +225,10 @@ class App:
         if s.discord_token is not None:
             from bot.adapters.discord_bot import DiscordAdapter
 
-            adapters.append(DiscordAdapter(s, self.commands))
+            discord = DiscordAdapter(s, self.commands, elected=True)
+            for name, gained, lost in discord.shard_roles():  # one gateway session a shard
+                self.cluster.role(name, on_gained=gained, on_lost=lost, group=DISCORD_SHARDS)
+            adapters.append(discord)
         if not adapters:
             from bot.adapters.console import ConsoleAdapter
 
@@ -247,6 +252,8 @@ class App:
         roles["housekeeper"] = float(held.get(HOUSEKEEPER, False))
         if TELEGRAM_RECEIVER in held:
             roles["receiver"] = float(held[TELEGRAM_RECEIVER])
+        if self.settings.discord_token is not None:
+            roles[DISCORD_SHARDS] = float(self.cluster.held_in(DISCORD_SHARDS))
         return roles
 
     async def _housekeep_furniture(self) -> None:

@@ -87,7 +87,7 @@ class Role:
         if not self.held:
             return
         self.held = False
-        logger.warning("this worker gave up the %s role", self.name)
+        logger.info("this worker gave up the %s role", self.name)
         if self._on_lost is not None:
             await self._on_lost()
 
@@ -190,7 +190,7 @@ class Cluster:
         for role in self._roles.values():
             if role.held:
                 continue
-            if role.group is not None and self._held_in(role.group) >= self._share(
+            if role.group is not None and self.held_in(role.group) >= self._share(
                 role.group, workers
             ):
                 continue
@@ -200,7 +200,7 @@ class Cluster:
             if got:
                 await self._gain(role)
         for group in {r.group for r in self._roles.values() if r.group is not None}:
-            if self._held_in(group) > self._share(group, workers):
+            if self.held_in(group) > self._share(group, workers):
                 last = [r for r in self._roles.values() if r.group == group and r.held][-1]
                 await self._release(last)
 
@@ -216,7 +216,8 @@ class Cluster:
         )
         return int(count or 0)
 
-    def _held_in(self, group: str) -> int:
+    def held_in(self, group: str) -> int:
+        """How many roles of ``group`` this process holds."""
         return sum(1 for r in self._roles.values() if r.group == group and r.held)
 
     def _share(self, group: str, workers: int) -> int:

@@ -16,6 +16,14 @@ Redirection: discord.py reads its REST base from the class attribute ``discord.h
 sets them from ``NEWSBRIEF_DISCORD_API_URL`` and ``NEWSBRIEF_DISCORD_GATEWAY_URL`` and ``stop()``
 puts the previous values back. One Discord client per process.
 
+Sharding (``elected=True``, as ``newsbrief run`` builds it): ``self.client`` only logs in (REST:
+sends, command registration) and opens no gateway session. The gateway runs in one client per
+shard id this worker holds (``discord_shard_<id>`` roles of ``bot.storage.leader``, shared out
+among the workers, ``NEWSBRIEF_DISCORD_SHARDS`` of them): ``start_shard`` when the role is
+gained, ``stop_shard`` when it is lost, each with its own command tree for the interactions of
+its servers. Every worker sends; a channel not in this worker's cache (its server is on another
+worker's shard) is fetched once by REST, so that a forum is still posted to as a forum.
+
 Intents: ``guilds`` only (channel and thread cache for forum detection); no privileged intent,
 no message events, since everything arrives as interactions.
 """
@@ -24,7 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 
 import discord
 import yarl
@@ -67,12 +77,15 @@ class DiscordAdapter:
         *,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
+        elected: bool = False,
     ) -> None:
         """Args:
         settings: needs ``discord_token``; uses the Discord URLs and ``discord_guild_id``.
         commands: the core commands every platform shares.
         guild_ready_timeout: seconds discord.py waits for more servers before ready.
         ready_timeout: seconds ``start()`` waits for the gateway before giving up.
+        elected: open gateway sessions only for the shards this worker is given
+            (``start_shard``); ``start()`` then only logs in.
 
         Raises:
             ConfigError: ``NEWSBRIEF_DISCORD_TOKEN`` is not set.
@@ -82,17 +95,17 @@ class DiscordAdapter:
         self._settings = settings
         self._token = settings.discord_token.get_secret_value()
         self._ready_timeout = ready_timeout
-        intents = discord.Intents.none()
-        intents.guilds = True
-        self.client = _Client(
-            intents=intents,
-            allowed_mentions=discord.AllowedMentions.none(),
-            max_ratelimit_timeout=MAX_RATELIMIT_SECONDS,
-            guild_ready_timeout=guild_ready_timeout,
-        )
+        self._guild_ready_timeout = guild_ready_timeout
+        self._commands = commands
+        self._elected = elected
+        self.client = self._new_client()
         self.tree = NewsTree(self.client)
         self.tree.add_command(NewsGroup(commands))
-        self.notifier = DiscordNotifier(self.client, commands.leave_notice)
+        self.notifier = DiscordNotifier(self.client, commands.leave_notice, lookup=self._channel)
+        self.shards: dict[int, _Client] = {}
+        """The gateway sessions this worker runs, by shard id (``elected`` only)."""
+        self._shard_tasks: dict[int, asyncio.Task[None]] = {}
+        self._fetched: dict[int, object] = {}
         self.task: asyncio.Task[None] | None = None
         """The running client (for supervision); ``None`` before ``start()``."""
         self._saved: tuple[str, yarl.URL] | None = None
@@ -100,8 +113,62 @@ class DiscordAdapter:
 
     @property
     def ready(self) -> bool:
-        """Connected to the gateway (``/readyz``)."""
-        return self.client.is_ready() and not self.client.is_closed()
+        """Connected (``/readyz``): the gateway ready, or (``elected``) logged in and every
+        shard session of this worker ready."""
+        if self.client.is_closed():
+            return False
+        if not self._elected:
+            return self.client.is_ready()
+        sessions = [(c, self._shard_tasks[n]) for n, c in self.shards.items()]
+        return self.client.user is not None and all(
+            c.is_ready() and not t.done() for c, t in sessions
+        )
+
+    def shard_roles(
+        self,
+    ) -> list[tuple[str, Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]]:
+        """(role name, on gained, on lost) of every shard id, for ``Cluster.role``."""
+        return [
+            (
+                f"discord_shard_{n}",
+                functools.partial(self.start_shard, n),
+                functools.partial(self.stop_shard, n),
+            )
+            for n in range(self._settings.discord_shards)
+        ]
+
+    async def start_shard(self, shard_id: int) -> None:
+        """Open the gateway session of ``shard_id``; return once it is ready."""
+        client = self._new_client(shard_id=shard_id, shard_count=self._settings.discord_shards)
+        tree = NewsTree(client)
+        tree.add_command(NewsGroup(self._commands))
+        task = asyncio.create_task(client.start(self._token), name=f"discord-shard-{shard_id}")
+        task.add_done_callback(self._watch)
+        self.shards[shard_id], self._shard_tasks[shard_id] = client, task
+        ready = asyncio.create_task(client.ready.wait())
+        try:
+            await asyncio.wait(
+                {ready, task}, timeout=self._ready_timeout, return_when="FIRST_COMPLETED"
+            )
+        finally:
+            ready.cancel()
+        if not client.ready.is_set():
+            await self.stop_shard(shard_id)
+            raise NewsbriefError(f"Discord shard {shard_id} not ready")
+        logger.info(
+            "Discord: this worker runs shard %d of %d", shard_id, self._settings.discord_shards
+        )
+
+    async def stop_shard(self, shard_id: int) -> None:
+        """Close the gateway session of ``shard_id`` (another worker may take it)."""
+        client, task = self.shards.pop(shard_id, None), self._shard_tasks.pop(shard_id, None)
+        if task is not None:
+            task.remove_done_callback(self._watch)
+        if client is not None:
+            await client.close()
+        if task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(task, 10)
 
     async def start(self) -> None:
         """Connect, wait until ready, register the commands; return when serving.
@@ -112,6 +179,10 @@ class DiscordAdapter:
         """
         self._redirect()
         self._stopping = False
+        if self._elected:
+            await self._login()
+            await self._sync()
+            return
         self.task = asyncio.create_task(self.client.start(self._token), name="discord-client")
         self.task.add_done_callback(self._watch)
         ready = asyncio.create_task(self.client.ready.wait())
@@ -132,6 +203,8 @@ class DiscordAdapter:
         """Close the client and wait for its task; restore discord.py's URLs."""
         self._stopping = True
         try:
+            for shard_id in list(self.shards):
+                await self.stop_shard(shard_id)
             await self.client.close()
             if self.task is not None:
                 with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -140,6 +213,44 @@ class DiscordAdapter:
             self._restore()
 
     # -- helpers ------------------------------------------------------------------------
+    def _new_client(self, **shard: int) -> _Client:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        return _Client(
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_ratelimit_timeout=MAX_RATELIMIT_SECONDS,
+            guild_ready_timeout=self._guild_ready_timeout,
+            **shard,
+        )
+
+    async def _login(self) -> None:
+        """Log the REST client in (``elected``: no gateway session of its own)."""
+        try:
+            await self.client.login(self._token)
+        except discord.LoginFailure as exc:
+            await self.stop()
+            raise ConfigError([f"NEWSBRIEF_DISCORD_TOKEN: Discord rejected it ({exc})"]) from exc
+        except (discord.DiscordException, OSError) as exc:
+            await self.stop()
+            raise NewsbriefError(f"cannot log in to Discord: {exc!r}") from exc
+
+    async def _channel(self, channel_id: int) -> object | None:
+        """The channel from any cache of this worker; fetched once by REST when its server's
+        shard runs on another worker (``None`` when unknown: the send then reports it)."""
+        for client in (*self.shards.values(), self.client):
+            channel = client.get_channel(channel_id)
+            if channel is not None:
+                return channel
+        if not self._elected or len(self.shards) == self._settings.discord_shards:
+            return None
+        if channel_id not in self._fetched:
+            try:
+                self._fetched[channel_id] = await self.client.fetch_channel(channel_id)
+            except (discord.DiscordException, OSError):
+                return None
+        return self._fetched[channel_id]
+
     def _redirect(self) -> None:
         if self._saved is None:
             self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)

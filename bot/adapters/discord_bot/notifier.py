@@ -84,12 +84,20 @@ class DiscordNotifier:
     platform = Platform.DISCORD
     pace = DISCORD_PACE
 
-    def __init__(self, client: discord.Client, leave_notice: LeaveNotice) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        leave_notice: LeaveNotice,
+        *,
+        lookup: Callable[[int], Awaitable[object | None]] | None = None,
+    ) -> None:
         """Args:
         client: the running discord.py client (its channel cache and HTTP session).
         leave_notice: stores a notice for a chat's admins (``Commands.leave_notice``).
+        lookup: finds a channel by id (default: ``client``'s cache).
         """
         self._client = client
+        self._lookup = lookup or self._cached
         self._leave_notice = leave_notice
         self.pacer = Pacer(self.pace, name="discord")
         """The platform's pacer (driven by the ``Deliverer``: per-channel spacing, global
@@ -112,7 +120,7 @@ class DiscordNotifier:
 
     async def _deliver(self, chat: ChatRef, messages: list[render.Outgoing], title: str) -> None:
         channel_id = int(chat.thread_id or chat.chat_id)
-        channel = self._client.get_channel(channel_id)
+        channel = await self._lookup(channel_id)
         try:
             if isinstance(channel, discord.ForumChannel):
                 await self._post_in_forum(channel, messages, render.thread_name(title))
@@ -130,6 +138,9 @@ class DiscordNotifier:
             await self._http_error(chat, channel, exc)
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise DeliveryError(f"Discord send failed: {exc!r}") from exc
+
+    async def _cached(self, channel_id: int) -> object | None:
+        return self._client.get_channel(channel_id)
 
     async def _post_in_forum(
         self, forum: discord.ForumChannel, messages: list[render.Outgoing], name: str
