@@ -220,6 +220,7 @@ class App:
                     TELEGRAM_RECEIVER,
                     on_gained=telegram.start_receiving,
                     on_lost=telegram.stop_receiving,
+                    handover=True,
                 )
             adapters.append(telegram)
         if s.discord_token is not None:
@@ -227,7 +228,9 @@ class App:
 
             discord = DiscordAdapter(s, self.commands, elected=True)
             for name, gained, lost in discord.shard_roles():  # one gateway session a shard
-                self.cluster.role(name, on_gained=gained, on_lost=lost, group=DISCORD_SHARDS)
+                self.cluster.role(
+                    name, on_gained=gained, on_lost=lost, group=DISCORD_SHARDS, handover=True
+                )
             adapters.append(discord)
         if not adapters:
             from bot.adapters.console import ConsoleAdapter

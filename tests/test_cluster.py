@@ -86,13 +86,21 @@ async def wait_for(check: Callable[[], Awaitable[bool]], within: float) -> None:
             await asyncio.sleep(0.2)
 
 
-async def the_receiver(alive: list[Worker]) -> Worker:
-    """The one worker holding the receiver role (the others report 0)."""
-    roles = [await w.roles() for w in alive]
-    holders = [w for w, r in zip(alive, roles, strict=True) if r.get("receiver") == 1.0]
-    standing_by = [r for r in roles if r.get("receiver") == 0.0]
-    assert len(holders) == 1 and len(standing_by) == len(alive) - 1, roles
-    return holders[0]
+async def the_receiver(alive: list[Worker], within: float) -> Worker:
+    """The one worker holding the receiver role, once there is one (the others report 0)."""
+    found: list[Worker] = []
+
+    async def one_receiver() -> bool:
+        for w in alive:
+            w.check()
+        roles = [await w.roles() for w in alive]
+        found[:] = [w for w, r in zip(alive, roles, strict=True) if r.get("receiver") == 1.0]
+        standing_by = [r for r in roles if r.get("receiver") == 0.0]
+        assert len(found) <= 1, roles
+        return len(found) == 1 and len(standing_by) == len(alive) - 1
+
+    await wait_for(one_receiver, within)
+    return found[0]
 
 
 async def test_three_workers_share_one_database_and_one_telegram_receiver(
@@ -112,7 +120,7 @@ async def test_three_workers_share_one_database_and_one_telegram_receiver(
                 return all("receiver" in r for r in roles)
 
             await wait_for(every_worker_up, 120)
-            receiver = await the_receiver(all_workers)
+            receiver = await the_receiver(all_workers, 30)
 
             for chat in chats:
                 await fake.push(command(chat, "/subscribe loop-news"))
@@ -139,7 +147,7 @@ async def test_three_workers_share_one_database_and_one_telegram_receiver(
             )
             for w in alive:
                 w.check()
-            await the_receiver(alive)
+            await the_receiver(alive, 5)
             await asyncio.sleep(3)  # time for any duplicate send to show up
     finally:
         await fake.stop()

@@ -115,3 +115,24 @@ async def test_a_group_of_roles_is_shared_out_among_the_live_workers(postgres_ur
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_a_handover_role_starts_one_round_after_its_lock_is_taken(
+    postgres_url: str,
+) -> None:
+    first, second = Cluster(postgres_url), Cluster(postgres_url)
+    events: list[str] = []
+    for cluster in (first, second):
+        cluster.role("receiver", handover=True)
+    tracked(first, "other", events)
+    await first.start()
+    try:
+        assert not first.held("receiver") and first.held("other")  # locked, not started
+        await second.start()
+        await first.round()
+        assert first.held("receiver")
+        await second.round()
+        assert not second.held("receiver")
+    finally:
+        await first.stop()
+        await second.stop()

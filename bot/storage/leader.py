@@ -20,7 +20,10 @@ group. One that holds more (it started first, or a worker joined) gives one up p
 a standby to take at its next round.
 
 A role's ``on_gained`` runs only after its lock is held, so a new Telegram receiver starts
-polling only once the old one's lock is gone. On SQLite (one process per file, see
+polling only once the old one's lock is gone. A role registered with ``handover=True`` (the
+receiver, the shards) starts one round later still: a holder whose connection died while its
+process lives has by then run a round of its own, found the connection dead and stopped, so
+two workers never poll (or open the same shard) at once. On SQLite (one process per file, see
 ``single_process``) and without a database URL every role is held from the start.
 """
 
@@ -74,6 +77,9 @@ class Role:
         self.group = group
         self.key = lock_key(name)
         self.held = False
+        self.locked = False
+        """This process holds the lock (``held`` follows, at once or one round later)."""
+        self.handover = False
         self._on_gained = on_gained
         self._on_lost = on_lost
 
@@ -84,6 +90,7 @@ class Role:
             await self._on_gained()
 
     async def lost(self) -> None:
+        self.locked = False
         if not self.held:
             return
         self.held = False
@@ -113,12 +120,15 @@ class Cluster:
         on_gained: Hook | None = None,
         on_lost: Hook | None = None,
         group: str | None = None,
+        handover: bool = False,
     ) -> Role:
         """Register role ``name`` (before ``start``, or taken at the next round); the roles
-        of a ``group`` are shared out among the live workers."""
+        of a ``group`` are shared out among the live workers; a ``handover`` role starts one
+        round after its lock is taken."""
         if name in self._roles or name == MEMBERS:
             raise ValueError(f"role {name} registered twice")
         role = self._roles[name] = Role(name, on_gained, on_lost, group)
+        role.handover = handover
         return role
 
     def held(self, name: str) -> bool:
@@ -133,6 +143,7 @@ class Cluster:
         """Take every free role now, then keep trying in the background."""
         if not self.shared:
             for role in self._roles.values():
+                role.locked = True
                 await role.gained()
             return
         assert self._url is not None
@@ -188,9 +199,11 @@ class Cluster:
             )
         workers = max(1, await self._members())
         for role in self._roles.values():
-            if role.held:
+            if role.locked:
+                if not role.held:  # a handover role locked last round: start it now
+                    await self._gain(role)
                 continue
-            if role.group is not None and self.held_in(role.group) >= self._share(
+            if role.group is not None and self._locked_in(role.group) >= self._share(
                 role.group, workers
             ):
                 continue
@@ -198,10 +211,12 @@ class Cluster:
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": role.key}
             )
             if got:
-                await self._gain(role)
+                role.locked = True
+                if not role.handover:
+                    await self._gain(role)
         for group in {r.group for r in self._roles.values() if r.group is not None}:
-            if self.held_in(group) > self._share(group, workers):
-                last = [r for r in self._roles.values() if r.group == group and r.held][-1]
+            if self._locked_in(group) > self._share(group, workers):
+                last = [r for r in self._roles.values() if r.group == group and r.locked][-1]
                 await self._release(last)
 
     async def _members(self) -> int:
@@ -219,6 +234,9 @@ class Cluster:
     def held_in(self, group: str) -> int:
         """How many roles of ``group`` this process holds."""
         return sum(1 for r in self._roles.values() if r.group == group and r.held)
+
+    def _locked_in(self, group: str) -> int:
+        return sum(1 for r in self._roles.values() if r.group == group and r.locked)
 
     def _share(self, group: str, workers: int) -> int:
         size = sum(1 for r in self._roles.values() if r.group == group)

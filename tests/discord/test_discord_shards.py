@@ -34,11 +34,18 @@ class Worker:
         self.adapter = DiscordAdapter(settings, commands, guild_ready_timeout=0, elected=True)
         self.cluster = Cluster(url)
         for name, gained, lost in self.adapter.shard_roles():
-            self.cluster.role(name, on_gained=gained, on_lost=lost, group="discord_shards")
+            self.cluster.role(
+                name, on_gained=gained, on_lost=lost, group="discord_shards", handover=True
+            )
 
     async def start(self) -> None:
         await self.adapter.start()
         await self.cluster.start()
+        await self.cluster.round()  # handover: a shard session starts a round after its lock
+
+    async def rounds(self) -> None:
+        await self.cluster.round()
+        await self.cluster.round()
 
     async def stop(self) -> None:
         await self.cluster.stop()
@@ -68,7 +75,7 @@ async def test_shards_are_shared_out_and_taken_over(
     await second.start()
     assert second.adapter.shards == {} and second.adapter.ready  # logged in, sending only
     await first.cluster.round()  # two workers now: one shard each
-    await second.cluster.round()
+    await second.rounds()
     assert sorted(first.adapter.shards) == [0] and sorted(second.adapter.shards) == [1]
     assert sorted(fake.sessions) == [0, 1]
     assert (GUILD_ID >> 22) % SHARDS == 0  # the fake's server is on the first worker's shard
@@ -83,7 +90,7 @@ async def test_shards_are_shared_out_and_taken_over(
 
     await first.cluster.stop()  # the first worker goes: its shard session closes
     assert first.adapter.shards == {} and sorted(fake.sessions) == [1]
-    await second.cluster.round()
+    await second.rounds()
     assert sorted(second.adapter.shards) == [0, 1]
     assert sorted(fake.sessions) == [0, 1]
     await answered(fake)
