@@ -145,16 +145,11 @@ class DiscordAdapter:
         task = asyncio.create_task(client.start(self._token), name=f"discord-shard-{shard_id}")
         task.add_done_callback(self._watch)
         self.shards[shard_id], self._shard_tasks[shard_id] = client, task
-        ready = asyncio.create_task(client.ready.wait())
         try:
-            await asyncio.wait(
-                {ready, task}, timeout=self._ready_timeout, return_when="FIRST_COMPLETED"
-            )
-        finally:
-            ready.cancel()
-        if not client.ready.is_set():
+            await self._until_ready(client, task)
+        except NewsbriefError:
             await self.stop_shard(shard_id)
-            raise NewsbriefError(f"Discord shard {shard_id} not ready")
+            raise
         logger.info(
             "Discord: this worker runs shard %d of %d", shard_id, self._settings.discord_shards
         )
@@ -185,18 +180,11 @@ class DiscordAdapter:
             return
         self.task = asyncio.create_task(self.client.start(self._token), name="discord-client")
         self.task.add_done_callback(self._watch)
-        ready = asyncio.create_task(self.client.ready.wait())
         try:
-            await asyncio.wait(
-                {ready, self.task}, timeout=self._ready_timeout, return_when="FIRST_COMPLETED"
-            )
-        finally:
-            ready.cancel()
-        if self.task.done():
-            await self._failed_start()
-        if not self.client.ready.is_set():
+            await self._until_ready(self.client, self.task)
+        except NewsbriefError:
             await self.stop()
-            raise NewsbriefError(f"Discord gateway not ready after {self._ready_timeout:g}s")
+            raise
         await self._sync()
 
     async def stop(self) -> None:
@@ -276,15 +264,31 @@ class DiscordAdapter:
         elif not self._stopping:
             logger.error("the Discord client stopped unexpectedly")
 
-    async def _failed_start(self) -> None:
-        assert self.task is not None
-        exc = self.task.exception() if not self.task.cancelled() else None
-        await self.stop()
-        if isinstance(exc, discord.LoginFailure):
-            raise ConfigError([f"NEWSBRIEF_DISCORD_TOKEN: Discord rejected it ({exc})"]) from exc
-        if isinstance(exc, discord.PrivilegedIntentsRequired):
-            raise ConfigError([f"Discord: {exc}"]) from exc
-        raise NewsbriefError(f"the Discord client failed to start: {exc!r}") from exc
+    async def _until_ready(self, client: _Client, task: asyncio.Task[None]) -> None:
+        """Wait for ``client``'s gateway session; raise why it failed (the caller cleans up).
+
+        Raises:
+            ConfigError: Discord rejected the token or the intents.
+            NewsbriefError: the client failed or was not ready in time.
+        """
+        ready = asyncio.create_task(client.ready.wait())
+        try:
+            await asyncio.wait(
+                {ready, task}, timeout=self._ready_timeout, return_when="FIRST_COMPLETED"
+            )
+        finally:
+            ready.cancel()
+        if task.done():
+            exc = task.exception() if not task.cancelled() else None
+            if isinstance(exc, discord.LoginFailure):
+                raise ConfigError(
+                    [f"NEWSBRIEF_DISCORD_TOKEN: Discord rejected it ({exc})"]
+                ) from exc
+            if isinstance(exc, discord.PrivilegedIntentsRequired):
+                raise ConfigError([f"Discord: {exc}"]) from exc
+            raise NewsbriefError(f"the Discord client failed to start: {exc!r}") from exc
+        if not client.ready.is_set():
+            raise NewsbriefError(f"Discord gateway not ready after {self._ready_timeout:g}s")
 
     async def _sync(self) -> None:
         """Register ``/news`` globally, or in the development server only."""
