@@ -188,8 +188,23 @@ class Storage(Protocol):
         the pipeline batches the bookkeeping of unchanged (304) feeds this way."""
         ...
 
-    async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
-        """Feeds that are not paused and whose next poll time has come (or was never set)."""
+    async def due_feeds(
+        self, now: datetime, *, limit: int | None = None, lease_seconds: float | None = None
+    ) -> list[tuple[Feed, FeedState]]:
+        """Feeds that are not paused, whose next poll time has come (or was never set) and
+        that no worker holds a lease on, most overdue first (at most ``limit``).
+
+        With ``lease_seconds`` the feeds are claimed: leased to this storage object until
+        ``now + lease_seconds``, so that no other worker (process) on the database gets
+        them meanwhile; two workers claiming at once never get the same feed. Saving a
+        feed's state (``save_feed_state``, ``save_feed_states``) ends its lease; the lease of
+        a worker that died runs out and the feed is due for the others again.
+        """
+        ...
+
+    async def release_feeds(self, feed_ids: Sequence[str]) -> None:
+        """End this storage object's leases on these feeds without saving a state (claimed
+        but not polled: shutting down, or the poll's outcome could not be saved)."""
         ...
 
     # -- chats and subscriptions -----------------------------------------------------------
