@@ -7,7 +7,8 @@ runs the same tests against both).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -294,15 +295,26 @@ class FakeStorage:
         return None
 
     async def recent_briefs(
-        self, since: datetime, *, exclude_feed: str | None = None, limit: int = 500
+        self,
+        since: datetime,
+        *,
+        exclude_feed: str | None = None,
+        limit: int = 500,
+        after_id: int = 0,
     ) -> list[Brief]:
         chosen = [
             b
             for b in self.briefs.values()
-            if self.created[b.id] >= since and exclude_feed not in self.sources[b.id]
+            if self.created[b.id] >= since
+            and exclude_feed not in self.sources[b.id]
+            and b.id > after_id
         ]
         chosen.sort(key=lambda b: b.id, reverse=True)
         return [self._with_sources(b) for b in chosen[:limit]]
+
+    @asynccontextmanager
+    async def story_lock(self) -> AsyncIterator[None]:
+        yield  # one process, and the pipeline's own lock
 
     async def add_source(
         self,

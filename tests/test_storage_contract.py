@@ -361,3 +361,18 @@ async def test_batched_saves_and_release_end_feed_leases(storage: Storage) -> No
     await storage.save_feed_states([replace(bbc_state, failures=1)])  # next poll still due
     await storage.release_feeds([dw.id])
     assert [f.id for f, _ in await storage.due_feeds(T0)] == ["bbc-world", "dw-europe"]
+
+
+async def test_recent_briefs_after_a_brief_and_the_story_lock(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    async with storage.story_lock():  # what the pipeline holds to store a new brief
+        first = await storage.record_story(
+            make_story(1, "bbc-world"), Summarised("A", "S"), T0, deliver=False
+        )
+    async with storage.story_lock():
+        second = await storage.record_story(
+            make_story(2, "bbc-world"), Summarised("B", "S"), T0, deliver=False
+        )
+    assert second.id > first.id  # stored in turn, numbered in turn
+    recent = await storage.recent_briefs(T0, exclude_feed="dw-europe", after_id=first.id)
+    assert [b.id for b in recent] == [second.id]

@@ -10,7 +10,8 @@ brief; otherwise, with a ``Deduper``, a story that is a near-duplicate of a rece
 another feed joins that brief too (``Storage.add_source``) and is not summarised or posted again
 -- its subscribers who have not had the brief get it once, with "also <source>". The check runs
 before summarising and again, under a lock, right before a new brief is stored, so two feeds
-polled in the same round cannot both create a brief for one story. Alerts are matched over the
+polled in the same round -- or by two workers on one database (``Storage.story_lock``) --
+cannot both create a brief for one story. Alerts are matched over the
 headline, summary and article text of every new story of every polled feed. The
 first poll of a feed only primes it: its current entries are stored (``/latest`` shows them)
 but not pushed, and only the newest ``PRIME_SUMMARISED`` get their article fetched and a model
@@ -394,9 +395,9 @@ class Pipeline:
     async def _record(
         self, story: Story, text: Summarised, now: datetime, shared: _Round, deliver: bool
     ) -> None:
-        async with self._record_lock:
-            # Another feed of this round may have stored the same story meanwhile.
-            existing = await shared.matcher.existing(story)
+        async with self._record_lock, self._storage.story_lock():
+            # Another feed of this round, or another worker, may have stored it meanwhile.
+            existing = await shared.matcher.existing(story, fresh=True)
             if existing is not None:
                 await self._record_source(story, existing, now, shared, deliver)
                 return
@@ -414,7 +415,7 @@ class Pipeline:
         made = 0
         for story in skipped:
             try:
-                async with self._record_lock:
+                async with self._record_lock, self._storage.story_lock():
                     await self._storage.record_story(story, _teaser(story), now, deliver=False)
                 made += 1
             except Exception as exc:

@@ -8,6 +8,7 @@ Adapters implement them: ``bot.storage`` (Storage), ``bot.feeds`` (FeedSource),
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -281,10 +282,23 @@ class Storage(Protocol):
         ...
 
     async def recent_briefs(
-        self, since: datetime, *, exclude_feed: str | None = None, limit: int = 500
+        self,
+        since: datetime,
+        *,
+        exclude_feed: str | None = None,
+        limit: int = 500,
+        after_id: int = 0,
     ) -> list[Brief]:
         """Briefs created at or after ``since``, newest first; with ``exclude_feed``, only
-        those that feed did not carry (the candidates a near-duplicate could belong to)."""
+        those that feed did not carry (the candidates a near-duplicate could belong to);
+        with ``after_id``, only those stored after brief ``after_id``."""
+        ...
+
+    def story_lock(self) -> AbstractAsyncContextManager[None]:
+        """Held, across every process on the database, while a story is checked against the
+        stored briefs and stored as a new brief: two workers that see one story (in other
+        words) at the same moment make one brief. Brief ids grow in the order they are
+        stored under it."""
         ...
 
     async def latest(self, feed_ids: Sequence[str] | None, limit: int) -> list[Brief]:

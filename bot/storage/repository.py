@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, or_, select, update
+from sqlalchemy import Select, Table, bindparam, delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -47,6 +47,9 @@ __all__ = ["SqlStorage", "story_marks"]
 logger = logging.getLogger(__name__)
 _SEP = "\n"
 _DUE_BATCH = 500
+STORY_LOCK = 0x6E62_0002
+"""The PostgreSQL advisory lock key under which new briefs are stored (``nb`` + 2; migrations
+use ``nb`` + 1)."""
 _RELEASED: dict[str, object] = {"leased_until": None, "lease_owner": None}
 """Saving a feed's state ends the lease its poll held."""
 
@@ -133,6 +136,20 @@ class SqlStorage(OwnersStore, BriefStore, SentenceStore, HealthStore):
         """True for SQLite: one process owns the file, so rows it finds claimed at start-up
         were claimed by a run that died (see ``reclaim_deliveries``)."""
         return self._engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def story_lock(self) -> AsyncIterator[None]:
+        """On PostgreSQL, a transaction holding the advisory lock ``STORY_LOCK`` for as long
+        as the block runs (a worker that dies in it loses the lock with its connection). On
+        SQLite nothing: one process writes the file, and the pipeline locks within it.
+        One lock, not one per story: near-duplicates share no key, and new briefs are rare
+        next to polls (most polls find nothing new)."""
+        if self.single_writer:
+            yield
+            return
+        async with self._tx() as s:
+            await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK})
+            yield
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncSession]:
