@@ -45,8 +45,9 @@ logger = logging.getLogger(__name__)
 Notify = Callable[[ChatRef, str], Awaitable[None]]
 
 STATE_BATCH = 250
-"""Unchanged (304) feeds whose new poll times are saved in one transaction. A crash before the
-save only means those feeds are polled again (a conditional GET): nothing is lost."""
+"""Unchanged (304) feeds whose new poll times are saved in one transaction (which also ends
+their leases). A crash before the save only means those feeds are polled again (a conditional
+GET) once their leases run out: nothing is lost."""
 
 CLAIM_BATCH = 2
 """Due feeds claimed at a time, in multiples of the concurrency: claiming little at a time
