@@ -191,3 +191,23 @@ async def test_stop_finishes_the_feed_under_way_and_polls_no_more() -> None:
     report = await pipeline.poll_due(FixedClock().now())
     assert report.polled == 1 and source.calls == ["f0"]
     assert (await storage.get_feed_state("f0")).primed  # the feed under way was finished
+
+
+async def test_a_stopping_round_releases_the_feeds_it_claimed_but_did_not_poll() -> None:
+    storage = FakeStorage()
+    await storage.sync_catalogue([A, B])
+
+    class StopsOnFirst(FakeFeedSource):
+        async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
+            pipeline.stop()
+            return await super().fetch(feed, state)
+
+    source = StopsOnFirst(unchanged={A.url, B.url})
+    pipeline = Pipeline(
+        storage, source, FakeSummarizer(), poll_interval=timedelta(minutes=10), concurrency=1
+    )
+    now = FixedClock().now()
+    report = await pipeline.poll_due(now)
+    assert report.polled == 1 and source.calls == ["a"]
+    assert storage.leases == {}  # "a" saved, "b" released: due for any worker at once
+    assert [f.id for f, _ in await storage.due_feeds(now)] == ["b"]
