@@ -1,29 +1,92 @@
 """Three real ``newsbrief run`` workers on one throwaway PostgreSQL (tests/postgres.py), with
-the loopback feed server and the fake Bot API: every brief reaches each chat exactly once,
-exactly one worker long-polls Telegram at any time, and when that worker is SIGKILLed another
-takes the receiver role over and answers a command within 30 s, with no 409 Conflict ever."""
+a loopback feed server and the fake Bot API: each feed is fetched once per poll interval (by
+whichever worker holds its lease), every brief reaches each chat exactly once, exactly one
+worker long-polls Telegram at any time, and when that worker is SIGKILLed another takes the
+receiver role over and answers a command within 30 s, with no 409 Conflict ever.
+
+"Once per interval" is checked on the feed server's own arrival times: the poll interval is
+``INTERVAL`` seconds (and only grows from there), so two fetches of one feed less than half of
+it apart would be two workers polling the same due feed; without leases they come
+milliseconds apart (every worker's scheduler finds the feed due within its 1 s tick)."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import contextlib
+import itertools
 import signal
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import httpx
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import _reset_postgres
-from tests.loopback import FeedServer
 from tests.run_support import check_alive, newsbrief_run
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.fake_chats import TOKEN, FakeChat, command
 
 WORKERS = 3
 TAKEOVER_SECONDS = 30
+INTERVAL = 4
+FEEDS = 3
+
+
+class Feeds:
+    """``FEEDS`` RSS feeds at ``/loop-<n>.xml``, each with its own links; records when each
+    was fetched. ``items`` is what every feed carries."""
+
+    def __init__(self) -> None:
+        self.items = [1, 2]
+        self.fetched: dict[str, list[float]] = {f"loop-{n}": [] for n in range(FEEDS)}
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/{name}.xml", self._feed)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def catalogue(self, path: Path) -> Path:
+        lines = ["feeds:"] + [
+            f"  - {{id: {name}, title: Loopback {name}, url: '{self.base}/{name}.xml',"
+            " topics: [world]}"
+            for name in self.fetched
+        ]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    async def _feed(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        self.fetched[name].append(time.monotonic())
+        etag = f'"{name}-{self.items[-1]}"'
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304)
+        entries = "".join(
+            f"<item><title>Story {n}: {name} reports</title>"
+            f"<link>https://news.example/{name}/{n}</link><guid>{name}-{n}</guid>"
+            f"<pubDate>Tue, 24 Nov 2026 1{n}:00:00 GMT</pubDate>"
+            f"<description>Officials said story {n} of {name} unfolded.</description></item>"
+            for n in self.items
+        )
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Loopback {name}</title><link>https://news.example/</link>{entries}"
+            "</channel></rss>"
+        )
+        return web.Response(text=body, content_type="application/rss+xml", headers={"ETag": etag})
 
 
 def _free_port() -> int:
@@ -56,8 +119,9 @@ class Worker:
 
 @contextlib.asynccontextmanager
 async def workers(
-    tmp_path: Path, feed_url: str, database_url: str, api_url: str
+    tmp_path: Path, feeds: Feeds, database_url: str, api_url: str
 ) -> AsyncIterator[list[Worker]]:
+    catalogue = feeds.catalogue(tmp_path / "feeds.yaml")
     async with contextlib.AsyncExitStack() as stack:
         started = []
         for n in range(WORKERS):
@@ -67,7 +131,9 @@ async def workers(
             proc = await stack.enter_async_context(
                 newsbrief_run(
                     folder,
-                    feed_url,
+                    f"{feeds.base}/loop-0.xml",
+                    NEWSBRIEF_FEEDS_FILE=str(catalogue),
+                    NEWSBRIEF_POLL_INTERVAL_SECONDS=str(INTERVAL),
                     NEWSBRIEF_DATABASE_URL=database_url,
                     NEWSBRIEF_TELEGRAM_TOKEN=TOKEN,
                     NEWSBRIEF_TELEGRAM_API_URL=api_url,
@@ -104,14 +170,15 @@ async def the_receiver(alive: list[Worker], within: float) -> Worker:
 
 
 async def test_three_workers_share_one_database_and_one_telegram_receiver(
-    postgres_url: str, server: FeedServer, tmp_path: Path
+    postgres_url: str, tmp_path: Path
 ) -> None:
     await _reset_postgres(postgres_url)
-    fake = FakeBotApi()
+    fake, feeds = FakeBotApi(), Feeds()
     await fake.start()
+    await feeds.start()
     chats = [fake.chats.add(FakeChat(5000 + n)) for n in range(4)]
     try:
-        async with workers(tmp_path, server.url, postgres_url, fake.url) as all_workers:
+        async with workers(tmp_path, feeds, postgres_url, fake.url) as all_workers:
 
             async def every_worker_up() -> bool:
                 for w in all_workers:
@@ -123,14 +190,14 @@ async def test_three_workers_share_one_database_and_one_telegram_receiver(
             receiver = await the_receiver(all_workers, 30)
 
             for chat in chats:
-                await fake.push(command(chat, "/subscribe loop-news"))
+                await fake.push(command(chat, "/subscribe loop-0"))
             await fake.wait_until(lambda: all(fake.sent_to(c.id) for c in chats), within=60)
             assert all(
-                fake.sent_to(c.id)[0].text.startswith("Subscribed to Loopback News") for c in chats
+                fake.sent_to(c.id)[0].text.startswith("Subscribed to Loopback loop-0")
+                for c in chats
             )
-            await asyncio.wait_for(server.polled.wait(), 30)  # the first poll primes the feed
-            await asyncio.sleep(2)  # every worker has seen the primed feed
-            server.items = [1, 2, 3, 4]
+            await fake.wait_until(lambda: all(feeds.fetched.values()), within=30)  # primed
+            feeds.items = [1, 2, 3, 4]
             await fake.wait_until(
                 lambda: all(len(fake.sent_to(c.id)) >= 3 for c in chats), within=60
             )
@@ -151,6 +218,7 @@ async def test_three_workers_share_one_database_and_one_telegram_receiver(
             await asyncio.sleep(3)  # time for any duplicate send to show up
     finally:
         await fake.stop()
+        await feeds.stop()
 
     for chat in chats:
         stories = collections.Counter(
@@ -159,3 +227,7 @@ async def test_three_workers_share_one_database_and_one_telegram_receiver(
         assert stories == {"Story 3": 1, "Story 4": 1}, (chat.id, stories)
     assert fake.conflicts == 0
     assert fake.most_polls == 1
+    for name, times in feeds.fetched.items():
+        gaps = [round(b - a, 2) for a, b in itertools.pairwise(times)]
+        assert len(times) >= 2, (name, times)  # polled again after priming
+        assert min(gaps) >= INTERVAL / 2, (name, gaps)
