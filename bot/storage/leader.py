@@ -37,6 +37,7 @@ import zlib
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -54,7 +55,8 @@ KEEPALIVES = {
     "tcp_keepalives_interval": "5",
     "tcp_keepalives_count": "3",
 }
-"""A holder that vanished without closing its connection is dropped by the server in ~25 s."""
+"""A holder that vanished without closing its connection is dropped by the server in ~25 s
+(asyncpg's ``server_settings``: the settings of this session only)."""
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -147,11 +149,12 @@ class Cluster:
                 await role.gained()
             return
         assert self._url is not None
+        asyncpg = make_url(self._url).get_driver_name() == "asyncpg"
         self._engine = create_async_engine(
             self._url,
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
-            connect_args={"server_settings": KEEPALIVES},
+            connect_args={"server_settings": KEEPALIVES} if asyncpg else {},
         )
         await self.round()
         self._task = asyncio.create_task(self._run(), name="cluster-roles")
