@@ -1,15 +1,15 @@
 """The composition root: builds every object, starts them in order, stops them in reverse.
 
 Start order: storage (migrated) -> catalogue sync -> HTTP client -> summariser -> commands ->
-chat adapters (Telegram, Discord, or the console when no token is set) -> delivery loop ->
-scheduler. Stop order is the reverse: scheduler, delivery, adapters, HTTP client, storage.
+chat adapters (Telegram, Discord, or the console when no token is set) -> cluster roles ->
+delivery loop -> scheduler. Stop order is the reverse: scheduler, delivery, cluster roles,
+adapters, HTTP client, storage.
 Nothing here runs at import time; ``run(settings)`` is called by ``bot.__main__``.
 
 Cluster roles (``bot.storage.leader``) start after the adapters: on PostgreSQL only the worker
 holding ``telegram_receiver`` long-polls Telegram, only the ``housekeeper`` runs the hourly
 housekeeping and the digest times, and the Discord shards are shared out among the workers;
-every worker polls feeds and sends. On SQLite (one process)
-this worker holds every role.
+every worker polls feeds and sends. On SQLite (one process) this worker holds every role.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ it takes each role's lock with ``pg_try_advisory_lock``. A session-level lock li
 as the session: a worker that dies, however it dies, loses its connection and with it its
 locks, and a standby's next try (every ``retry_seconds``) takes the role over. TCP keepalives
 on the connection let the server notice a holder that vanished without closing it. The holder
-checks its connection at every round; when it fails, every role it held is given up at once
-(its ``on_lost`` runs) before it reconnects and tries again like a standby.
+checks its connection at every round; when it fails or does not answer within
+``retry_seconds``, every role it held is given up at once (its ``on_lost`` runs) before it
+reconnects and tries again like a standby.
 
 Roles of one *group* (the Discord shards) are shared out: every worker also holds a shared
 lock, ``MEMBERS``, for as long as its connection lives, so the number of its holders is the
@@ -187,20 +188,14 @@ class Cluster:
             try:
                 await self._try_roles()
             except Exception as exc:
-                logger.warning("lost the cluster lock connection: %s", exc)
+                logger.warning("lost the cluster lock connection (%s: %s)", type(exc).__name__, exc)
                 await self._lose_all()
                 await self._disconnect()
 
     async def _try_roles(self) -> None:
-        if self._conn is not None:
-            await self._conn.execute(text("SELECT 1"))
-        else:
-            assert self._engine is not None
-            self._conn = await self._engine.connect()
-            await self._conn.execute(
-                text("SELECT pg_advisory_lock_shared(:key)"), {"key": lock_key(MEMBERS)}
-            )
-        workers = max(1, await self._members())
+        async with asyncio.timeout(self._retry):  # a database that hangs counts as lost
+            workers = await self._check()
+        assert self._conn is not None
         for role in self._roles.values():
             if role.locked:
                 if not role.held:  # a handover role locked last round: start it now
@@ -210,9 +205,10 @@ class Cluster:
                 role.group, workers
             ):
                 continue
-            got = await self._conn.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": role.key}
-            )
+            async with asyncio.timeout(self._retry):
+                got = await self._conn.scalar(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": role.key}
+                )
             if got:
                 role.locked = True
                 if not role.handover:
@@ -221,6 +217,18 @@ class Cluster:
             if self._locked_in(group) > self._share(group, workers):
                 last = [r for r in self._roles.values() if r.group == group and r.locked][-1]
                 await self._release(last)
+
+    async def _check(self) -> int:
+        """Check (or open) the lock connection; returns the number of live workers."""
+        if self._conn is not None:
+            await self._conn.execute(text("SELECT 1"))
+        else:
+            assert self._engine is not None
+            self._conn = await self._engine.connect()
+            await self._conn.execute(
+                text("SELECT pg_advisory_lock_shared(:key)"), {"key": lock_key(MEMBERS)}
+            )
+        return max(1, await self._members())
 
     async def _members(self) -> int:
         assert self._conn is not None
@@ -268,4 +276,5 @@ class Cluster:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             with contextlib.suppress(Exception):
-                await conn.close()  # closing the session releases its advisory locks
+                async with asyncio.timeout(self._retry):
+                    await conn.close()  # closing the session releases its advisory locks
