@@ -6,8 +6,9 @@ The same farm and feeds as ``bench/ingest.py``, on a throwaway PostgreSQL server
 leases (``Storage.due_feeds``) split the due feeds between them. In one run, on one database:
 
 1. prime: the workers poll the changing feeds once (so that every worker is warm);
-2. ``--cycles`` cycles with one worker, then ``--cycles`` cycles with all N (every feed due in
-   each cycle: the virtual clock moves a day).
+2. ``--cycles`` cycles with one worker and ``--cycles`` with all N, alternately (the load of a
+   shared machine drifts during a run); every feed is due in each cycle (the virtual clock
+   moves a day).
 
 Per cycle the workers report the feeds they fetched and the CPU time they used (process time,
 all threads); the PostgreSQL server's CPU time is read from ``/proc`` (the postmaster with its
@@ -218,15 +219,16 @@ async def run_cluster(args: argparse.Namespace, port: int, url: str) -> int:
         prime = await _cycle(f"prime ({len(conns)} workers)", conns, clock.now(), postmaster)
         one: list[Cycle] = []
         many: list[Cycle] = []
-        cycle = 0
-        for group, active in ((one, conns[:1]), (many, conns)):
-            for _ in range(args.cycles):
-                cycle += 1
-                await control(port, cycle=cycle, all304=0)
-                clock.current += timedelta(days=1)
-                name = f"cycle {cycle} ({len(active)} worker{'s' if len(active) > 1 else ''})"
-                group.append(await _cycle(name, active, clock.now(), postmaster))
-                print(f"  server answers in cycle {cycle}: {await server_stats(port)}")
+        ran = [prime]
+        # Alternately one worker and all: the load of a shared machine drifts during a run.
+        for cycle in range(1, 2 * args.cycles + 1):
+            group, active = (one, conns[:1]) if cycle % 2 else (many, conns)
+            await control(port, cycle=cycle, all304=0)
+            clock.current += timedelta(days=1)
+            name = f"cycle {cycle} ({len(active)} worker{'s' if len(active) > 1 else ''})"
+            group.append(await _cycle(name, active, clock.now(), postmaster))
+            ran.append(group[-1])
+            print(f"  server answers in cycle {cycle}: {await server_stats(port)}")
         for conn in conns:
             conn.send(None)
         for proc in procs:
@@ -239,7 +241,7 @@ async def run_cluster(args: argparse.Namespace, port: int, url: str) -> int:
         f"\n{args.feeds} feeds on {hosts} hosts; mix {mix}; PostgreSQL; pipeline concurrency "
         f"{args.concurrency} per worker, {args.per_host} per host\n"
     )
-    for c in [prime, *one, *many]:
+    for c in ran:
         print(c.line())
     print()
     for line in _summary(one, many, args.workers):

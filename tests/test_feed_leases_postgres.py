@@ -79,7 +79,13 @@ async def test_two_pipelines_fetch_each_due_feed_once(
 ) -> None:
     source = FakeFeedSource(unchanged={f.url for f in FEEDS})  # one source: counts both
     pipelines = [
-        Pipeline(storage, source, FakeSummarizer(), poll_interval=timedelta(minutes=10))
+        Pipeline(
+            storage,
+            source,
+            FakeSummarizer(),
+            poll_interval=timedelta(minutes=10),
+            feed_budget=timedelta(hours=1),  # leases of 3 hours: only a save ends them
+        )
         for storage in two_workers
     ]
     for now in (T0, T0 + timedelta(minutes=10)):
@@ -88,4 +94,9 @@ async def test_two_pipelines_fetch_each_due_feed_once(
         assert Counter(source.calls) == Counter(f.id for f in FEEDS)  # once each
         assert sum(r.polled for r in reports) == len(FEEDS)
         assert all(r.polled for r in reports)
-        assert await two_workers[0].due_feeds(now) == []  # every state saved, every lease ended
+        assert await two_workers[0].due_feeds(now) == []
+    # Every 304 was saved in the batched path, and every save ended its feed's lease.
+    states = [await two_workers[1].get_feed_state(f.id) for f in FEEDS]
+    later = max(st.next_poll_at for st in states if st.next_poll_at is not None)
+    assert later < T0 + timedelta(hours=3)  # the leases, had they stayed, would still hold
+    assert len(await two_workers[1].due_feeds(later)) == len(FEEDS)
