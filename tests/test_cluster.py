@@ -2,7 +2,8 @@
 a loopback feed server and the fake Bot API: each feed is fetched once per poll interval (by
 whichever worker holds its lease), every brief reaches each chat exactly once, exactly one
 worker long-polls Telegram at any time, and when that worker is SIGKILLed another takes the
-receiver role over and answers a command within 30 s, with no 409 Conflict ever.
+receiver role over and answers a command within 30 s, with no 409 Conflict ever; one worker
+at a time is the housekeeper.
 
 "Once per interval" is checked on the feed server's own arrival times: the poll interval is
 ``INTERVAL`` seconds (and only grows from there), so two fetches of one feed less than half of
@@ -152,20 +153,20 @@ async def wait_for(check: Callable[[], Awaitable[bool]], within: float) -> None:
             await asyncio.sleep(0.2)
 
 
-async def the_receiver(alive: list[Worker], within: float) -> Worker:
-    """The one worker holding the receiver role, once there is one (the others report 0)."""
+async def the_holder(alive: list[Worker], role: str, within: float) -> Worker:
+    """The one worker holding ``role``, once there is one (the others report 0)."""
     found: list[Worker] = []
 
-    async def one_receiver() -> bool:
+    async def one_holder() -> bool:
         for w in alive:
             w.check()
         roles = [await w.roles() for w in alive]
-        found[:] = [w for w, r in zip(alive, roles, strict=True) if r.get("receiver") == 1.0]
-        standing_by = [r for r in roles if r.get("receiver") == 0.0]
+        found[:] = [w for w, r in zip(alive, roles, strict=True) if r.get(role) == 1.0]
+        standing_by = [r for r in roles if r.get(role) == 0.0]
         assert len(found) <= 1, roles
         return len(found) == 1 and len(standing_by) == len(alive) - 1
 
-    await wait_for(one_receiver, within)
+    await wait_for(one_holder, within)
     return found[0]
 
 
@@ -187,7 +188,8 @@ async def test_three_workers_share_one_database_and_one_telegram_receiver(
                 return all("receiver" in r for r in roles)
 
             await wait_for(every_worker_up, 120)
-            receiver = await the_receiver(all_workers, 30)
+            receiver = await the_holder(all_workers, "receiver", 30)
+            await the_holder(all_workers, "housekeeper", 5)
 
             for chat in chats:
                 await fake.push(command(chat, "/subscribe loop-0"))
@@ -214,7 +216,8 @@ async def test_three_workers_share_one_database_and_one_telegram_receiver(
             )
             for w in alive:
                 w.check()
-            await the_receiver(alive, 5)
+            await the_holder(alive, "receiver", 5)
+            await the_holder(alive, "housekeeper", 10)
             await asyncio.sleep(3)  # time for any duplicate send to show up
     finally:
         await fake.stop()
