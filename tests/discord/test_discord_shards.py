@@ -31,7 +31,9 @@ async def answered(fake: FakeDiscord) -> None:
 class Worker:
     def __init__(self, fake: FakeDiscord, commands: Commands, url: str) -> None:
         settings = discord_settings(fake, discord_shards=SHARDS)
-        self.adapter = DiscordAdapter(settings, commands, guild_ready_timeout=0, elected=True)
+        self.adapter = DiscordAdapter(
+            settings, commands, guild_ready_timeout=0, elected=True, identify_spacing=0
+        )
         self.cluster = Cluster(url)
         for name, gained, lost in self.adapter.shard_roles():
             self.cluster.role(

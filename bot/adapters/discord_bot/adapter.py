@@ -49,6 +49,10 @@ from bot.core.errors import ConfigError, NewsbriefError
 
 logger = logging.getLogger(__name__)
 
+IDENTIFY_SPACING_SECONDS = 5.0
+"""Discord accepts one gateway IDENTIFY per 5 s (``max_concurrency`` 1): a worker starting
+several shard sessions spaces them so."""
+
 MAX_RATELIMIT_SECONDS = 10.0
 """discord.py waits out a 429 (or an exhausted bucket) up to this long inside one request;
 beyond it raises ``RateLimited`` and the outbox retries the row later, so a send never sleeps
@@ -78,6 +82,7 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
         elected: bool = False,
+        identify_spacing: float = IDENTIFY_SPACING_SECONDS,
     ) -> None:
         """Args:
         settings: needs ``discord_token``; uses the Discord URLs and ``discord_guild_id``.
@@ -86,6 +91,7 @@ class DiscordAdapter:
         ready_timeout: seconds ``start()`` waits for the gateway before giving up.
         elected: open gateway sessions only for the shards this worker is given
             (``start_shard``); ``start()`` then only logs in.
+        identify_spacing: seconds between two shard sessions this worker starts.
 
         Raises:
             ConfigError: ``NEWSBRIEF_DISCORD_TOKEN`` is not set.
@@ -106,6 +112,8 @@ class DiscordAdapter:
         """The gateway sessions this worker runs, by shard id (``elected`` only)."""
         self._shard_tasks: dict[int, asyncio.Task[None]] = {}
         self._fetched: dict[int, object] = {}
+        self._identify_spacing = identify_spacing
+        self._last_identify: float | None = None
         self.task: asyncio.Task[None] | None = None
         """The running client (for supervision); ``None`` before ``start()``."""
         self._saved: tuple[str, yarl.URL] | None = None
@@ -139,6 +147,10 @@ class DiscordAdapter:
 
     async def start_shard(self, shard_id: int) -> None:
         """Open the gateway session of ``shard_id``; return once it is ready."""
+        loop = asyncio.get_running_loop()
+        if self._last_identify is not None:
+            await asyncio.sleep(self._last_identify + self._identify_spacing - loop.time())
+        self._last_identify = loop.time()
         client = self._new_client(shard_id=shard_id, shard_count=self._settings.discord_shards)
         tree = NewsTree(client)
         tree.add_command(NewsGroup(self._commands))
