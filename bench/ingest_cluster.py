@@ -40,6 +40,9 @@ from bot.core.ports import FetchResult
 from bot.storage import open_storage
 
 _TICK = os.sysconf("SC_CLK_TCK")
+KEEPALIVE_GAP = 6.0
+"""Seconds between cycles, past httpx's 5 s keep-alive: no worker starts a cycle with the
+connections of the last one (as in service, where polls of a feed are minutes apart)."""
 
 
 class CountingSource(MeteredSource):
@@ -123,11 +126,15 @@ class Cycle:
     name: str
     workers: int
     fetched: list[list[str]]
-    worker_cpu: float
+    cpus: list[float]
     server_cpu: float
     wall: float
     not_modified: int
     failed: int
+
+    @property
+    def worker_cpu(self) -> float:
+        return sum(self.cpus)
 
     @property
     def polls(self) -> int:
@@ -142,7 +149,9 @@ class Cycle:
 
     def line(self) -> str:
         per = 1000 / max(self.polls, 1)
-        shares = " / ".join(f"{s:.1%}" for s in self.shares())
+        shares = " / ".join(
+            f"{s:.1%} ({cpu:.1f} CPU-s)" for s, cpu in zip(self.shares(), self.cpus, strict=True)
+        )
         return (
             f"{self.name:<20} {self.polls:>6} polls  {self.polls / self.wall:>6.0f} polls/s  "
             f"CPU-s/1000: workers {per * self.worker_cpu:>6.2f} + postgres "
@@ -162,7 +171,7 @@ async def _cycle(name: str, conns: list[Connection], now: datetime, postmaster: 
         name,
         len(conns),
         [a[0] for a in answers],
-        sum(a[1] for a in answers),
+        [a[1] for a in answers],
         server,
         wall,
         sum(a[2] for a in answers),
@@ -224,6 +233,7 @@ async def run_cluster(args: argparse.Namespace, port: int, url: str) -> int:
         for cycle in range(1, 2 * args.cycles + 1):
             group, active = (one, conns[:1]) if cycle % 2 else (many, conns)
             await control(port, cycle=cycle, all304=0)
+            await asyncio.sleep(KEEPALIVE_GAP)
             clock.current += timedelta(days=1)
             name = f"cycle {cycle} ({len(active)} worker{'s' if len(active) > 1 else ''})"
             group.append(await _cycle(name, active, clock.now(), postmaster))

@@ -67,7 +67,7 @@ async def _race(storages: tuple[SqlStorage, SqlStorage], x: Story, y: Story) -> 
         )
         for storage in storages
     ]
-    # Each worker claims one feed (batch of 2 x concurrency 1 would take both: take turns).
+    # Each worker claims one feed at a time (a larger batch could take both feeds).
     first, second = pipelines
     first._claim_batch = second._claim_batch = 1
     reports = await asyncio.gather(*(p.poll_due(T0) for p in pipelines))

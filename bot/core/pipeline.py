@@ -49,10 +49,10 @@ STATE_BATCH = 250
 their leases). A crash before the save only means those feeds are polled again (a conditional
 GET) once their leases run out: nothing is lost."""
 
-CLAIM_BATCH = 2
+CLAIM_BATCH = 1
 """Due feeds claimed at a time, in multiples of the concurrency: claiming little at a time
 lets several workers (processes) on one database share the due feeds evenly, and a claimed
-feed waits at most about two polls for a free slot."""
+feed waits at most about one poll for a free slot."""
 LEASE_BUDGETS = 3
 """A claimed feed's lease, in poll budgets (``feed_budget``): up to one waiting for a slot in
 its batch, one fetching, one summarising and storing. A worker that dies holds its feeds this
