@@ -23,6 +23,8 @@ share of one core for 10,000 feeds every 10 minutes.
 
 Run: ``PYTHONPATH=$PWD python bench/ingest.py [--feeds 2000] [--cycles 3] [--profile FILE]``
 (``--profile`` slows the cycles down; its figures are for finding hot spots, not for reporting).
+``--workers 2 --database postgresql``: 1 worker and then 2 worker processes on one throwaway
+PostgreSQL in the same run, sharing the feeds by their leases (``bench/ingest_cluster.py``).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ import httpx
 from bench.ingest_server import Mix, serve
 from bot.core.models import Feed, Story
 from bot.core.pipeline import Pipeline, PollReport
-from bot.core.ports import Summarised
+from bot.core.ports import Storage, Summarised
 from bot.feeds.fetch import Fetcher, make_client
 from bot.feeds.hosts import HostGate
 from bot.feeds.source import HttpFeedSource
@@ -208,6 +210,52 @@ async def raw_gets(urls: list[tuple[str, str]], port: int, concurrency: int) -> 
     return got
 
 
+async def seed(storage: Storage, count: int, port: int, mix: Mix, clock: VirtualClock) -> int:
+    """Store ``count`` feeds of the farm on ``port`` as after an earlier poll (ETag known,
+    primed) except the changing ones (to be primed); returns the number of host names."""
+    hosts = max(1, count // 10)
+    feeds = [
+        Feed(f"f{i}", f"http://h{i % hosts}.bench.test:{port}/feed/{i}", f"Feed {i}")
+        for i in range(count)
+    ]
+    await storage.sync_catalogue(feeds)
+    later = clock.now() + timedelta(hours=1)
+    for i, feed in enumerate(feeds):
+        state = await storage.get_feed_state(feed.id)
+        changing = mix.kind(i) == "changed"
+        await storage.save_feed_state(
+            replace(
+                state,
+                etag=None if changing else f'"{i}-0"',
+                primed=not changing,
+                next_poll_at=None if changing else later,
+                interval_seconds=600,
+            )
+        )
+    return hosts
+
+
+def build_pipeline(
+    storage: Storage,
+    clock: VirtualClock,
+    args: argparse.Namespace,
+    source_class: type[MeteredSource] = MeteredSource,
+) -> tuple[MeteredSource, Pipeline]:
+    """The real source (loopback resolver, no articles) and pipeline, as ``App.start`` has."""
+    client = make_client(resolver=StaticResolver({"*.bench.test": ["127.0.0.1"]}))
+    fetcher = Fetcher(client, HostGate(clock, per_host=args.per_host), clock)
+    source = source_class(fetcher, clock, fetch_articles=False)
+    pipeline = Pipeline(
+        storage,
+        source,
+        EchoSummarizer(),
+        poll_interval=timedelta(minutes=10),
+        max_interval=timedelta(hours=6),
+        concurrency=args.concurrency,
+    )
+    return source, pipeline
+
+
 async def run(args: argparse.Namespace, port: int) -> int:
     mix = Mix(args.changed, args.failing, args.slow)
     probe = LagProbe()
@@ -217,36 +265,8 @@ async def run(args: argparse.Namespace, port: int) -> int:
     clock = VirtualClock()
     with tempfile.TemporaryDirectory() as tmp:
         storage = await open_storage(f"sqlite+aiosqlite:///{tmp}/bench.db")
-        hosts = max(1, args.feeds // 10)
-        feeds = [
-            Feed(f"f{i}", f"http://h{i % hosts}.bench.test:{port}/feed/{i}", f"Feed {i}")
-            for i in range(args.feeds)
-        ]
-        await storage.sync_catalogue(feeds)
-        later = clock.now() + timedelta(hours=1)
-        for i, feed in enumerate(feeds):  # as after an earlier poll: ETag known, primed
-            state = await storage.get_feed_state(feed.id)
-            changing = mix.kind(i) == "changed"
-            await storage.save_feed_state(
-                replace(
-                    state,
-                    etag=None if changing else f'"{i}-0"',
-                    primed=not changing,
-                    next_poll_at=None if changing else later,
-                    interval_seconds=600,
-                )
-            )
-        client = make_client(resolver=StaticResolver({"*.bench.test": ["127.0.0.1"]}))
-        fetcher = Fetcher(client, HostGate(clock, per_host=args.per_host), clock)
-        source = MeteredSource(fetcher, clock, fetch_articles=False)
-        pipeline = Pipeline(
-            storage,
-            source,
-            EchoSummarizer(),
-            poll_interval=timedelta(minutes=10),
-            max_interval=timedelta(hours=6),
-            concurrency=args.concurrency,
-        )
+        hosts = await seed(storage, args.feeds, port, mix, clock)
+        source, pipeline = build_pipeline(storage, clock, args)
         if not args.no_freeze:
             gc.freeze()  # as App.start does once everything is built (see bot/app.py)
         phases = [await measured("prime changing feeds", probe, pipeline.poll_due(clock.now()))]
@@ -327,6 +347,15 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="as in app.py")
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (with --database postgresql)"
+    )
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="postgresql: a throwaway server (tests/postgres.py); see bench/ingest_cluster.py",
+    )
+    parser.add_argument(
         "--no-freeze", action="store_true", help="skip gc.freeze() (shows the GC pauses)"
     )
     parser.add_argument(
@@ -344,6 +373,15 @@ def main() -> int:
     server.start()
     try:
         port = receive.recv()
+        if args.database == "postgresql":
+            from bench.ingest_cluster import run_cluster
+            from tests.postgres import postgres_server
+
+            with postgres_server() as url:
+                return asyncio.run(run_cluster(args, port, url))
+        if args.workers != 1:
+            print("--workers needs --database postgresql", file=sys.stderr)
+            return 2
         return asyncio.run(run(args, port))
     finally:
         server.terminate()

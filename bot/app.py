@@ -1,9 +1,15 @@
 """The composition root: builds every object, starts them in order, stops them in reverse.
 
 Start order: storage (migrated) -> catalogue sync -> HTTP client -> summariser -> commands ->
-chat adapters (Telegram, Discord, or the console when no token is set) -> delivery loop ->
-scheduler. Stop order is the reverse: scheduler, delivery, adapters, HTTP client, storage.
+chat adapters (Telegram, Discord, or the console when no token is set) -> cluster roles ->
+delivery loop -> scheduler. Stop order is the reverse: scheduler, delivery, cluster roles,
+adapters, HTTP client, storage.
 Nothing here runs at import time; ``run(settings)`` is called by ``bot.__main__``.
+
+Cluster roles (``bot.storage.leader``) start after the adapters: on PostgreSQL only the worker
+holding ``telegram_receiver`` long-polls Telegram, only the ``housekeeper`` runs the hourly
+housekeeping and the digest times, and the Discord shards are shared out among the workers;
+every worker polls feeds and sends. On SQLite (one process) this worker holds every role.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from bot.metered import MeteredNotifier, MeteredSource, MeteredSummarizer
 from bot.metrics import Metrics, MetricsServer
 from bot.startup import open_database
 from bot.storage import SqlStorage
+from bot.storage.leader import Cluster
 from bot.storage.single_process import ProcessLock, acquire_sqlite_lock
 
 logger = logging.getLogger(__name__)
@@ -42,6 +49,10 @@ logger = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 30.0
 """How long a shutdown waits for the running poll to finish the feeds it is polling, and for
 delivery to record the sends under way, before cancelling them."""
+
+HOUSEKEEPER = "housekeeper"
+TELEGRAM_RECEIVER = "telegram_receiver"
+DISCORD_SHARDS = "discord_shards"
 
 SCHEDULER_TICK_SECONDS = 30
 """How often the scheduler looks for due feeds (each feed has its own next poll time)."""
@@ -70,6 +81,8 @@ class App:
         """Set once ``start`` completed: only then does ``stop`` say "newsbrief stopped"."""
         self.metrics: Metrics | None = Metrics() if settings.metrics_port is not None else None
         self.metrics_server: MetricsServer | None = None
+        self.cluster = Cluster(settings.database_url)
+        self.cluster.role(HOUSEKEEPER)
 
     async def start(self) -> None:
         """Build and start everything; on failure, stop what was started and re-raise."""
@@ -85,7 +98,12 @@ class App:
         await self.storage.sync_catalogue(catalogue)
         if self.metrics is not None and s.metrics_port is not None:
             self.metrics_server = MetricsServer(
-                self.metrics, self.storage, listen=s.metrics_listen, port=s.metrics_port
+                self.metrics,
+                self.storage,
+                listen=s.metrics_listen,
+                port=s.metrics_port,
+                unready=self._unready_adapters,
+                roles=self._roles,
             )
             await self.metrics_server.start()
             self._started.append("metrics")
@@ -102,6 +120,8 @@ class App:
         for adapter in self.adapters:
             await adapter.start()
         self._started.append("adapters")
+        await self.cluster.start()
+        self._started.append("cluster")
         notifiers: dict[Platform, Notifier] = {
             a.notifier.platform: self._metered_notifier(a.notifier) for a in self.adapters
         }
@@ -118,6 +138,7 @@ class App:
             alerts_per_hour=s.alerts_per_hour,
             retention=timedelta(hours=s.undelivered_retention_hours),
             keep_finished=timedelta(days=s.outbox_keep_days),
+            housekeeper=lambda: self.cluster.held(HOUSEKEEPER),
         )
         if self.storage.single_writer:
             reclaimed = await self.storage.reclaim_deliveries(self.clock.now())
@@ -165,7 +186,7 @@ class App:
             id="poll",
         )
         self.scheduler.add_job(
-            self.furniture.housekeep, "interval", hours=1, max_instances=1, id="furniture"
+            self._housekeep_furniture, "interval", hours=1, max_instances=1, id="furniture"
         )
         self.scheduler.start()
         self._started.append("scheduler")
@@ -189,12 +210,25 @@ class App:
             from bot.adapters.telegram_bot import TelegramAdapter
 
             claim = self._claim(Platform.TELEGRAM, "NEWSBRIEF_TELEGRAM_TOKEN")
-            adapters.append(TelegramAdapter(s, self.commands, claim=claim))
+            telegram = TelegramAdapter(s, self.commands, claim=claim, elected=True)
+            if telegram.long_polling:  # one getUpdates per bot, or Telegram answers 409
+                self.cluster.role(
+                    TELEGRAM_RECEIVER,
+                    on_gained=telegram.start_receiving,
+                    on_lost=telegram.stop_receiving,
+                    handover=True,
+                )
+            adapters.append(telegram)
         if s.discord_token is not None:
             from bot.adapters.discord_bot import DiscordAdapter
 
             claim = self._claim(Platform.DISCORD, "NEWSBRIEF_DISCORD_TOKEN")
-            adapters.append(DiscordAdapter(s, self.commands, claim=claim))
+            discord = DiscordAdapter(s, self.commands, claim=claim, elected=True)
+            for name, gained, lost in discord.shard_roles():  # one gateway session a shard
+                self.cluster.role(
+                    name, on_gained=gained, on_lost=lost, group=DISCORD_SHARDS, handover=True
+                )
+            adapters.append(discord)
         if not adapters:
             from bot.adapters.console import ConsoleAdapter
 
@@ -222,6 +256,27 @@ class App:
                 )
 
         return claim
+
+    def _unready_adapters(self) -> list[str]:
+        """The platforms whose adapter is not connected (``/readyz``)."""
+        if "adapters" not in self._started:
+            return ["chat adapters starting"]
+        return [a.notifier.platform.value for a in self.adapters if not a.ready]
+
+    def _roles(self) -> dict[str, float]:
+        """This worker's roles for ``newsbrief_worker_role``: 1 held, 0 standing by."""
+        held = self.cluster.roles()
+        roles = {"poller": 1.0 if "scheduler" in self._started else 0.0}
+        roles["housekeeper"] = float(held.get(HOUSEKEEPER, False))
+        if TELEGRAM_RECEIVER in held:
+            roles["receiver"] = float(held[TELEGRAM_RECEIVER])
+        if self.settings.discord_token is not None:
+            roles[DISCORD_SHARDS] = float(self.cluster.held_in(DISCORD_SHARDS))
+        return roles
+
+    async def _housekeep_furniture(self) -> None:
+        if self.cluster.held(HOUSEKEEPER):
+            await self.furniture.housekeep()
 
     def _metered_notifier(self, notifier: Notifier) -> Notifier:
         return notifier if self.metrics is None else MeteredNotifier(notifier, self.metrics)
@@ -273,6 +328,8 @@ class App:
             await asyncio.wait({self._delivery}, timeout=STOP_GRACE_SECONDS)
             self._delivery.cancel()  # only still running if the grace period ran out
             await asyncio.gather(self._delivery, return_exceptions=True)
+        if "cluster" in self._started:
+            await self.cluster.stop()
         if "adapters" in self._started:
             for adapter in reversed(self.adapters):
                 try:

@@ -193,6 +193,16 @@ class Settings(BaseSettings):
         ),
     )
 
+    discord_shards: int = Field(
+        1,
+        ge=1,
+        le=1024,
+        description=(
+            "Discord gateway shards; with several workers on PostgreSQL each runs the "
+            "sessions of the shard ids it takes."
+        ),
+    )
+
     @field_validator("discord_guild_id", mode="before")
     @classmethod
     def _empty_guild_is_none(cls, value: Any) -> Any:

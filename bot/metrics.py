@@ -7,7 +7,12 @@ A small aiohttp server serves
 - ``/healthz``: 200 while the process is alive and its event loop responsive (a probe task
   measures how late its timer fires: ``newsbrief_event_loop_lag_seconds``); 503 when the last
   lag exceeded ``lag_limit`` or the probe stopped;
-- ``/readyz``: 200 when the database answers a ``SELECT 1``; 503 with the reason otherwise.
+- ``/readyz``: 200 when the database answers a ``SELECT 1`` and every configured chat adapter
+  is connected; 503 with the reason otherwise.
+
+``newsbrief_worker_role{role=...}`` says which cluster roles this worker holds (1) or stands by
+for (0): ``poller``, ``housekeeper``, ``receiver`` (Telegram long polling) and
+``discord_shards`` (the number of Discord shards whose gateway session it runs).
 
 The metrics are counted at the wiring (``bot.metered`` wraps the core's ports), so the core
 never imports prometheus.
@@ -18,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from aiohttp import web
@@ -91,6 +97,20 @@ class Metrics:
         self.outbox_rows = Gauge(
             "newsbrief_outbox_rows", "Outbox rows by state.", ["state"], registry=r
         )
+        self.worker_role = Gauge(
+            "newsbrief_worker_role",
+            "Cluster roles this worker holds (1, or the number of shards) or stands by for (0).",
+            ["role"],
+            registry=r,
+        )
+
+
+def _nothing_unready() -> Sequence[str]:
+    return ()
+
+
+def _no_roles() -> Mapping[str, float]:
+    return {}
 
 
 class MetricsServer:
@@ -105,8 +125,14 @@ class MetricsServer:
         port: int,
         lag_limit: float = LAG_LIMIT_SECONDS,
         probe_seconds: float = PROBE_SECONDS,
+        unready: Callable[[], Sequence[str]] = _nothing_unready,
+        roles: Callable[[], Mapping[str, float]] = _no_roles,
     ) -> None:
+        """``unready`` names the chat platforms not connected; ``roles`` gives the values of
+        ``newsbrief_worker_role`` (both read at each request)."""
         self.metrics = metrics
+        self._unready = unready
+        self._roles = roles
         self._storage = storage
         self._listen = listen
         self._port = port
@@ -154,6 +180,8 @@ class MetricsServer:
         else:
             for state, count in rows.items():
                 self.metrics.outbox_rows.labels(state=state).set(count)
+        for role, value in self._roles().items():
+            self.metrics.worker_role.labels(role=role).set(value)
         body = generate_latest(self.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -172,4 +200,7 @@ class MetricsServer:
             return web.Response(status=503, text="database unreachable: no answer in time\n")
         except Exception as exc:
             return web.Response(status=503, text=f"database unreachable: {exc}\n")
+        unready = self._unready()
+        if unready:
+            return web.Response(status=503, text=f"not connected: {', '.join(unready)}\n")
         return web.Response(text="ready\n")

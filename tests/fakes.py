@@ -7,7 +7,8 @@ runs the same tests against both).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -86,6 +87,8 @@ class FakeStorage:
 
     feeds: dict[str, Feed] = field(default_factory=dict)
     states: dict[str, FeedState] = field(default_factory=dict)
+    leases: dict[str, datetime] = field(default_factory=dict)
+    """Feed id -> the end of the lease a ``due_feeds`` claim took on it."""
     in_catalogue: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)
     owners: dict[str, set[ChatRef]] = field(default_factory=dict)
@@ -187,22 +190,37 @@ class FakeStorage:
 
     async def save_feed_state(self, state: FeedState) -> None:
         self.states[state.feed_id] = state
+        self.leases.pop(state.feed_id, None)
 
     async def save_feed_states(self, states: Sequence[FeedState]) -> None:
         self.batches.append(len(states))
         for state in states:
             if state.feed_id in self.feeds:
                 self.states[state.feed_id] = state
+                self.leases.pop(state.feed_id, None)
 
-    async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
-        due = [
-            (self.feeds[i], s)
-            for i, s in self.states.items()
-            if i in self.feeds
-            and s.paused_reason is None
-            and (s.next_poll_at is None or s.next_poll_at <= now)
-        ]
-        return sorted(due, key=lambda p: (p[1].next_poll_at is not None, p[1].next_poll_at or now))
+    async def due_feeds(
+        self, now: datetime, *, limit: int | None = None, lease_seconds: float | None = None
+    ) -> list[tuple[Feed, FeedState]]:
+        due = sorted(
+            (
+                (self.feeds[i], s)
+                for i, s in self.states.items()
+                if i in self.feeds
+                and s.paused_reason is None
+                and (s.next_poll_at is None or s.next_poll_at <= now)
+                and (i not in self.leases or self.leases[i] <= now)
+            ),
+            key=lambda p: (p[1].next_poll_at is not None, p[1].next_poll_at or now, p[0].id),
+        )[:limit]
+        if lease_seconds is not None:
+            for feed, _ in due:
+                self.leases[feed.id] = now + timedelta(seconds=lease_seconds)
+        return due
+
+    async def release_feeds(self, feed_ids: Sequence[str]) -> None:
+        for feed_id in feed_ids:
+            self.leases.pop(feed_id, None)
 
     async def subscribe(self, chat: ChatRef, feed_ids: Sequence[str], now: datetime) -> list[str]:
         have = self.subs.setdefault(chat, {})
@@ -310,15 +328,26 @@ class FakeStorage:
         return None
 
     async def recent_briefs(
-        self, since: datetime, *, exclude_feed: str | None = None, limit: int = 500
+        self,
+        since: datetime,
+        *,
+        exclude_feed: str | None = None,
+        limit: int = 500,
+        after_id: int = 0,
     ) -> list[Brief]:
         chosen = [
             b
             for b in self.briefs.values()
-            if self.created[b.id] >= since and exclude_feed not in self.sources[b.id]
+            if self.created[b.id] >= since
+            and exclude_feed not in self.sources[b.id]
+            and b.id > after_id
         ]
         chosen.sort(key=lambda b: b.id, reverse=True)
         return [self._with_sources(b) for b in chosen[:limit]]
+
+    @asynccontextmanager
+    async def story_lock(self) -> AsyncIterator[None]:
+        yield  # one process, and the pipeline's own lock
 
     async def add_source(
         self,

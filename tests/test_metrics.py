@@ -81,6 +81,34 @@ async def test_readyz_is_503_with_the_reason_when_the_database_fails() -> None:
         await server.stop()
 
 
+async def test_readyz_is_503_naming_a_chat_adapter_that_is_not_connected(
+    sqlite_storage: SqlStorage,
+) -> None:
+    unready = ["telegram"]
+    server = MetricsServer(
+        Metrics(),
+        sqlite_storage,
+        listen="127.0.0.1",
+        port=0,
+        unready=lambda: unready,
+        roles=lambda: {"receiver": 0.0, "poller": 1.0, "discord_shards": 2.0},
+    )
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as http:
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503 and ready.text == "not connected: telegram\n"
+            unready.clear()
+            assert (await http.get("/readyz")).status_code == 200
+            samples = _samples((await http.get("/metrics")).text)
+        role = "newsbrief_worker_role"
+        assert _value(samples, role, role="receiver") == 0.0
+        assert _value(samples, role, role="poller") == 1.0
+        assert _value(samples, role, role="discord_shards") == 2.0
+    finally:
+        await server.stop()
+
+
 async def test_healthz_is_503_when_the_probe_is_not_running() -> None:
     server = MetricsServer(Metrics(), BrokenStorage(), listen="127.0.0.1", port=0)
     await server.start()
@@ -158,6 +186,8 @@ async def test_a_running_bot_serves_its_metrics(server: FeedServer, tmp_path: Pa
         assert (_value(samples, "newsbrief_summarize_seconds_count") or 0) >= 1
         assert (_value(samples, "newsbrief_feed_fetch_seconds_count") or 0) >= 2
         assert _value(samples, "newsbrief_outbox_rows", state="sent") is not None
+        assert _value(samples, "newsbrief_worker_role", role="poller") == 1.0
+        assert _value(samples, "newsbrief_worker_role", role="housekeeper") == 1.0  # SQLite
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             assert await proc.wait() == 0

@@ -116,3 +116,11 @@ def test_make_installs_the_cpu_build_of_torch_by_default_and_can_be_told_otherwi
     assert ("RUN", f'pip install ${{TORCH_INDEX:+--index-url "$TORCH_INDEX"}} {torch_pin}') in (
         instructions
     )
+
+
+def test_compose_runs_as_many_bot_replicas_as_asked_on_postgresql() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    bot = compose["services"]["bot"]
+    assert bot["deploy"]["replicas"] == "${BOT_REPLICAS:-1}"  # one worker unless asked
+    assert "ports" not in bot  # replicas publish no host port that would clash
+    assert "BOT_REPLICAS=3 docker compose up -d" in (ROOT / "docs" / "operations.md").read_text()

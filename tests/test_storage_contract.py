@@ -375,3 +375,51 @@ async def test_record_seen_stores_many_stories_unsent_as_record_story_would(
     fresh = make_story(700, "dw-europe")
     await storage.record_seen([(fresh, Summarised("Fresh", "x"))], T0)
     assert [b.title for b in await storage.latest(["dw-europe"], 1)] == ["Fresh"]
+
+
+# -- feed leases: each due feed to one worker per interval ------------------------------------
+async def test_claimed_feeds_are_leased_until_their_state_is_saved(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    claimed = await storage.due_feeds(T0, limit=1, lease_seconds=300)
+    assert [f.id for f, _ in claimed] == ["bbc-world"]  # never polled: by id
+    assert [f.id for f, _ in await storage.due_feeds(T0, lease_seconds=300)] == ["dw-europe"]
+    assert await storage.due_feeds(T0) == [] and await storage.due_feeds(T0, lease_seconds=1) == []
+    _, state = claimed[0]
+    await storage.save_feed_state(replace(state, next_poll_at=T0 + timedelta(minutes=10)))
+    assert await storage.due_feeds(T0 + timedelta(seconds=299)) == []  # dw-europe still leased
+    ten = T0 + timedelta(minutes=10)
+    assert [f.id for f, _ in await storage.due_feeds(ten, lease_seconds=60)] == [
+        "dw-europe",  # the lease ran out: most overdue (never polled) first
+        "bbc-world",  # released by the save, due again ten minutes later
+    ]
+
+
+async def test_an_expired_feed_lease_is_claimable_again(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS[:1])
+    assert len(await storage.due_feeds(T0, lease_seconds=30)) == 1  # ... and the worker dies
+    assert await storage.due_feeds(T0 + timedelta(seconds=29), lease_seconds=30) == []
+    again = await storage.due_feeds(T0 + timedelta(seconds=30), lease_seconds=30)
+    assert [f.id for f, _ in again] == ["bbc-world"]
+
+
+async def test_batched_saves_and_release_end_feed_leases(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    (_, bbc_state), (dw, _) = await storage.due_feeds(T0, lease_seconds=300)
+    await storage.save_feed_states([replace(bbc_state, failures=1)])  # next poll still due
+    await storage.release_feeds([dw.id])
+    assert [f.id for f, _ in await storage.due_feeds(T0)] == ["bbc-world", "dw-europe"]
+
+
+async def test_recent_briefs_after_a_brief_and_the_story_lock(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    async with storage.story_lock():  # what the pipeline holds to store a new brief
+        first = await storage.record_story(
+            make_story(1, "bbc-world"), Summarised("A", "S"), T0, deliver=False
+        )
+    async with storage.story_lock():
+        second = await storage.record_story(
+            make_story(2, "bbc-world"), Summarised("B", "S"), T0, deliver=False
+        )
+    assert second.id > first.id  # stored in turn, numbered in turn
+    recent = await storage.recent_briefs(T0, exclude_feed="dw-europe", after_id=first.id)
+    assert [b.id for b in recent] == [second.id]

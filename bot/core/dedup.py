@@ -5,6 +5,9 @@ guid) -- ``Storage.brief_for_story`` -- or, with a ``Deduper``, when it is a nea
 recent brief that its own feed did not carry. ``StoryMatcher`` does this for one polling round:
 it loads each feed's candidates once (``Storage.recent_briefs``) and adds the briefs recorded
 during the round, so that five feeds carrying one story in the same round make one brief.
+Right before a new brief is stored, under ``Storage.story_lock``, the check is made again
+against the briefs stored since by other workers (processes) on the same database, so two
+workers carrying one story at the same moment make one brief too.
 A feed's own briefs are never candidates: two items of one feed (a live blog's day 3 and day 4)
 stay two briefs however alike they read.
 """
@@ -34,11 +37,15 @@ class StoryMatcher:
         self._new: list[tuple[str, Brief]] = []
         self._carried: dict[str, set[int]] = defaultdict(set)
 
-    async def existing(self, story: Story) -> Brief | None:
-        """The brief ``story`` belongs to, or ``None`` when it is a new story."""
+    async def existing(self, story: Story, *, fresh: bool = False) -> Brief | None:
+        """The brief ``story`` belongs to, or ``None`` when it is a new story. ``fresh``:
+        also against the briefs other workers stored since this round loaded its candidates
+        (under ``Storage.story_lock``, right before storing a new brief)."""
         brief = await self._storage.brief_for_story(story.key)
         if brief is not None or self._deduper is None:
             return brief
+        if fresh:
+            await self._refresh(story.feed_id)
         candidates = await self._candidates(story.feed_id)
         if not candidates:
             return None
@@ -53,6 +60,18 @@ class StoryMatcher:
         if new:
             self._new.append((story.feed_id, brief))
         self._carried[story.feed_id].add(brief.id)
+
+    async def _refresh(self, feed_id: str) -> None:
+        """Add the briefs stored after the newest one this feed's candidates hold (brief ids
+        grow in the order they are stored under the story lock)."""
+        loaded = self._loaded.get(feed_id)
+        if loaded is None:
+            return  # loaded afresh by ``_candidates``
+        newest = max((b.id for b in loaded), default=0)
+        fresh = await self._storage.recent_briefs(
+            self._since, exclude_feed=feed_id, limit=5000, after_id=newest
+        )
+        self._loaded[feed_id] = [*fresh, *loaded]
 
     async def _candidates(self, feed_id: str) -> list[Brief]:
         if feed_id not in self._loaded:

@@ -36,6 +36,12 @@ What happens to a chat's claimed rows, in order:
 
 ``housekeep()`` (run hourly by ``run``) gives up on rows older than the retention period and
 deletes finished rows after ``keep_finished``.
+
+Several workers on one PostgreSQL database each run a ``Deliverer``; claims keep them off each
+other's rows. Two things must happen once for the whole cluster, so only the worker for which
+``housekeeper()`` is true does them: the hourly housekeeping, and scheduled digests (another
+worker that claims a chat's rows at its digest time hands them back, due again in
+``DIGEST_HANDOFF``, for the housekeeper to send as one digest).
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -58,6 +64,14 @@ from bot.core.ports import Clock, Notifier, Storage
 __all__ = ["Deliverer", "RateGate"]
 
 logger = logging.getLogger(__name__)
+
+DIGEST_HANDOFF = timedelta(seconds=5)
+"""How soon rows of a due digest claimed by a worker that does not send digests are due again."""
+
+
+def _always() -> bool:
+    return True
+
 
 HOUR = timedelta(hours=1)
 _MAX_BACKOFF = 3600.0
@@ -93,8 +107,10 @@ class Deliverer:
         monotonic: Monotonic = time.monotonic,
         concurrency: int = 256,
         in_flight: int = 8,
+        housekeeper: Callable[[], bool] = _always,
     ) -> None:
         self._storage = storage
+        self._housekeeper = housekeeper
         self._notifiers = notifiers
         self._clock = clock
         self._batch = batch
@@ -259,6 +275,8 @@ class Deliverer:
 
     async def _housekeep_hourly(self) -> None:
         now = self._clock.now()
+        if not self._housekeeper():
+            return
         if self._last_housekeeping is None or now - self._last_housekeeping >= HOUR:
             self._last_housekeeping = now
             await self.housekeep()
@@ -335,6 +353,9 @@ class Deliverer:
         due = schedule.previous_digest_time(now, times, zone)
         if settings.last_digest_at is not None and settings.last_digest_at >= due:
             await self._release(rows, schedule.next_digest_time(now, times, zone), "digest")
+            return
+        if not self._housekeeper():  # the cluster's housekeeper sends digests
+            await self._release(rows, now + DIGEST_HANDOFF, "digest by another worker")
             return
         heading = f"Your {schedule.local_time(due, zone)} briefing: {len(rows)} stories"
         if await self._send_digest(notifier, settings.chat, heading, rows):

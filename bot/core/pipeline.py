@@ -10,7 +10,8 @@ brief; otherwise, with a ``Deduper``, a story that is a near-duplicate of a rece
 another feed joins that brief too (``Storage.add_source``) and is not summarised or posted again
 -- its subscribers who have not had the brief get it once, with "also <source>". The check runs
 before summarising and again, under a lock, right before a new brief is stored, so two feeds
-polled in the same round cannot both create a brief for one story. Alerts are matched over the
+polled in the same round -- or by two workers on one database (``Storage.story_lock``) --
+cannot both create a brief for one story. Alerts are matched over the
 headline, summary and article text of every new story of every polled feed. The
 first poll of a feed only primes it: its current entries are stored (``/latest`` shows them)
 but not pushed, and only the newest ``PRIME_SUMMARISED`` get their article fetched and a model
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -44,8 +46,18 @@ logger = logging.getLogger(__name__)
 Notify = Callable[[ChatRef, str], Awaitable[None]]
 
 STATE_BATCH = 250
-"""Unchanged (304) feeds whose new poll times are saved in one transaction. A crash before the
-save only means those feeds are polled again (a conditional GET): nothing is lost."""
+"""Unchanged (304) feeds whose new poll times are saved in one transaction (which also ends
+their leases). A crash before the save only means those feeds are polled again (a conditional
+GET) once their leases run out: nothing is lost."""
+
+CLAIM_BATCH = 1
+"""Due feeds claimed at a time, in multiples of the concurrency: claiming little at a time
+lets several workers (processes) on one database share the due feeds evenly, and a claimed
+feed waits at most about one poll for a free slot."""
+LEASE_BUDGETS = 3
+"""A claimed feed's lease, in poll budgets (``feed_budget``): up to one waiting for a slot in
+its batch, one fetching, one summarising and storing. A worker that dies holds its feeds this
+long; then another worker polls them."""
 
 SEEN_BATCH = 250
 """Entries past the most pushed per poll that are stored (unpushed) in one transaction."""
@@ -87,6 +99,57 @@ class PollReport:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+class _Claims:
+    """The due feeds of one round, claimed from the storage a batch at a time as the round's
+    workers need them (``Storage.due_feeds`` with a lease). The claims are made at the round's
+    ``now`` plus the time the round has run, so that a long round's late leases are not
+    already over."""
+
+    def __init__(self, storage: Storage, now: datetime, batch: int, lease: float) -> None:
+        self._storage = storage
+        self._now = now
+        self._batch = batch
+        self._lease = lease
+        self._started = asyncio.get_running_loop().time()
+        self._todo: deque[tuple[Feed, FeedState]] = deque()
+        self._lock = asyncio.Lock()
+        self._exhausted = False
+
+    async def fill(self) -> bool:
+        """Claim the next batch unless feeds are waiting; False when there are none left."""
+        if not self._todo and not self._exhausted:
+            elapsed = timedelta(seconds=asyncio.get_running_loop().time() - self._started)
+            claimed = await self._storage.due_feeds(
+                self._now + elapsed, limit=self._batch, lease_seconds=self._lease
+            )
+            self._exhausted = len(claimed) < self._batch
+            self._todo.extend(claimed)
+        return bool(self._todo)
+
+    async def next(self) -> tuple[Feed, FeedState] | None:
+        async with self._lock:  # one claim at a time: workers wait for the same batch
+            if not await self.fill():
+                return None
+            return self._todo.popleft()
+
+    def workers(self, concurrency: int) -> int:
+        return concurrency if not self._exhausted else min(concurrency, len(self._todo))
+
+    def left(self) -> list[str]:
+        ids = [feed.id for feed, _ in self._todo]
+        self._todo.clear()
+        return ids
+
+    async def release(self, feed_ids: Sequence[str]) -> None:
+        """End these leases now (best effort: when the database is gone, they run out)."""
+        if not feed_ids:
+            return
+        try:
+            await self._storage.release_feeds(feed_ids)
+        except StorageError:
+            logger.warning("could not release the leases of %d feeds", len(feed_ids))
+
+
 class Pipeline:
     """Polls feeds and turns their new entries into stored, queued briefs."""
 
@@ -126,6 +189,8 @@ class Pipeline:
         self._max_new = max_new
         self._budget = feed_budget.total_seconds()
         self._slack = min(DUE_SLACK, poll_interval / 10)
+        self._lease = LEASE_BUDGETS * self._budget
+        self._claim_batch = CLAIM_BATCH * concurrency
         self._running: set[str] = set()
         """Feeds being polled now (by this or an earlier, still running ``poll_due``)."""
         self._logged: set[tuple[str, str]] = set()
@@ -144,19 +209,16 @@ class Pipeline:
     async def poll_due(self, now: datetime) -> PollReport:
         """Poll every feed whose time has come; never raises for one feed's failure."""
         report = PollReport()
-        ready = await self._storage.due_feeds(now + self._slack)
-        due = [(f, st) for f, st in ready if f.id not in self._running]
-        if not due:
+        claims = _Claims(self._storage, now + self._slack, self._claim_batch, self._lease)
+        if not await claims.fill():
             return report
         index = AlertIndex([(a.chat, a.query) for a in await self._storage.alerts()])
         matcher = StoryMatcher(self._storage, self._deduper, window=self._dedup_window, now=now)
         shared = _Round(index, matcher)
-        todo = iter(due)
 
         async def worker() -> None:
-            for feed, st in todo:  # workers share the iterator: each takes the next due feed
-                if self._stopping:
-                    return
+            while not self._stopping and (claimed := await claims.next()) is not None:
+                feed, st = claimed  # workers share the claims: each takes the next due feed
                 if feed.id in self._running:  # an overlapping round took it meanwhile
                     continue
                 self._running.add(feed.id)
@@ -166,15 +228,17 @@ class Pipeline:
                     logger.exception("polling feed %s failed unexpectedly", feed.id)
                     report.failed += 1
                     report.errors[feed.id] = f"internal error: {exc.__class__.__name__}"
+                    await claims.release([feed.id])
                 finally:
                     self._running.discard(feed.id)
 
         # A fixed set of workers rather than one task per due feed: creating 10,000 tasks at
         # once kept the event loop busy for ~80 ms.
         try:
-            await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(due)))))
+            await asyncio.gather(*(worker() for _ in range(claims.workers(self._concurrency))))
         finally:
             await self._save_unchanged(shared, at_least=1)
+            await claims.release(claims.left())  # stopping: claimed, not polled
         if report.new_briefs and self._on_queued is not None:
             self._on_queued()
         logger.info(
@@ -356,9 +420,9 @@ class Pipeline:
         self, story: Story, text: Summarised, now: datetime, shared: _Round, deliver: bool
     ) -> Brief | None:
         """Store a story with its new brief; returns the brief (``None``: it joined one)."""
-        async with self._record_lock:
-            # Another feed of this round may have stored the same story meanwhile.
-            existing = await shared.matcher.existing(story)
+        async with self._record_lock, self._storage.story_lock():
+            # Another feed of this round, or another worker, may have stored it meanwhile.
+            existing = await shared.matcher.existing(story, fresh=True)
             if existing is not None:
                 await self._record_source(story, existing, now, shared, deliver)
                 return None
@@ -385,7 +449,7 @@ class Pipeline:
         for i in range(0, len(skipped), SEEN_BATCH):
             batch = skipped[i : i + SEEN_BATCH]
             try:
-                async with self._record_lock:
+                async with self._record_lock, self._storage.story_lock():
                     await self._storage.record_seen([(s, _teaser(s)) for s in batch], now)
                 made += len(batch)
                 continue
@@ -395,7 +459,7 @@ class Pipeline:
                 )
             for story in batch:
                 try:
-                    async with self._record_lock:
+                    async with self._record_lock, self._storage.story_lock():
                         await self._storage.record_story(story, _teaser(story), now, deliver=False)
                     made += 1
                 except Exception as exc:
@@ -435,7 +499,7 @@ class Pipeline:
         batch, shared.unchanged = shared.unchanged, []
         try:
             await self._storage.save_feed_states(batch)
-        except StorageError:  # they stay due and are polled (conditionally) again next round
+        except StorageError:  # they are polled (conditionally) again when their leases end
             logger.exception("could not save the poll times of %d unchanged feeds", len(batch))
 
     async def _record_source(

@@ -9,6 +9,7 @@ in-memory fakes; ``tests/adapter_contract.py`` holds every chat adapter to ``Cha
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -185,12 +186,18 @@ class ChatAdapter(Protocol):
       ``ChatUnavailable`` (the chat refuses the bot), ``ChatMoved`` (the chat has a new id) or
       ``DeliveryError`` (anything else, retried): each SDK error is mapped ``from`` its cause.
     - **Life cycle.** ``start`` returns once commands are being served (raising ``ConfigError``
-      for settings the platform refuses); ``stop`` undoes it, finishing the commands under way.
+      for settings the platform refuses); ``stop`` undoes it, finishing the commands under way;
+      ``ready`` says whether it is connected now (``/readyz``).
     """
 
     @property
     def notifier(self) -> Notifier:
         """Where the delivery loop sends this platform's briefs, digests and notices."""
+        ...
+
+    @property
+    def ready(self) -> bool:
+        """Connected to its platform (``/readyz``)."""
         ...
 
     async def start(self) -> None: ...
@@ -250,8 +257,23 @@ class Storage(Protocol):
         the pipeline batches the bookkeeping of unchanged (304) feeds this way."""
         ...
 
-    async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
-        """Feeds that are not paused and whose next poll time has come (or was never set)."""
+    async def due_feeds(
+        self, now: datetime, *, limit: int | None = None, lease_seconds: float | None = None
+    ) -> list[tuple[Feed, FeedState]]:
+        """Feeds that are not paused, whose next poll time has come (or was never set) and
+        that no worker holds a lease on, most overdue first (at most ``limit``).
+
+        With ``lease_seconds`` the feeds are claimed: leased to this storage object until
+        ``now + lease_seconds``, so that no other worker (process) on the database gets
+        them meanwhile; two workers claiming at once never get the same feed. Saving a
+        feed's state (``save_feed_state``, ``save_feed_states``) ends its lease; the lease of
+        a worker that died runs out and the feed is due for the others again.
+        """
+        ...
+
+    async def release_feeds(self, feed_ids: Sequence[str]) -> None:
+        """End this storage object's leases on these feeds without saving a state (claimed
+        but not polled: shutting down, or the poll's outcome could not be saved)."""
         ...
 
     # -- chats and subscriptions -----------------------------------------------------------
@@ -335,10 +357,23 @@ class Storage(Protocol):
         ...
 
     async def recent_briefs(
-        self, since: datetime, *, exclude_feed: str | None = None, limit: int = 500
+        self,
+        since: datetime,
+        *,
+        exclude_feed: str | None = None,
+        limit: int = 500,
+        after_id: int = 0,
     ) -> list[Brief]:
         """Briefs created at or after ``since``, newest first; with ``exclude_feed``, only
-        those that feed did not carry (the candidates a near-duplicate could belong to)."""
+        those that feed did not carry (the candidates a near-duplicate could belong to);
+        with ``after_id``, only those stored after brief ``after_id``."""
+        ...
+
+    def story_lock(self) -> AbstractAsyncContextManager[None]:
+        """Held, across every process on the database, while a story is checked against the
+        stored briefs and stored as a new brief: two workers that see one story (in other
+        words) at the same moment make one brief. Brief ids grow in the order they are
+        stored under it."""
         ...
 
     async def latest(self, feed_ids: Sequence[str] | None, limit: int) -> list[Brief]:

@@ -150,10 +150,17 @@ class BriefStore(OutboxStore):
             return None if row is None else await self._brief(s, row)
 
     async def recent_briefs(
-        self, since: datetime, *, exclude_feed: str | None = None, limit: int = 500
+        self,
+        since: datetime,
+        *,
+        exclude_feed: str | None = None,
+        limit: int = 500,
+        after_id: int = 0,
     ) -> list[Brief]:
         async with self._tx() as s:
             query = select(BriefRow).where(BriefRow.created_at >= since)
+            if after_id:
+                query = query.where(BriefRow.id > after_id)
             if exclude_feed is not None:
                 query = query.where(
                     BriefRow.id.not_in(

@@ -1,8 +1,9 @@
 """``SqlStorage``: the ``Storage`` port on SQLAlchemy 2 (asyncio), for SQLite and PostgreSQL.
 
 Each public method is one transaction. Only portable SQLAlchemy constructs are used; the one
-dialect-aware detail, ``FOR UPDATE SKIP LOCKED`` when claiming outbox rows, is rendered by
-SQLAlchemy on PostgreSQL and left out on SQLite (where a write transaction is exclusive anyway).
+dialect-aware detail, ``FOR UPDATE SKIP LOCKED`` when claiming outbox rows and due feeds, is
+rendered by SQLAlchemy on PostgreSQL and left out on SQLite (where a write transaction is
+exclusive anyway).
 Database errors are translated into ``StorageError`` at this edge.
 """
 
@@ -11,10 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, or_, select, update
+from sqlalchemy import Select, Table, bindparam, delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -48,6 +49,11 @@ __all__ = ["SqlStorage", "story_marks"]
 logger = logging.getLogger(__name__)
 _SEP = "\n"
 _DUE_BATCH = 500
+STORY_LOCK = 0x6E62_0002
+"""The PostgreSQL advisory lock key under which new briefs are stored (``nb`` + 2; migrations
+use ``nb`` + 1)."""
+_RELEASED: dict[str, object] = {"leased_until": None, "lease_owner": None}
+"""Saving a feed's state ends the lease its poll held."""
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -132,6 +138,20 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
         """True for SQLite: one process owns the file, so rows it finds claimed at start-up
         were claimed by a run that died (see ``reclaim_deliveries``)."""
         return self._engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def story_lock(self) -> AsyncIterator[None]:
+        """On PostgreSQL, a transaction holding the advisory lock ``STORY_LOCK`` for as long
+        as the block runs (a worker that dies in it loses the lock with its connection). On
+        SQLite nothing: one process writes the file, and the pipeline locks within it.
+        One lock, not one per story: near-duplicates share no key, and new briefs are rare
+        next to polls (most polls find nothing new)."""
+        if self.single_writer:
+            yield
+            return
+        async with self._tx() as s:
+            await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK})
+            yield
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncSession]:
@@ -243,7 +263,8 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
 
     async def save_feed_state(self, state: FeedState) -> None:
         # One UPDATE statement, no ORM load: this runs once per poll.
-        changes = update(FeedRow).where(FeedRow.id == state.feed_id).values(_state_values(state))
+        values = {**_state_values(state), **_RELEASED}
+        changes = update(FeedRow).where(FeedRow.id == state.feed_id).values(values)
         async with self._tx() as s:
             result = await s.execute(changes.execution_options(synchronize_session=False))
             if not getattr(result, "rowcount", 0):
@@ -258,23 +279,62 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
         columns: dict[str, Any] = {name: bindparam(name) for name in _state_values(states[0])}
         rows = [{"feed_key": state.feed_id, **_state_values(state)} for state in states]
         async with self._tx() as s:
-            await s.execute(changes.values(columns), rows)  # one executemany UPDATE
+            await s.execute(changes.values({**columns, **_RELEASED}), rows)  # one executemany
 
-    async def due_feeds(self, now: datetime) -> list[tuple[Feed, FeedState]]:
+    async def due_feeds(
+        self, now: datetime, *, limit: int | None = None, lease_seconds: float | None = None
+    ) -> list[tuple[Feed, FeedState]]:
+        due = (
+            select(FeedRow)
+            .where(FeedRow.paused_reason.is_(None))
+            .where(or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now))
+            .where(or_(FeedRow.leased_until.is_(None), FeedRow.leased_until <= now))
+            .order_by(FeedRow.next_poll_at.is_not(None), FeedRow.next_poll_at, FeedRow.id)
+            .limit(limit)
+        )
+        if lease_seconds is not None:
+            return await self._claim_feeds(due, now, lease_seconds)
         async with self._tx() as s:
-            result = await s.stream_scalars(
-                select(FeedRow)
-                .where(FeedRow.paused_reason.is_(None))
-                .where(or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now))
-                .order_by(FeedRow.next_poll_at.is_not(None), FeedRow.next_poll_at, FeedRow.id)
-                .execution_options(yield_per=_DUE_BATCH)
-            )
-            due: list[tuple[Feed, FeedState]] = []
+            result = await s.stream_scalars(due.execution_options(yield_per=_DUE_BATCH))
+            found: list[tuple[Feed, FeedState]] = []
             # In batches, each its own event-loop step: turning 10,000 rows into values at
             # once kept the loop busy for ~170 ms (bench/ingest.py).
             async for rows in result.partitions(_DUE_BATCH):
-                due.extend((_feed(r), _state(r)) for r in rows)
-            return due
+                found.extend((_feed(r), _state(r)) for r in rows)
+            return found
+
+    async def _claim_feeds(
+        self, due: Select[FeedRow], now: datetime, lease_seconds: float
+    ) -> list[tuple[Feed, FeedState]]:
+        """Lease the feeds ``due`` selects to this storage object, in one UPDATE statement:
+        on PostgreSQL the rows another worker is claiming at the same moment are skipped
+        (``FOR UPDATE SKIP LOCKED``); on SQLite the statement holds the file's write lock."""
+        # A CTE: PostgreSQL runs a locking one exactly once (a subquery may be run again).
+        ids = due.with_only_columns(FeedRow.id).with_for_update(skip_locked=True).cte("due")
+        claim = (
+            update(FeedRow)
+            .where(FeedRow.id.in_(select(ids.c.id)))
+            .values(
+                leased_until=now + timedelta(seconds=lease_seconds), lease_owner=self.claim_token
+            )
+            .returning(FeedRow)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._tx() as s:
+            rows = list(await s.scalars(claim))
+        rows.sort(key=lambda r: (r.next_poll_at is not None, r.next_poll_at or now, r.id))
+        return [(_feed(r), _state(r)) for r in rows]
+
+    async def release_feeds(self, feed_ids: Sequence[str]) -> None:
+        if not feed_ids:
+            return
+        async with self._tx() as s:
+            await s.execute(
+                update(FeedRow)
+                .where(FeedRow.id.in_(list(feed_ids)), FeedRow.lease_owner == self.claim_token)
+                .values(_RELEASED)
+                .execution_options(synchronize_session=False)
+            )
 
     # -- chats and subscriptions -----------------------------------------------------------
     async def _chat_row(self, s: AsyncSession, chat: ChatRef, *, create: bool) -> ChatRow | None:

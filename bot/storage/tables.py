@@ -69,6 +69,10 @@ class FeedRow(Base):
     primed: Mapped[bool] = mapped_column(Boolean, default=False)
     interval_seconds: Mapped[int | None] = mapped_column(Integer)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """While set and in the future, the feed is being polled by ``lease_owner`` (a worker's
+    storage token) and no other worker takes it; saving the poll's state clears both."""
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
 
 
 class FeedAliasRow(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.core.delivery import Deliverer
+from bot.core.delivery import DIGEST_HANDOFF, Deliverer
 from bot.core.errors import RateLimited
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage
@@ -283,3 +283,45 @@ async def test_a_rate_limited_digest_holds_the_alerts_of_the_same_round(
     clock.advance(300)
     await drain_all(d)
     assert [kind for kind, _, _ in notifier.log] == ["digest", "brief"]
+
+
+async def test_only_the_clusters_housekeeper_sends_a_due_digest(
+    db: SqlStorage, notifier: RecordingNotifier
+) -> None:
+    clock = TimeMachine(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # 08:00 in Kyiv
+    settings = await db.get_chat(chat(1))
+    await db.save_chat(
+        replace(
+            settings,
+            digest_times=("08:00",),
+            timezone="Europe/Kyiv",
+            last_digest_at=clock.now() - timedelta(hours=2),
+        )
+    )
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    briefs = await add_briefs(db, "wire", 3, clock.now())
+    standby = deliverer(db, notifier, clock, housekeeper=lambda: False)
+    await drain_all(standby)
+    assert notifier.log == []  # handed back, not sent, not an attempt
+    rows = await db.pending_deliveries(chat(1))
+    assert {r.next_attempt_at for r in rows} == {clock.now() + DIGEST_HANDOFF}
+    assert {r.attempts for r in rows} == {0}
+    clock.advance(DIGEST_HANDOFF.total_seconds())
+    await drain_all(deliverer(db, notifier, clock))
+    [(heading, ids)] = notifier.digests_to(chat(1))
+    assert heading == "Your 08:00 briefing: 3 stories"
+    assert sorted(ids) == sorted(b.id for b in briefs)
+
+
+async def test_a_worker_that_is_not_the_housekeeper_does_no_housekeeping(
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+) -> None:
+    await db.subscribe(chat(1), ["wire"], clock.now())
+    await add_briefs(db, "wire", 1, clock.now())
+    standby = deliverer(db, notifier, clock, housekeeper=lambda: False, retention=timedelta(0))
+    clock.advance(60)
+    await standby._housekeep_hourly()
+    assert len(await db.pending_deliveries(chat(1))) == 1  # not expired by this worker
+    housekeeper = deliverer(db, notifier, clock, retention=timedelta(0))
+    await housekeeper._housekeep_hourly()
+    assert await db.pending_deliveries(chat(1)) == []

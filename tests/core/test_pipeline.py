@@ -208,3 +208,23 @@ async def test_a_feed_due_moments_after_the_rounds_clock_is_polled_in_that_round
     # Not much earlier than that, though: a feed is never polled a tenth of its interval early.
     report = await pipeline.poll_due(now + timedelta(minutes=20) - timedelta(minutes=1))
     assert report.polled == 0
+
+
+async def test_a_stopping_round_releases_the_feeds_it_claimed_but_did_not_poll() -> None:
+    storage = FakeStorage()
+    await storage.sync_catalogue([A, B])
+
+    class StopsOnFirst(FakeFeedSource):
+        async def fetch(self, feed: Feed, state: FeedState) -> FetchResult:
+            pipeline.stop()
+            return await super().fetch(feed, state)
+
+    source = StopsOnFirst(unchanged={A.url, B.url})
+    pipeline = Pipeline(
+        storage, source, FakeSummarizer(), poll_interval=timedelta(minutes=10), concurrency=1
+    )
+    now = FixedClock().now()
+    report = await pipeline.poll_due(now)
+    assert report.polled == 1 and source.calls == ["a"]
+    assert storage.leases == {}  # "a" saved, "b" released: due for any worker at once
+    assert [f.id for f, _ in await storage.due_feeds(now)] == ["b"]

@@ -10,7 +10,8 @@ header and ``retry_after`` in the body; READY needs ``resume_gateway_url``; inte
 It also checks what Discord would refuse and records each breach in ``violations`` (answered
 with a 400): content over 2000 characters, more than 10 embeds or embed fields over their
 limits, a thread name over 100 characters, an interaction acknowledged twice, a follow-up
-before the acknowledgement. Visibility is modelled as Discord does it: the first follow-up
+before the acknowledgement, and a second live gateway session identifying for a shard that
+already has one. Visibility is modelled as Discord does it: the first follow-up
 after a deferral replaces the "thinking" placeholder and keeps the deferral's visibility;
 editing the original response (``PATCH .../messages/@original``) fills the placeholder instead,
 and is recorded in ``InteractionLog.edits``.
@@ -165,6 +166,10 @@ class FakeDiscord(Payloads):
         self.attachments: dict[int, bytes] = {}
         self.downloads: list[int] = []
         """The id of every attachment downloaded."""
+        self.identified: list[list[int]] = []
+        """The ``[shard_id, shard_count]`` of every IDENTIFY, in order."""
+        self.sessions: dict[int, web.WebSocketResponse] = {}
+        """Live gateway sessions by shard id; events go to the one of the guild's shard."""
         self._failures: list[tuple[str, re.Pattern[str], int, Any, dict[str, str]]] = []
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
@@ -186,6 +191,8 @@ class FakeDiscord(Payloads):
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for ws in list(self.sessions.values()):
+            await ws.close()
         if self._ws is not None:
             await self._ws.close()
         if self._runner is not None:
@@ -582,37 +589,53 @@ class FakeDiscord(Payloads):
         return self._json({**thread, "message": self.message(thread_id, message)}, 201)
 
     # -- gateway --------------------------------------------------------------------------
-    async def _send(self, payload: dict[str, Any]) -> None:
-        assert self._ws is not None, "no gateway connection"
+    async def _send(self, payload: dict[str, Any], ws: web.WebSocketResponse | None = None) -> None:
+        ws = ws or self._ws
+        assert ws is not None, "no gateway connection"
         # Text frames are always accepted, whatever compression the client asked for.
-        await self._ws.send_str(json.dumps(payload))
+        await ws.send_str(json.dumps(payload))
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
-        await self._send({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": 41250}})
-        async for msg in ws:
-            if msg.type != WSMsgType.TEXT:
-                break
-            frame = json.loads(msg.data)
-            if frame["op"] == 1:
-                await self._send({"op": 11, "s": None, "t": None, "d": None})
-            elif frame["op"] == 2:
-                self.identify = frame["d"]
-                await self.dispatch(
-                    "READY",
-                    {
+        shard: int | None = None
+        await self._send({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": 41250}}, ws)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    break
+                frame = json.loads(msg.data)
+                if frame["op"] == 1:
+                    await self._send({"op": 11, "s": None, "t": None, "d": None}, ws)
+                elif frame["op"] == 2:
+                    self.identify = frame["d"]
+                    shard, count = frame["d"].get("shard") or [0, 1]
+                    self.identified.append([shard, count])
+                    if shard in self.sessions:
+                        self.violations.append(f"shard {shard} identified twice")
+                    self.sessions[shard] = ws
+                    ours = (GUILD_ID >> 22) % count == shard
+                    if ours:
+                        self._ws = ws
+                    guilds = [{"id": str(GUILD_ID), "unavailable": True}] if ours else []
+                    self._seq += 1
+                    ready = {
                         "v": 10,
                         "user": BOT_USER,
-                        "session_id": "fake-session",
+                        "session_id": f"fake-session-{shard}",
                         "resume_gateway_url": self.gateway_url,
-                        "shard": [0, 1],
-                        "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                        "shard": [shard, count],
+                        "guilds": guilds,
                         "application": {"id": str(APP_ID), "flags": 0},
-                    },
-                )
-                await self.dispatch("GUILD_CREATE", self.guild())
-            elif frame["op"] == 6:
-                await self._send({"op": 9, "s": None, "t": None, "d": False})
+                    }
+                    await self._send({"op": 0, "t": "READY", "s": self._seq, "d": ready}, ws)
+                    if ours:
+                        await self.dispatch("GUILD_CREATE", self.guild())
+                elif frame["op"] == 6:
+                    await self._send({"op": 9, "s": None, "t": None, "d": False}, ws)
+        finally:
+            if shard is not None and self.sessions.get(shard) is ws:
+                del self.sessions[shard]
+            if self._ws is ws:
+                self._ws = None
         return ws

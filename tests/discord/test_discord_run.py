@@ -28,7 +28,9 @@ async def test_newsbrief_run_against_the_fake_discord(
         def alive() -> None:
             check_alive(proc, tmp_path)
 
-        await fake.wait_for(lambda: "global" in fake.synced, within=60, check=alive)
+        await fake.wait_for(
+            lambda: "global" in fake.synced and 0 in fake.sessions, within=60, check=alive
+        )
         assert fake.synced["global"][0]["name"] == "news"
         answer = await fake.interact(fake.command("subscribe", {"target": "loop-news"}))
         await fake.wait_for(lambda: bool(answer.messages), within=30, check=alive)

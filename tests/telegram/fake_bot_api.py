@@ -5,7 +5,10 @@ under test is configured only with ``NEWSBRIEF_TELEGRAM_API_URL=http://127.0.0.1
 
 - ``getUpdates`` is real long polling: it waits for :meth:`FakeBotApi.push` up to ``timeout``,
   honours ``offset`` (updates below it are confirmed and dropped) and ``limit``; pending polls
-  are woken at :meth:`stop` so shutdown never waits for a poll timeout.
+  are woken at :meth:`stop` so shutdown never waits for a poll timeout. As with Telegram, a
+  ``getUpdates`` that arrives while another is waiting ends the waiting one with 409 Conflict
+  (counted in :attr:`FakeBotApi.conflicts`); :attr:`FakeBotApi.most_polls` is the most polls
+  ever waiting at once.
 - ``sendMessage`` checks what Telegram checks: the chat exists and is reachable (blocked chats
   answer 403, migrated groups 400 with ``migrate_to_chat_id``), the forum topic exists, the HTML
   parses (``tg_html``), and the text after entity parsing is at most 4096 UTF-16 units. It
@@ -150,6 +153,10 @@ class FakeBotApi:
         self.files: dict[str, StoredFile] = {}
         self.downloads: list[str] = []
         """The ``file_id`` of every file downloaded."""
+        self.conflicts = 0
+        self.most_polls = 0
+        self._polls: list[object] = []
+        self._preempted: set[object] = set()
         self._scripted: list[_Scripted] = []
         self._updates: list[JSON] = []
         self._next_update = 1
@@ -268,6 +275,9 @@ class FakeBotApi:
                 "duplicates": sum(n - 1 for n in per_chat.values()),
                 "flood_refusals": self.flood_refusals,
                 "send_calls": self.attempts("sendMessage"),
+                "get_updates": self.attempts("getUpdates"),
+                "conflicts": self.conflicts,
+                "most_polls": self.most_polls,
             }
         )
 
@@ -353,13 +363,35 @@ class FakeBotApi:
         offset = _int(p.get("offset")) or 0
         timeout = float(p.get("timeout") or 0)
         limit = _int(p.get("limit")) or 100
+        me = object()
         async with self._cond:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            if not self._updates and timeout > 0 and not self._closing:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._cond.wait_for(lambda: bool(self._updates) or self._closing), timeout
-                    )
+            if self._polls:  # Telegram ends the poll already waiting
+                self._preempted.update(self._polls)
+                self._cond.notify_all()
+            self._polls.append(me)
+            self.most_polls = max(self.most_polls, len(self._polls))
+            try:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                if not self._updates and timeout > 0 and not self._closing:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self._cond.wait_for(
+                                lambda: (
+                                    bool(self._updates) or self._closing or me in self._preempted
+                                )
+                            ),
+                            timeout,
+                        )
+            finally:
+                self._polls.remove(me)
+            if me in self._preempted:
+                self._preempted.discard(me)
+                self.conflicts += 1
+                return _error(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one"
+                    " bot instance is running",
+                )
             return _ok(self._updates[:limit])
 
     async def _m_sendMessage(self, p: JSON) -> web.Response:

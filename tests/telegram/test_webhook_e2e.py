@@ -28,8 +28,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-async def webhook_bot(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[tuple[str, FakeBotApi]]:
+@pytest.fixture(params=[False, True], ids=["alone", "elected"])
+async def webhook_bot(
+    fake: FakeBotApi, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[str, FakeBotApi]]:
+    """The adapter alone, and as ``newsbrief run`` builds it for a cluster (``elected``): with
+    a webhook every worker serves updates, no receiver role."""
     port = free_port()
     storage = await open_storage(f"sqlite+aiosqlite:///{tmp_path / 'wh.db'}")
     await storage.sync_catalogue([WORLD])
@@ -46,8 +50,10 @@ async def webhook_bot(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[tuple[s
         Commands(storage, FakeFeedSource(), clock),
         clock=clock,
         poll_timeout=timedelta(seconds=5),
+        elected=request.param,
     )
     await adapter.start()
+    assert not adapter.long_polling and adapter.ready
     yield f"http://127.0.0.1:{port}/tg/hook", fake
     await adapter.stop()
     await storage.close()

@@ -76,6 +76,9 @@ class ConsoleNotifier:
 class ConsoleAdapter:
     """Reads commands from ``stdin`` and answers on ``stdout``."""
 
+    ready = True
+    """Always connected (``/readyz``)."""
+
     def __init__(
         self, commands: Commands, stdin: TextIO, stdout: TextIO, clock: Clock, *, prompt: bool
     ) -> None:

@@ -96,15 +96,22 @@ class DiscordNotifier:
     pace = DISCORD_PACE
 
     def __init__(
-        self, client: discord.Client, leave_notice: LeaveNotice, watch: Watch | None = None
+        self,
+        client: discord.Client,
+        leave_notice: LeaveNotice,
+        watch: Watch | None = None,
+        *,
+        lookup: Callable[[int], Awaitable[object | None]] | None = None,
     ) -> None:
         """Args:
         client: the running discord.py client (its channel cache and HTTP session).
         leave_notice: stores a notice for a chat's admins (``Commands.leave_notice``).
         watch: the client's HTTP trace (``http_trace=watch.config``): global 429s hold the
             pacer, and a post counts as sent once Discord accepted it.
+        lookup: finds a channel by id (default: ``client``'s cache).
         """
         self._client = client
+        self._lookup = lookup or self._cached
         self._leave_notice = leave_notice
         self.pacer = watch.pacer if watch is not None else new_pacer()
         """The platform's pacer (driven by the ``Deliverer``: per-channel spacing, global
@@ -130,7 +137,7 @@ class DiscordNotifier:
 
     async def _deliver(self, chat: ChatRef, messages: list[render.Outgoing], title: str) -> None:
         channel_id = int(chat.thread_id or chat.chat_id)
-        channel = self._client.get_channel(channel_id)
+        channel = await self._lookup(channel_id)
         try:
             if isinstance(channel, discord.ForumChannel):
                 await self._post_in_forum(channel, messages, render.thread_name(title))
@@ -181,6 +188,9 @@ class DiscordNotifier:
         self.posting.discard(post)
         if not post.cancelled() and post.exception() is not None:
             logger.warning("a Discord post failed after it was accepted", exc_info=post.exception())
+
+    async def _cached(self, channel_id: int) -> object | None:
+        return self._client.get_channel(channel_id)
 
     async def _post_in_forum(
         self, forum: discord.ForumChannel, messages: list[render.Outgoing], name: str

@@ -4,6 +4,11 @@ The application is driven by hand, never with ``run_polling`` (which would own t
 install signal handlers): ``start`` = ``initialize`` (``getMe``), ``setMyCommands``, then
 ``updater.start_polling`` (long polling, the default) or ``updater.start_webhook`` (when
 ``NEWSBRIEF_TELEGRAM_WEBHOOK_URL`` is set), then ``start``; ``stop`` undoes them in reverse.
+Built with ``elected=True`` (as ``newsbrief run`` builds it), ``start`` does not long-poll:
+only the worker holding the cluster's receiver role polls (``start_receiving`` when it gains
+the role, ``stop_receiving`` when it loses it, see ``bot.storage.leader``), since Telegram
+answers a second ``getUpdates`` with 409 Conflict. Every worker sends; with a webhook every
+worker serves the updates its load balancer hands it.
 Every request goes to ``{NEWSBRIEF_TELEGRAM_API_URL}/bot{token}/{method}``, so the whole bot
 runs against a self-hosted Bot API server or a test fake as well as against Telegram.
 
@@ -99,12 +104,14 @@ class TelegramAdapter:
         poll_timeout: timedelta = POLL_TIMEOUT,
         pacer: Pacer | None = None,
         claim: Claim | None = None,
+        elected: bool = False,
     ) -> None:
         """``claim`` is awaited with the bot's id once Telegram has told it (``getMe``),
         before any update is taken; it raises to refuse the bot (``bot.app``)."""
         use_timedelta()
         self._claim = claim
         self._settings = settings
+        self._elected = elected
         self._poll_timeout = poll_timeout
         self._app = build_application(settings)
         self._redactor = MaskSecrets([self._app.bot.token])  # for handlers added later
@@ -117,6 +124,18 @@ class TelegramAdapter:
             pacer=pacer,
         )
         Handlers(commands, self.notifier, clock).install(self._app)
+
+    @property
+    def long_polling(self) -> bool:
+        """True when updates come by ``getUpdates`` (no webhook URL set)."""
+        return self._settings.telegram_webhook_url is None
+
+    @property
+    def ready(self) -> bool:
+        """Connected: started (``getMe`` answered), and receiving when it should be."""
+        updater = self._app.updater
+        receiving = updater is not None and updater.running
+        return self._app.running and (receiving or (self.long_polling and self._elected))
 
     @property
     def username(self) -> str:
@@ -189,9 +208,9 @@ class TelegramAdapter:
         assert updater is not None  # built with the default updater
         s = self._settings
         if s.telegram_webhook_url is None:
-            await updater.start_polling(
-                timeout=self._poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
-            )
+            if self._elected:
+                return "long polling while this worker holds the receiver role"
+            await self.start_receiving()
             return "long polling"
         secret = s.telegram_webhook_secret
         if secret is None:
@@ -205,6 +224,22 @@ class TelegramAdapter:
             allowed_updates=list(ALLOWED_UPDATES),
         )
         return f"webhook on {s.telegram_webhook_listen}:{s.telegram_webhook_port}"
+
+    async def start_receiving(self) -> None:
+        """Begin long polling (this worker is now the cluster's receiver)."""
+        updater = self._app.updater
+        if updater is not None and not updater.running:
+            await updater.start_polling(
+                timeout=self._poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
+            )
+            logger.info("Telegram: this worker now long-polls for updates")
+
+    async def stop_receiving(self) -> None:
+        """Stop long polling (another worker may take the receiver role)."""
+        updater = self._app.updater
+        if self.long_polling and updater is not None and updater.running:
+            await updater.stop()
+            logger.info("Telegram: this worker stopped long polling")
 
     async def stop(self) -> None:
         """Stop receiving, finish running handlers, close connections (reverse of start)."""
