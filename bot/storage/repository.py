@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -288,7 +288,7 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
             select(FeedRow)
             .where(FeedRow.paused_reason.is_(None))
             .where(or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now))
-            .where(or_(FeedRow.leased_until.is_(None), FeedRow.leased_until <= now))
+            .where(self._unleased(now))
             .order_by(FeedRow.next_poll_at.is_not(None), FeedRow.next_poll_at, FeedRow.id)
             .limit(limit)
         )
@@ -302,6 +302,14 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
             async for rows in result.partitions(_DUE_BATCH):
                 found.extend((_feed(r), _state(r)) for r in rows)
             return found
+
+    def _unleased(self, now: datetime) -> ColumnElement[bool]:
+        """Feeds no worker polls now. On SQLite one process owns the file, so a lease held
+        under another claim token is a dead run's (killed mid-poll): free at once."""
+        free = or_(FeedRow.leased_until.is_(None), FeedRow.leased_until <= now)
+        if self.single_writer:
+            free = or_(free, FeedRow.lease_owner != self.claim_token)
+        return free
 
     async def _claim_feeds(
         self, due: Select[FeedRow], now: datetime, lease_seconds: float

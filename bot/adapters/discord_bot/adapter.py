@@ -223,6 +223,7 @@ class DiscordAdapter:
         timeout = s.platform_startup_timeout_seconds
         self._redirect()
         self._starting = True
+        connected = False
         try:
             await retrying(
                 self._connect,
@@ -230,6 +231,7 @@ class DiscordAdapter:
                 timeout_seconds=timeout,
                 what=f"the Discord API at {s.discord_api_url}",
             )
+            connected = True
         except discord.LoginFailure:
             raise ConfigError(
                 [
@@ -258,7 +260,7 @@ class DiscordAdapter:
             raise StartupError(f"the Discord client failed to start ({error_reason(exc)})") from exc
         finally:
             self._starting = False
-            if self.task is None or self.task.done():
+            if not connected:
                 self._restore()
         if self._claim is not None and self.client.user is not None:
             try:
