@@ -61,7 +61,8 @@ class Param:
     clamp: bool = False
     """A number outside ``low..high`` is brought into range instead of refused."""
     rest: bool = False
-    """Takes the rest of a typed line, spaces and quotes included (last parameter only)."""
+    """Takes the rest of a typed line, spaces and quotes included, except trailing words that
+    fit the parameters after it (``/latest ukraine -football 3``: 3 is the count)."""
     missing: str = ""
     """The answer when a required parameter is not given (default: the usage line)."""
 
@@ -186,11 +187,12 @@ COMMANDS: tuple[Command, ...] = (
         "show the newest briefs",
         (
             Param(
-                "target",
+                "query",
                 Kind.FEED,
-                "feed id | topic",
-                "Feed id or topic (default: this chat's feeds)",
+                "feed id | topic | words",
+                'Feed id, topic, or words to search: kursk, "interest rates", ukraine -football',
                 optional=True,
+                rest=True,
             ),
             Param(
                 "count",

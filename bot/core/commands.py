@@ -24,6 +24,7 @@ from bot.core.errors import FeedError, UserInputError
 from bot.core.models import ChatRef, ChatSettings, Feed, FeedState, Reply, ReplyKind
 from bot.core.ports import Clock, FeedSource, Storage
 from bot.core.reasons import readable_reason, url_key
+from bot.core.search import Embedder, search_latest
 
 __all__ = ["COMMANDS", "LATEST_MAX", "Answer", "Commands", "FetchLimits"]
 
@@ -77,8 +78,11 @@ class Commands:
         *,
         fetch_limits: FetchLimits | None = None,
         max_feeds: int = MAX_FEEDS_PER_CHAT,
+        embedder: Embedder | None = None,
     ) -> None:
         self._storage = storage
+        self._embedder = embedder
+        """MiniLM for ``/latest <words>`` by meaning (None: words only)."""
         self._max_feeds = max_feeds
         self._feeds = feeds
         self._clock = clock
@@ -247,15 +251,18 @@ class Commands:
         return Reply(f"This chat follows {_count(len(feeds), 'feed')}:\n{body}", ReplyKind.INFO)
 
     async def latest(
-        self, chat: ChatRef, target: str | None = None, count: int | None = None
+        self, chat: ChatRef, query: str | None = None, count: int | None = None
     ) -> Reply:
-        """The newest briefs of a feed, a topic, this chat's feeds, or every feed it may see."""
+        """The newest briefs of a feed, a topic or this chat's feeds; or of any feed it may see
+        that match words (``search_latest``). A feed id or topic wins over a word."""
         count = count or LATEST_DEFAULT
-        if target:
+        if query:
             try:
-                found = await self._resolve(chat, target, create=False)
+                found = await self._resolve(chat, query, create=False)
             except UserInputError as exc:
-                return Reply(str(exc), ReplyKind.ERROR)
+                if is_url(query):
+                    return Reply(str(exc), ReplyKind.ERROR)
+                return await self._search(chat, query, count, str(exc))
             feed_ids = [f.id for f in found]
         else:
             own = await self._storage.subscriptions(chat)
@@ -267,6 +274,32 @@ class Commands:
             "The latest story:" if len(briefs) == 1 else f"The latest {len(briefs)} stories:",
             ReplyKind.INFO,
             briefs=tuple(briefs),
+        )
+
+    async def _search(self, chat: ChatRef, query: str, count: int, no_feed: str) -> Reply:
+        """``/latest <words>``: the newest matching briefs, then related ones by meaning."""
+        try:
+            found = await search_latest(self._storage, self._embedder, chat, query, count)
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        matched = tuple(f.brief for f in found if not f.related)
+        related = tuple(f.brief for f in found if f.related)
+        if not found:
+            return Reply(f'No stories match "{query}". {no_feed}', ReplyKind.INFO)
+        head = (
+            f'No stories match "{query}"'
+            if not matched
+            else f'The latest story matching "{query}"'
+            if len(matched) == 1
+            else f'The latest {len(matched)} stories matching "{query}"'
+        )
+        tail = (
+            f", then {len(related)} related by meaning:"
+            if matched
+            else (f"; {len(related)} related by meaning:")
+        )
+        return Reply(
+            head + (tail if related else ":"), ReplyKind.INFO, briefs=matched, related=related
         )
 
     async def alert(self, chat: ChatRef, query: str) -> Reply:

@@ -180,7 +180,8 @@ class ReplyKind(enum.StrEnum):
 class Reply:
     """The neutral answer to a chat command; each adapter renders it its own way.
 
-    ``text`` is plain text (adapters escape it). ``briefs`` are rendered as briefs below it.
+    ``text`` is plain text (adapters escape it). ``briefs`` are rendered as briefs below it,
+    then ``related`` ones, each headline after ``bot.core.briefs.RELATED``.
     ``private`` asks the adapter to show the reply only to the caller where it can
     (Discord ephemeral messages).
     """
@@ -189,6 +190,8 @@ class Reply:
     kind: ReplyKind = ReplyKind.OK
     briefs: tuple[Brief, ...] = ()
     private: bool = False
+    related: tuple[Brief, ...] = ()
+    """Briefs shown after ``briefs``, each marked as related by meaning (``/latest <words>``)."""
     choices: tuple[str, ...] = field(default=())
     """Suggested follow-up commands without arguments (for buttons), e.g. ``("/latest",)``."""
 

@@ -129,7 +129,7 @@ async def test_latest_sends_briefs_as_embeds(
             clock.now(),
             deliver=False,
         )
-    log = await run(fake, adapter, fake.command("latest", {"target": "world", "count": 2}))
+    log = await run(fake, adapter, fake.command("latest", {"query": "world", "count": 2}))
     (reply,) = log.messages
     assert reply.content == "The latest 2 stories:" and not reply.ephemeral
     first = reply.embeds[0]

@@ -69,6 +69,8 @@ class ConsoleNotifier:
         self.write(reply.text)
         for brief in reply.briefs:
             self.write(brief_text.plain(brief, now))
+        for brief in reply.related:
+            self.write(brief_text.plain(brief, now, related=True))
 
 
 class ConsoleAdapter:
