@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from bot.core import importance
 from bot.core.alerts import Query, normalize
 from bot.core.errors import FeedError
 from bot.core.models import (
@@ -373,8 +374,17 @@ class FakeStorage:
         for mark in story_marks(story):
             self.marks.setdefault((story.feed_id, mark), brief.id)
         if deliver:
+            sources = set(self.sources[brief.id])
             targets: dict[ChatRef, tuple[str, ...]] = {
-                c: () for c, feeds in self.subs.items() if story.feed_id in feeds
+                c: ()
+                for c, feeds in self.subs.items()
+                if sources & set(feeds)
+                and importance.queue_now(
+                    self.chats.get(c, ChatSettings(c)).importance,
+                    digest=bool(self.chats.get(c, ChatSettings(c)).digest_times),
+                    sources=len(sources),
+                    joined=story.feed_id in feeds,
+                )
             }
             for chat, terms in alerts.items():
                 targets[chat] = tuple(terms)

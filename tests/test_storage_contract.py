@@ -338,3 +338,34 @@ async def test_a_released_notice_comes_due_later_without_an_attempt(storage: Sto
     assert await storage.claim_notices(T0 + timedelta(minutes=5), 10, 60) == []
     (again,) = await storage.claim_notices(later, 10, 60)
     assert (again.id, again.attempts) == (notice.id, 0)
+
+
+async def test_importance_queues_a_story_when_its_nth_source_joins(storage: Storage) -> None:
+    third = ChatRef(Platform.TELEGRAM, "300")
+    digest = ChatRef(Platform.TELEGRAM, "400")
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)  # n = 2, follows the first source
+    await storage.subscribe(OTHER, ["bbc-world"], T0)  # n = 1: at once, as before
+    await storage.subscribe(third, ["dw-europe"], T0)  # n = 2, follows the second source
+    await storage.subscribe(digest, ["bbc-world"], T0)  # n = 2 but digests: every story
+    for chat, settings in ((CHAT, {}), (third, {}), (digest, {"digest_times": ("08:00",)})):
+        await storage.save_chat(replace(await storage.get_chat(chat), importance=2, **settings))
+    assert (await storage.get_chat(CHAT)).importance == 2
+    assert (await storage.get_chat(OTHER)).importance == 1
+    first = make_story(1, "bbc-world")
+    brief = await storage.record_story(first, Summarised("T", "S"), T0, deliver=True)
+    now = await storage.claim_deliveries(T0, 10, 60)
+    assert {d.chat for d in now} == {OTHER, digest}
+    await storage.mark_sent_many([d.id for d in now], T0, batched=False)
+    assert await storage.pending_deliveries(CHAT) == []  # held: one source only
+    again = replace(first, feed_id="dw-europe", guid="other-guid")
+    later = T0 + timedelta(minutes=5)
+    await storage.add_source(again, brief.id, later, deliver=True)
+    rows = await storage.claim_deliveries(later, 10, 60)
+    assert sorted(str(d.chat) for d in rows) == sorted([str(CHAT), str(third)])
+    assert all(d.brief.also_sources == ("DW Europe",) for d in rows)
+    await storage.mark_sent_many([d.id for d in rows], later, batched=False)
+    # A third source reaches nobody new; OTHER and digest are never queued twice.
+    await storage.sync_catalogue([*FEEDS, Feed("ap", "https://ap.example/rss", "AP")])
+    await storage.add_source(replace(first, feed_id="ap", guid="g3"), brief.id, later, deliver=True)
+    assert await storage.claim_deliveries(later, 10, 60) == []

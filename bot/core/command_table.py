@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from bot.core.importance import MAX_IMPORTANCE
+
 
 class Kind(enum.StrEnum):
     """What a parameter holds (platforms pick input widgets and autocomplete by kind)."""
@@ -268,6 +270,22 @@ COMMANDS: tuple[Command, ...] = (
         Who.ADMINS_TO_CHANGE,
     ),
     Command("status", "health of this chat's feeds", (CHANNEL,)),
+    Command(
+        "importance",
+        "push only stories several sources carry",
+        (
+            Param(
+                "sources",
+                Kind.TEXT,
+                "n | off",
+                f"off, or how many sources must carry a story (2-{MAX_IMPORTANCE})",
+                optional=True,
+                choices=("off",),
+            ),
+            CHANNEL,
+        ),
+        Who.ADMINS_TO_CHANGE,
+    ),
 )
 
 _BY_NAME = {n: c for c in COMMANDS for n in (c.name, *c.aliases)}

@@ -18,9 +18,10 @@ from typing import cast
 
 from bot.core import alerts as alert_syntax
 from bot.core import schedule
-from bot.core.command_parse import Call, is_url, parse
+from bot.core.command_parse import Call, is_url, number, parse
 from bot.core.command_table import COMMANDS, LATEST_DEFAULT, LATEST_MAX
 from bot.core.errors import FeedError, UserInputError
+from bot.core.importance import MAX_IMPORTANCE
 from bot.core.models import ChatRef, ChatSettings, Feed, FeedState, Reply, ReplyKind
 from bot.core.ports import Clock, FeedSource, Storage
 from bot.core.reasons import readable_reason, url_key
@@ -425,6 +426,37 @@ class Commands:
         return Reply(
             f"Quiet hours {start}-{end} ({zone}): messages that come then wait until {end}. "
             "/quiet off to undo."
+        )
+
+    async def importance(self, chat: ChatRef, sources: str | None = None) -> Reply:
+        """``off`` (push at the first source) or ``n``: push once ``n`` sources carry a story."""
+        settings = await self._storage.get_chat(chat)
+        if not sources:
+            if settings.importance > 1:
+                return Reply(
+                    f"Stories are pushed here once {settings.importance} different sources "
+                    "carry them; the others stay in /latest and digests. /importance off "
+                    "pushes every story.",
+                    ReplyKind.INFO,
+                )
+            return Reply(
+                "Every story is pushed at its first source. /importance 2 pushes only "
+                "stories at least two different sources carry.",
+                ReplyKind.INFO,
+            )
+        n = 1 if sources.lower() == "off" else number(sources)
+        if n is None or not 1 <= n <= MAX_IMPORTANCE:
+            return Reply(
+                f"Give a number of sources from 1 to {MAX_IMPORTANCE}, or off: /importance 2.",
+                ReplyKind.ERROR,
+            )
+        await self._storage.save_chat(replace(settings, importance=n))
+        if n == 1:
+            return Reply("Importance off: every story is pushed at its first source.")
+        return Reply(
+            f"Stories are now pushed once {n} different sources carry them, as the last of "
+            "them joins (within the dedup window); the others stay in /latest and digests. "
+            "Keyword alerts still arrive at once. /importance off to undo."
         )
 
     async def status(self, chat: ChatRef) -> Reply:

@@ -214,3 +214,5 @@ class ChatSettings:
     notice: str | None = None
     """A message for the chat's admins, shown once at their next command (e.g. why a
     subscription was disabled)."""
+    importance: int = 1
+    """Push a story once at least this many sources carry it (``/importance``); 1: at once."""

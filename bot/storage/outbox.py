@@ -27,10 +27,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import importance
 from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
 from bot.storage import claims
 from bot.storage.notices import NoticeStore
-from bot.storage.tables import BriefRow, ChatRow, OutboxRow, SubscriptionRow
+from bot.storage.tables import BriefRow, BriefSourceRow, ChatRow, OutboxRow, SubscriptionRow
 
 _SEP = "\n"
 _OPEN = claims.OPEN
@@ -51,11 +52,31 @@ class OutboxStore(NoticeStore):
         alerts: Mapping[ChatRef, Sequence[str]],
         now: datetime,
     ) -> None:
-        """Queue ``brief_id`` for the feed's subscribers and the alerted chats (once each)."""
+        """Queue ``brief_id`` for the alerted chats and for the subscribers of its sources that
+        ``importance.queue_now`` names (once each): the feed's that just joined, and those of
+        earlier sources whose ``/importance`` this join reaches."""
+        sources = list(
+            await s.scalars(
+                select(BriefSourceRow.feed_id).where(BriefSourceRow.brief_id == brief_id)
+            )
+        )
+        subscribers = await s.execute(
+            select(SubscriptionRow.chat_pk, ChatRow.importance, ChatRow.digest_times)
+            .join(ChatRow, ChatRow.id == SubscriptionRow.chat_pk)
+            .where(SubscriptionRow.feed_id.in_(sources))
+            .where(or_(SubscriptionRow.feed_id == feed_id, ChatRow.importance == len(sources)))
+            .distinct()
+        )
+        joined = set(
+            await s.scalars(
+                select(SubscriptionRow.chat_pk).where(SubscriptionRow.feed_id == feed_id)
+            )
+        )
         targets: dict[int, str] = {
             pk: ""
-            for pk in await s.scalars(
-                select(SubscriptionRow.chat_pk).where(SubscriptionRow.feed_id == feed_id)
+            for pk, n, digest in subscribers
+            if importance.queue_now(
+                n, digest=bool(digest), sources=len(sources), joined=pk in joined
             )
         }
         for chat, terms in alerts.items():

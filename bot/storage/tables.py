@@ -96,6 +96,8 @@ class ChatRow(Base):
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     notice: Mapped[str | None] = mapped_column(Text)
+    importance: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Push a story once this many sources carry it (``bot.core.importance``)."""
 
 
 class SubscriptionRow(Base):

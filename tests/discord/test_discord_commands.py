@@ -49,6 +49,7 @@ async def test_start_registers_the_news_group_globally(
             "quiet",
             "status",
             "help",
+            "importance",
         ]
     )
     assert subs["alert"]["type"] == 2
@@ -60,6 +61,7 @@ async def test_start_registers_the_news_group_globally(
     assert options("subscribe")["target"]["required"] is True
     assert options("subscribe")["target"]["autocomplete"] is True
     assert 15 in options("subscribe")["channel"]["channel_types"]  # forum channels
+    assert options("latest")["query"]["required"] is False
     assert options("latest")["count"]["min_value"] == 1
     assert options("latest")["count"]["max_value"] == 20
     assert options("feeds")["topic"]["autocomplete"] is True
