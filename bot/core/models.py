@@ -158,6 +158,22 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One outbox edit row: rewrite a pushed brief's message (a later source joined its story)
+    with the brief as it is now (``bot.core.edits``)."""
+
+    id: int
+    chat: ChatRef
+    brief: Brief
+    message_id: str
+    """The platform's id of the message ``send_brief`` sent."""
+    sent_at: datetime
+    """When that message was sent (Telegram edits only within 48 hours)."""
+    alert_terms: tuple[str, ...] = ()
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
 class Notice:
     """A plain notice queued for one chat (a feed was paused, the alert limit was reached);
     sent through the outbox's pacing and leases like a brief."""

@@ -247,6 +247,8 @@ class BriefStore(OutboxStore):
         """
         if new or await s.get(BriefSourceRow, (row.id, story.feed_id)) is None:
             s.add(BriefSourceRow(brief_id=row.id, feed_id=story.feed_id, seen_at=now))
+            if not new:  # a later source: the messages that pushed the brief are rewritten
+                await self._queue_edits(s, row.id, now)
         marks = story_marks(story)
         known = set(
             await s.scalars(

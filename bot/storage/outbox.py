@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import importance
 from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
 from bot.storage import claims
-from bot.storage.notices import NoticeStore
+from bot.storage.edits import EditStore
 from bot.storage.tables import BriefRow, BriefSourceRow, ChatRow, OutboxRow, SubscriptionRow
 
 _SEP = "\n"
@@ -38,7 +38,7 @@ _OPEN = claims.OPEN
 _DONE = [DeliveryState.SENT.value, DeliveryState.FAILED.value]
 
 
-class OutboxStore(NoticeStore):
+class OutboxStore(EditStore):
     """Outbox queries; the concrete class provides transactions, chats and briefs."""
 
     @abc.abstractmethod
@@ -180,11 +180,23 @@ class OutboxStore(NoticeStore):
                 reclaimed += int(getattr(result, "rowcount", 0) or 0)
             return reclaimed
 
-    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        await self.mark_sent_many([delivery_id], now, batched=False)
+    async def mark_sent(
+        self, delivery_id: int, now: datetime, *, message_id: str | None = None
+    ) -> None:
+        await self._mark_sent([delivery_id], now, batched=False, message_id=message_id)
 
     async def mark_sent_many(
         self, delivery_ids: Sequence[int], now: datetime, *, batched: bool
+    ) -> None:
+        await self._mark_sent(delivery_ids, now, batched=batched)
+
+    async def _mark_sent(
+        self,
+        delivery_ids: Sequence[int],
+        now: datetime,
+        *,
+        batched: bool,
+        message_id: str | None = None,
     ) -> None:
         async with self._tx() as s:
             await s.execute(
@@ -196,6 +208,7 @@ class OutboxStore(NoticeStore):
                     attempts=OutboxRow.attempts + 1,
                     last_error=None,
                     batched=batched,
+                    message_id=message_id[:64] if message_id else None,
                 )
             )
 

@@ -10,6 +10,10 @@ under test is configured only with ``NEWSBRIEF_TELEGRAM_API_URL=http://127.0.0.1
   answer 403, migrated groups 400 with ``migrate_to_chat_id``), the forum topic exists, the HTML
   parses (``tg_html``), and the text after entity parsing is at most 4096 UTF-16 units. It
   records every accepted message in :attr:`FakeBotApi.sent`.
+- ``editMessageText`` checks the same, and that the message is one the bot sent to that chat
+  and not deleted (:attr:`FakeBotApi.deleted`; else 400 "message to edit not found"); the same
+  text again is 400 "message is not modified". Edits count against flood control like sends;
+  each accepted one is recorded in :attr:`FakeBotApi.edited`.
 - Optional flood control (:class:`Limits`): at most ``per_second`` messages in any one-second
   window overall and one per ``per_chat_interval`` per chat, else 429 with ``retry_after``.
   Going over the overall limit is penalised as Telegram does: every chat is refused (429) until
@@ -94,6 +98,10 @@ class FakeBotApi:
         self.chats = FakeChats()
         self.calls: list[tuple[str, JSON]] = []
         self.sent: list[Sent] = []
+        self.edited: list[Sent] = []
+        """Accepted ``editMessageText`` calls (``message_id`` is the edited message's)."""
+        self.deleted: set[int] = set()
+        """Message ids a user deleted: editing them is refused."""
         self.flood_refusals = 0
         self.commands: list[JSON] = []
         self.webhook: JSON = {}
@@ -347,6 +355,31 @@ class FakeBotApi:
         self._window.append(now)
         self._last_to_chat[chat_id] = now
         return None
+
+    async def _m_editMessageText(self, p: JSON) -> web.Response:
+        chat, refusal = self.chats.reachable(p.get("chat_id"))
+        if chat is None:
+            return refusal
+        message_id = _int(p.get("message_id"))
+        mine = [m for m in self.sent if m.chat_id == chat.id and m.message_id == message_id]
+        if not mine or message_id in self.deleted:
+            return _error(400, "Bad Request: message to edit not found")
+        raw = str(p.get("text", ""))
+        try:
+            visible, links, _ = (
+                tg_html.parse(raw) if p.get("parse_mode") == "HTML" else (raw, [], [])
+            )
+        except tg_html.EntityError as exc:
+            return _error(400, f"Bad Request: can't parse entities: {exc}")
+        current = ([m for m in self.edited if m.message_id == message_id] or mine)[-1]
+        if visible == current.text:
+            return _error(400, "Bad Request: message is not modified")
+        flood = self._flood(chat.id)
+        if flood is not None:
+            return flood
+        edited = Sent(message_id, chat.id, visible, raw, p.get("parse_mode"), None, p, links)
+        self.edited.append(edited)
+        return _ok(self.chats.message(chat, message_id, visible, current.thread_id, p))
 
     async def _m_editMessageReplyMarkup(self, p: JSON) -> web.Response:
         return _ok(True)
