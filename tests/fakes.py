@@ -347,8 +347,10 @@ class FakeStorage:
         *,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+        held_since: datetime | None = None,
     ) -> Brief:
-        return self._attach(self.briefs[brief_id], story, now, deliver, alerts or {})
+        recent = held_since is None or self.created[brief_id] >= held_since
+        return self._attach(self.briefs[brief_id], story, now, deliver, alerts or {}, recent)
 
     async def record_story(
         self,
@@ -386,6 +388,7 @@ class FakeStorage:
         now: datetime,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]],
+        recent: bool = True,
     ) -> Brief:
         if story.feed_id not in self.sources[brief.id]:
             if self.sources[brief.id]:
@@ -404,6 +407,7 @@ class FakeStorage:
                     digest=bool(self.chats.get(c, ChatSettings(c)).digest_times),
                     sources=len(sources),
                     joined=story.feed_id in feeds,
+                    recent=recent,
                 )
             }
             for chat, terms in alerts.items():

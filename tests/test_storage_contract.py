@@ -407,3 +407,17 @@ async def test_a_later_source_arms_one_edit_per_pushed_message(storage: Storage)
     await storage.sync_catalogue([*FEEDS, Feed("x", "https://x.example/rss", "X")])
     await storage.add_source(joined("x"), brief.id, T0 + 40 * minute, deliver=True)
     assert await storage.claim_edits(T0 + 99 * minute, 10, 60) == []  # gone stays gone
+
+
+async def test_importance_pushes_nothing_held_for_a_join_past_the_window(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    await storage.subscribe(OTHER, ["dw-europe"], T0)  # n = 1: gets it at its feed, as before
+    await storage.save_chat(replace(await storage.get_chat(CHAT), importance=2))
+    first = make_story(1, "bbc-world")
+    brief = await storage.record_story(first, Summarised("T", "S"), T0, deliver=True)
+    late = T0 + timedelta(days=3)
+    again = replace(first, feed_id="dw-europe", guid="g2")
+    window = late - timedelta(hours=36)
+    await storage.add_source(again, brief.id, late, deliver=True, held_since=window)
+    assert [d.chat for d in await storage.claim_deliveries(late, 10, 60)] == [OTHER]

@@ -305,12 +305,15 @@ class Storage(Protocol):
         *,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+        held_since: datetime | None = None,
     ) -> Brief:
         """Record ``story`` as another source of brief ``brief_id`` (a near-duplicate).
 
         Like ``record_story`` with ``text=None``, but against a given brief: the story's marks
         point at that brief, its feed joins the brief's sources, and with ``deliver`` the
         feed's subscribers (and ``alerts``) get outbox rows unless they already have one.
+        Subscribers waiting for more sources (``bot.core.importance``) are queued only for a
+        brief created at or after ``held_since`` (the dedup window), when it is given.
         """
         ...
 

@@ -222,12 +222,14 @@ class BriefStore(OutboxStore):
         *,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+        held_since: datetime | None = None,
     ) -> Brief:
         async with self._tx() as s:
             row = await s.get(BriefRow, brief_id)
             if row is None:
                 raise StorageError(f"no brief {brief_id}")
-            return await self._attach(s, row, story, now, deliver, alerts or {})
+            recent = held_since is None or row.created_at >= held_since
+            return await self._attach(s, row, story, now, deliver, alerts or {}, recent=recent)
 
     async def _attach(
         self,
@@ -239,6 +241,7 @@ class BriefStore(OutboxStore):
         alerts: Mapping[ChatRef, Sequence[str]],
         *,
         new: bool = False,
+        recent: bool = True,
     ) -> Brief:
         """Record ``story`` as carried by its feed under brief ``row`` and queue deliveries.
 
@@ -263,7 +266,7 @@ class BriefStore(OutboxStore):
             if mark not in known
         )
         if deliver:
-            await self._enqueue(s, row.id, story.feed_id, alerts, now)
+            await self._enqueue(s, row.id, story.feed_id, alerts, now, recent=recent)
         await s.flush()
         return await self._brief(s, row)
 

@@ -51,6 +51,8 @@ class OutboxStore(EditStore):
         feed_id: str,
         alerts: Mapping[ChatRef, Sequence[str]],
         now: datetime,
+        *,
+        recent: bool = True,
     ) -> None:
         """Queue ``brief_id`` for the alerted chats and for the subscribers of its sources that
         ``importance.queue_now`` names (once each): the feed's that just joined, and those of
@@ -76,7 +78,7 @@ class OutboxStore(EditStore):
             pk: ""
             for pk, n, digest in subscribers
             if importance.queue_now(
-                n, digest=bool(digest), sources=len(sources), joined=pk in joined
+                n, digest=bool(digest), sources=len(sources), joined=pk in joined, recent=recent
             )
         }
         for chat, terms in alerts.items():
