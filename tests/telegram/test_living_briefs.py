@@ -3,9 +3,13 @@ when later sources join its story, once per 10 minutes; a deleted message is giv
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
+from datetime import timedelta
 
-from bot.core.models import Feed, Story
+from bot.core.delivery import Deliverer
+from bot.core.models import Feed, Platform, Story
+from tests.core.delivery_support import TimeMachine
 from tests.telegram.conftest import TECH, WORLD, World
 from tests.telegram.fake_bot_api import Sent
 from tests.telegram.fake_chats import FakeChat
@@ -63,3 +67,38 @@ async def test_a_deleted_message_is_given_up_not_retried(world: World) -> None:
         world.clock.advance(3600)
         await world.deliverer.drain()
     assert world.fake.attempts("editMessageText") == 1 and world.fake.edited == []
+
+
+async def test_edits_keep_the_chats_pace(world: World) -> None:
+    alice = world.fake.chats.add(FakeChat(4242))
+    await world.say(alice, "/subscribe world")
+    stories = [world.story(WORLD, title=f"Story {n}", summary="Words.") for n in (1, 2)]
+    await world.publish(WORLD, *stories)
+    await world.deliver()
+    for story in stories:
+        await _join(world, story, TECH)
+    # A deliverer on a virtual clock (its sleeps advance it), past the edits' 10 minutes.
+    clock = TimeMachine(world.clock.now() + timedelta(seconds=601))
+    clock.mono = time.monotonic() + 601  # after the sends the shared pacer saw
+    deliverer = Deliverer(
+        world.storage,
+        {Platform.TELEGRAM: world.adapter.notifier},
+        clock,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+    )
+    assert await deliverer.drain() == 2
+    assert [e.text.split("\n")[0] for e in world.fake.edited] == ["Story 1", "Story 2"]
+    assert all("also Tech Today" in e.text for e in world.fake.edited)
+    assert [round(s, 3) for s in clock.slept if s > 0] == [1.0]  # one second apart (private)
+
+
+async def test_a_message_past_telegrams_48_hours_is_not_edited(world: World) -> None:
+    story, _ = await _pushed(world)
+    world.clock.advance(timedelta(hours=48).total_seconds())
+    await _join(world, story, TECH)
+    world.clock.advance(601)
+    assert await world.deliverer.drain() == 1  # the edit row, ended without a request
+    world.clock.advance(3600)
+    await world.deliverer.drain()
+    assert world.fake.attempts("editMessageText") == 0
