@@ -186,7 +186,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "latest",
-        "show the newest briefs",
+        "show the newest briefs, or search them",
         (
             Param(
                 "query",

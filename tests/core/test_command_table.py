@@ -98,5 +98,5 @@ def test_who_may_run_a_call() -> None:
 
 def test_help_is_written_from_the_table() -> None:
     lines = [c.help_line() for c in COMMANDS]
-    assert "/latest [feed id | topic | words] [n] - show the newest briefs" in lines
+    assert "/latest [feed id | topic | words] [n] - show the newest briefs, or search them" in lines
     assert all(p.kind != Kind.CHANNEL for c in COMMANDS for p in c.typed)
