@@ -109,12 +109,15 @@ class App:
             self._started.append("metrics")
         self.source = source = open_feed_source(s, self.clock)
         self._started.append("http")
+        # One MiniLM for dedup and for /latest <words> by meaning (None: dedup is off).
+        self.embedder = build_deduper(s.dedup_threshold)
         self.commands = Commands(
             self.storage,
             source,
             self.clock,
             fetch_limits=FetchLimits(s.chat_fetch_timeout_seconds, s.chat_fetches_per_chat),
             max_feeds=s.max_feeds_per_chat,
+            embedder=self.embedder,
         )
         self.adapters = self._build_adapters()
         for adapter in self.adapters:
@@ -156,8 +159,6 @@ class App:
         if self.metrics is not None:
             pipeline_source = MeteredSource(source, self.metrics)
             pipeline_summarizer = MeteredSummarizer(self.furniture, self.metrics)
-        # One MiniLM for dedup and for /latest <words> by meaning (None: dedup is off).
-        self.embedder = build_deduper(s.dedup_threshold)
         self.pipeline = Pipeline(
             self.storage,
             pipeline_source,

@@ -87,6 +87,7 @@ class MeteredNotifier:
         self._metrics = metrics
         self.platform = inner.platform
         self.pace: Pace = inner.pace
+        self.edit_window = getattr(inner, "edit_window", None)
 
     def _count(self, outcome: str) -> None:
         self._metrics.sends.labels(platform=self.platform.value, outcome=outcome).inc()
@@ -104,13 +105,24 @@ class MeteredNotifier:
 
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
-    ) -> None:
+    ) -> str | None:
         try:
-            await self._inner.send_brief(chat, brief, alert_terms=alert_terms)
+            message = await self._inner.send_brief(chat, brief, alert_terms=alert_terms)
         except Exception as exc:
             self._failed(exc)
             raise
         self._count("sent")
+        return message
+
+    async def edit_brief(
+        self, chat: ChatRef, message_id: str, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        try:
+            await self._inner.edit_brief(chat, message_id, brief, alert_terms=alert_terms)
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        self._count("edited")
 
     async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
         try:

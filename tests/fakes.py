@@ -11,11 +11,14 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.core import importance
 from bot.core.alerts import Query, normalize
+from bot.core.edits import edit_due
 from bot.core.errors import FeedError
 from bot.core.models import (
     Alert,
@@ -24,6 +27,7 @@ from bot.core.models import (
     ChatSettings,
     Delivery,
     DeliveryState,
+    Edit,
     Feed,
     FeedState,
     Notice,
@@ -66,6 +70,20 @@ class _Row:
     created_at: datetime = T0
     sent_at: datetime | None = None
     batched: bool = False
+    message_id: str | None = None
+
+
+@dataclass
+class _EditRow:
+    id: int
+    outbox_id: int
+    chat: ChatRef
+    state: DeliveryState
+    next_attempt_at: datetime
+    attempts: int = 0
+    error: str | None = None
+    created_at: datetime = T0
+    sent_at: datetime | None = None
 
 
 @dataclass
@@ -102,6 +120,7 @@ class FakeStorage:
     alert_rows: dict[int, Alert] = field(default_factory=dict)
     outbox: dict[int, _Row] = field(default_factory=dict)
     notices: dict[int, _NoticeRow] = field(default_factory=dict)
+    edits: dict[int, _EditRow] = field(default_factory=dict)
     created: dict[int, datetime] = field(default_factory=dict)
     embeddings: dict[int, bytes] = field(default_factory=dict)
     batches: list[int] = field(default_factory=list)
@@ -357,8 +376,10 @@ class FakeStorage:
         *,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+        held_since: datetime | None = None,
     ) -> Brief:
-        return self._attach(self.briefs[brief_id], story, now, deliver, alerts or {})
+        recent = held_since is None or self.created[brief_id] >= held_since
+        return self._attach(self.briefs[brief_id], story, now, deliver, alerts or {}, recent)
 
     async def record_story(
         self,
@@ -410,14 +431,27 @@ class FakeStorage:
         now: datetime,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]],
+        recent: bool = True,
     ) -> Brief:
         if story.feed_id not in self.sources[brief.id]:
+            if self.sources[brief.id]:
+                self._queue_edits(brief.id, now)
             self.sources[brief.id].append(story.feed_id)
         for mark in story_marks(story):
             self.marks.setdefault((story.feed_id, mark), brief.id)
         if deliver:
+            sources = set(self.sources[brief.id])
             targets: dict[ChatRef, tuple[str, ...]] = {
-                c: () for c, feeds in self.subs.items() if story.feed_id in feeds
+                c: ()
+                for c, feeds in self.subs.items()
+                if sources & set(feeds)
+                and importance.queue_now(
+                    self.chats.get(c, ChatSettings(c)).importance,
+                    digest=bool(self.chats.get(c, ChatSettings(c)).digest_times),
+                    sources=len(sources),
+                    joined=story.feed_id in feeds,
+                    recent=recent,
+                )
             }
             for chat, terms in alerts.items():
                 targets[chat] = tuple(terms)
@@ -482,8 +516,58 @@ class FakeStorage:
             row.next_attempt_at = now + timedelta(seconds=lease_seconds)
         return [self._delivery(r) for r in due]
 
-    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
+    async def mark_sent(
+        self, delivery_id: int, now: datetime, *, message_id: str | None = None
+    ) -> None:
         await self.mark_sent_many([delivery_id], now, batched=False)
+        self.outbox[delivery_id].message_id = message_id
+
+    def _queue_edits(self, brief_id: int, now: datetime) -> None:
+        for row in list(self.outbox.values()):
+            if row.brief_id != brief_id or row.state != DeliveryState.SENT:
+                continue
+            if row.message_id is None or row.batched:
+                continue
+            armed = next((e for e in self.edits.values() if e.outbox_id == row.id), None)
+            if armed is None:
+                edit_id = self._next()
+                due = edit_due(now, row.sent_at or now)
+                self.edits[edit_id] = _EditRow(
+                    edit_id, row.id, row.chat, DeliveryState.PENDING, due, created_at=now
+                )
+            elif armed.state == DeliveryState.SENT:
+                armed.state, armed.attempts = DeliveryState.PENDING, 0
+                armed.next_attempt_at = edit_due(now, armed.sent_at or now)
+
+    async def claim_edits(self, now: datetime, limit: int, lease_seconds: float) -> list[Edit]:
+        due = [
+            e
+            for e in sorted(self.edits.values(), key=lambda e: e.id)
+            if e.state in (DeliveryState.PENDING, DeliveryState.SENDING)
+            and e.next_attempt_at <= now
+            and self.chats.get(e.chat, ChatSettings(e.chat)).available
+        ][:limit]
+        out = []
+        for e in due:
+            e.state = DeliveryState.SENDING
+            e.next_attempt_at = now + timedelta(seconds=lease_seconds)
+            row = self.outbox[e.outbox_id]
+            brief = self._with_sources(self.briefs[row.brief_id])
+            sent = row.sent_at or now
+            out.append(
+                Edit(e.id, e.chat, brief, row.message_id or "", sent, row.alert_terms, e.attempts)
+            )
+        return out
+
+    async def finish_edit(self, edit_id: int, now: datetime, *, error: str = "") -> None:
+        e = self.edits[edit_id]
+        e.state = DeliveryState.FAILED if error else DeliveryState.SENT
+        e.sent_at, e.attempts, e.error = now, e.attempts + 1, error or None
+
+    async def retry_edit(self, edit_id: int, at: datetime, error: str) -> None:
+        e = self.edits[edit_id]
+        e.state, e.next_attempt_at = DeliveryState.PENDING, at
+        e.attempts, e.error = e.attempts + 1, error
 
     async def mark_sent_many(
         self, delivery_ids: Sequence[int], now: datetime, *, batched: bool
@@ -524,8 +608,8 @@ class FakeStorage:
             row.state, row.next_attempt_at = DeliveryState.PENDING, now
         return len(rows)
 
-    def _open_rows(self) -> list[_Row | _NoticeRow]:
-        return [*self.outbox.values(), *self.notices.values()]
+    def _open_rows(self) -> list[_Row | _NoticeRow | _EditRow]:
+        return [*self.outbox.values(), *self.notices.values(), *self.edits.values()]
 
     async def queue_notice(
         self, chat: ChatRef, text: str, now: datetime, *, key: str | None = None
@@ -618,7 +702,8 @@ class FakeStorage:
     async def purge_deliveries(self, finished_before: datetime) -> int:
         done = (DeliveryState.SENT, DeliveryState.FAILED)
         purged = 0
-        for table in (self.outbox, self.notices):
+        tables: tuple[dict[int, Any], ...] = (self.outbox, self.notices, self.edits)
+        for table in tables:
             gone = [
                 row_id
                 for row_id, row in table.items()
@@ -717,6 +802,8 @@ class RecordingNotifier:
     log: list[tuple[str, ChatRef, object]] = field(default_factory=list)
     failures: dict[ChatRef, list[Exception]] = field(default_factory=lambda: defaultdict(list))
     _briefs: dict[int, Brief] = field(default_factory=dict)
+    message_ids: bool = False
+    """``send_brief`` returns message ids (so later sources edit the messages)."""
 
     def _maybe_fail(self, chat: ChatRef) -> None:
         queue = self.failures.get(chat)
@@ -725,10 +812,17 @@ class RecordingNotifier:
 
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
-    ) -> None:
+    ) -> str | None:
         self._maybe_fail(chat)
         self._briefs[brief.id] = brief
         self.log.append(("brief", chat, (brief.id, tuple(alert_terms))))
+        return f"m{len(self.log)}" if self.message_ids else None
+
+    async def edit_brief(
+        self, chat: ChatRef, message_id: str, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        self._maybe_fail(chat)
+        self.log.append(("edit", chat, (message_id, brief.also_sources)))
 
     async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
         self._maybe_fail(chat)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from bot.core.models import ChatRef, DeliveryState, Feed, Platform
 from bot.core.ports import Storage, Summarised
@@ -423,3 +423,86 @@ async def test_recent_briefs_after_a_brief_and_the_story_lock(storage: Storage) 
     assert second.id > first.id  # stored in turn, numbered in turn
     recent = await storage.recent_briefs(T0, exclude_feed="dw-europe", after_id=first.id)
     assert [b.id for b in recent] == [second.id]
+
+
+async def test_importance_queues_a_story_when_its_nth_source_joins(storage: Storage) -> None:
+    third = ChatRef(Platform.TELEGRAM, "300")
+    digest = ChatRef(Platform.TELEGRAM, "400")
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)  # n = 2, follows the first source
+    await storage.subscribe(OTHER, ["bbc-world"], T0)  # n = 1: at once, as before
+    await storage.subscribe(third, ["dw-europe"], T0)  # n = 2, follows the second source
+    await storage.subscribe(digest, ["bbc-world"], T0)  # n = 2 but digests: every story
+    for chat, settings in ((CHAT, {}), (third, {}), (digest, {"digest_times": ("08:00",)})):
+        await storage.save_chat(replace(await storage.get_chat(chat), importance=2, **settings))
+    assert (await storage.get_chat(CHAT)).importance == 2
+    assert (await storage.get_chat(OTHER)).importance == 1
+    first = make_story(1, "bbc-world")
+    brief = await storage.record_story(first, Summarised("T", "S"), T0, deliver=True)
+    now = await storage.claim_deliveries(T0, 10, 60)
+    assert {d.chat for d in now} == {OTHER, digest}
+    await storage.mark_sent_many([d.id for d in now], T0, batched=False)
+    assert await storage.pending_deliveries(CHAT) == []  # held: one source only
+    again = replace(first, feed_id="dw-europe", guid="other-guid")
+    later = T0 + timedelta(minutes=5)
+    await storage.add_source(again, brief.id, later, deliver=True)
+    rows = await storage.claim_deliveries(later, 10, 60)
+    assert sorted(str(d.chat) for d in rows) == sorted([str(CHAT), str(third)])
+    assert all(d.brief.also_sources == ("DW Europe",) for d in rows)
+    await storage.mark_sent_many([d.id for d in rows], later, batched=False)
+    # A third source reaches nobody new; OTHER and digest are never queued twice.
+    await storage.sync_catalogue([*FEEDS, Feed("ap", "https://ap.example/rss", "AP")])
+    await storage.add_source(replace(first, feed_id="ap", guid="g3"), brief.id, later, deliver=True)
+    assert await storage.claim_deliveries(later, 10, 60) == []
+
+
+async def test_a_later_source_arms_one_edit_per_pushed_message(storage: Storage) -> None:
+    await storage.sync_catalogue([*FEEDS, Feed("ap", "https://ap.example/rss", "AP")])
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    await storage.subscribe(OTHER, ["bbc-world"], T0)
+    first = make_story(1, "bbc-world")
+    brief = await storage.record_story(first, Summarised("T", "S"), T0, deliver=True)
+    rows = {d.chat: d for d in await storage.claim_deliveries(T0, 10, 60)}
+    await storage.mark_sent(rows[CHAT].id, T0, message_id="4711")
+    await storage.mark_sent(rows[OTHER].id, T0)  # no message id (the console): never edited
+
+    def joined(feed_id: str) -> Any:
+        return replace(first, feed_id=feed_id, guid=f"g-{feed_id}")
+
+    minute = timedelta(minutes=1)
+    await storage.add_source(joined("dw-europe"), brief.id, T0 + minute, deliver=True)
+    assert await storage.claim_edits(T0 + 9 * minute, 10, 60) == []  # 10 min after the send
+    await storage.add_source(joined("ap"), brief.id, T0 + 2 * minute, deliver=True)
+    (edit,) = await storage.claim_edits(T0 + 10 * minute, 10, 60)
+    assert (edit.chat, edit.message_id, edit.sent_at) == (CHAT, "4711", T0)
+    assert edit.brief.also_sources == ("DW Europe", "AP")
+    await storage.finish_edit(edit.id, T0 + 10 * minute)
+    await storage.sync_catalogue(
+        [
+            *FEEDS,
+            Feed("ap", "https://ap.example/rss", "AP"),
+            Feed("rt", "https://rt.example/rss", "RT"),
+        ]
+    )
+    await storage.add_source(joined("rt"), brief.id, T0 + 11 * minute, deliver=True)
+    assert await storage.claim_edits(T0 + 19 * minute, 10, 60) == []  # 10 min after the edit
+    (again,) = await storage.claim_edits(T0 + 20 * minute, 10, 60)
+    assert again.id == edit.id and "RT" in again.brief.also_sources
+    await storage.finish_edit(again.id, T0 + 20 * minute, error="message to edit not found")
+    await storage.sync_catalogue([*FEEDS, Feed("x", "https://x.example/rss", "X")])
+    await storage.add_source(joined("x"), brief.id, T0 + 40 * minute, deliver=True)
+    assert await storage.claim_edits(T0 + 99 * minute, 10, 60) == []  # gone stays gone
+
+
+async def test_importance_pushes_nothing_held_for_a_join_past_the_window(storage: Storage) -> None:
+    await storage.sync_catalogue(FEEDS)
+    await storage.subscribe(CHAT, ["bbc-world"], T0)
+    await storage.subscribe(OTHER, ["dw-europe"], T0)  # n = 1: gets it at its feed, as before
+    await storage.save_chat(replace(await storage.get_chat(CHAT), importance=2))
+    first = make_story(1, "bbc-world")
+    brief = await storage.record_story(first, Summarised("T", "S"), T0, deliver=True)
+    late = T0 + timedelta(days=3)
+    again = replace(first, feed_id="dw-europe", guid="g2")
+    window = late - timedelta(hours=36)
+    await storage.add_source(again, brief.id, late, deliver=True, held_since=window)
+    assert [d.chat for d in await storage.claim_deliveries(late, 10, 60)] == [OTHER]

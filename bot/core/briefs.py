@@ -13,6 +13,8 @@ from bot.core import schedule
 from bot.core.models import Brief
 
 SEPARATOR = " · "
+RELATED = "Related: "
+"""Before the headline of a brief ``/latest <words>`` found by meaning, not by its words."""
 
 
 def footer(brief: Brief, now: datetime) -> str:
@@ -30,9 +32,11 @@ def alert_prefix(terms: Sequence[str]) -> str:
     return "Alert " + ", ".join(f'"{t}"' for t in terms) + ": "
 
 
-def plain(brief: Brief, now: datetime, *, alert_terms: Sequence[str] = ()) -> str:
+def plain(
+    brief: Brief, now: datetime, *, alert_terms: Sequence[str] = (), related: bool = False
+) -> str:
     """The brief as plain text: headline, summary, footer and link on their own lines."""
-    lines = [alert_prefix(alert_terms) + brief.title]
+    lines = [(RELATED if related else alert_prefix(alert_terms)) + brief.title]
     if brief.summary:
         lines.append(brief.summary)
     lines.append(footer(brief, now))

@@ -7,7 +7,8 @@ says what to type.
 
 Words fill the parameters left to right. An optional parameter lets a word it does not fit pass
 to a later one that does (``/latest 3``: a bare number is a count, not a feed), and a ``rest``
-parameter takes the rest of the line as typed (``/alert "interest rates" ecb``). A ``file``
+parameter takes the rest of the line as typed (``/alert "interest rates" ecb``), but for
+trailing words that fit the parameters after it (``/latest ukraine -football 3``). A ``file``
 parameter is never typed: the adapter passes the attached file (``upload``).
 """
 
@@ -150,18 +151,37 @@ def _words(command: Command, rest: str) -> dict[str, str] | Reply:
         if i >= len(found):
             break
         word = found[i].group()
+        later = params[j + 1 :]
+        alone = not param.rest or i == len(found) - 1  # "/latest 2024 election" is words
+        if (
+            param.optional
+            and alone
+            and not _fits(param, word)
+            and any(_fits(p, word) for p in later)
+        ):
+            continue
         if param.rest:
-            values[param.name] = rest[found[i].start() :]
+            end = _trailing(later, [w.group() for w in found[i:]])
+            for p, w in zip(later, found[len(found) - end :], strict=False):
+                values[p.name] = w.group()
+            if end < len(found) - i:
+                values[param.name] = rest[found[i].start() : found[len(found) - end - 1].end()]
             i = len(found)
             break
-        later = params[j + 1 :]
-        if param.optional and not _fits(param, word) and any(_fits(p, word) for p in later):
-            continue
         values[param.name] = word
         i += 1
     if i < len(found):
         return Reply(usage(command), ReplyKind.ERROR)
     return values
+
+
+def _trailing(later: tuple[Param, ...], words: list[str]) -> int:
+    """How many of the last ``words`` go to the parameters after a ``rest`` one: as many as
+    fit them in order, the ``rest`` one keeping at least one word."""
+    take = min(len(later), len(words) - 1)
+    while take and not all(_fits(p, w) for p, w in zip(later, words[-take:], strict=False)):
+        take -= 1
+    return take
 
 
 def _fits(param: Param, word: str) -> bool:

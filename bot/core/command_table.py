@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from bot.core.importance import MAX_IMPORTANCE
+
 
 class Kind(enum.StrEnum):
     """What a parameter holds (platforms pick input widgets and autocomplete by kind)."""
@@ -64,7 +66,8 @@ class Param:
     clamp: bool = False
     """A number outside ``low..high`` is brought into range instead of refused."""
     rest: bool = False
-    """Takes the rest of a typed line, spaces and quotes included (last parameter only)."""
+    """Takes the rest of a typed line, spaces and quotes included, except trailing words that
+    fit the parameters after it (``/latest ukraine -football 3``: 3 is the count)."""
     missing: str = ""
     """The answer when a required parameter is not given (default: the usage line)."""
 
@@ -189,14 +192,15 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "latest",
-        "show the newest briefs",
+        "show the newest briefs, or search them",
         (
             Param(
-                "target",
+                "query",
                 Kind.FEED,
-                "feed id | topic",
-                "Feed id or topic (default: this chat's feeds)",
+                "feed id | topic | words",
+                'Feed id, topic, or words to search: kursk, "interest rates", ukraine -football',
                 optional=True,
+                rest=True,
             ),
             Param(
                 "count",
@@ -291,6 +295,22 @@ COMMANDS: tuple[Command, ...] = (
         handler="import_feeds",
     ),
     Command("export", "this chat's subscriptions as an OPML file", handler="export_feeds"),
+    Command(
+        "importance",
+        "push only stories several sources carry",
+        (
+            Param(
+                "sources",
+                Kind.TEXT,
+                "n | off",
+                f"off, or how many sources must carry a story (2-{MAX_IMPORTANCE})",
+                optional=True,
+                choices=("off",),
+            ),
+            CHANNEL,
+        ),
+        Who.ADMINS_TO_CHANGE,
+    ),
 )
 
 _BY_NAME = {n: c for c in COMMANDS for n in (c.name, *c.aliases)}

@@ -19,13 +19,15 @@ from typing import cast
 
 from bot.core import alerts as alert_syntax
 from bot.core import schedule
-from bot.core.command_parse import Call, is_url, parse
+from bot.core.command_parse import Call, is_url, number, parse
 from bot.core.command_table import COMMANDS, LATEST_DEFAULT, LATEST_MAX
 from bot.core.errors import FeedError, UserInputError
+from bot.core.importance import MAX_IMPORTANCE
 from bot.core.imports import Ticker, import_outlines
 from bot.core.models import ChatRef, ChatSettings, Document, Feed, FeedState, Reply, ReplyKind
 from bot.core.ports import Clock, FeedSource, ShowProgress, Storage, Upload
 from bot.core.reasons import readable_reason, url_key
+from bot.core.search import Embedder, search_latest
 from bot.opml import check_size, parse_opml, render_opml
 
 __all__ = ["COMMANDS", "LATEST_MAX", "Answer", "Commands", "FetchLimits"]
@@ -80,8 +82,11 @@ class Commands:
         *,
         fetch_limits: FetchLimits | None = None,
         max_feeds: int = MAX_FEEDS_PER_CHAT,
+        embedder: Embedder | None = None,
     ) -> None:
         self._storage = storage
+        self._embedder = embedder
+        """MiniLM for ``/latest <words>`` by meaning (None: words only)."""
         self._max_feeds = max_feeds
         self._feeds = feeds
         self._clock = clock
@@ -313,15 +318,18 @@ class Commands:
         return Reply(f"This chat follows {_count(len(feeds), 'feed')}:\n{body}", ReplyKind.INFO)
 
     async def latest(
-        self, chat: ChatRef, target: str | None = None, count: int | None = None
+        self, chat: ChatRef, query: str | None = None, count: int | None = None
     ) -> Reply:
-        """The newest briefs of a feed, a topic, this chat's feeds, or every feed it may see."""
+        """The newest briefs of a feed, a topic or this chat's feeds; or of any feed it may see
+        that match words (``search_latest``). A feed id or topic wins over a word."""
         count = count or LATEST_DEFAULT
-        if target:
+        if query:
             try:
-                found = await self._resolve(chat, target, create=False)
+                found = await self._resolve(chat, query, create=False)
             except UserInputError as exc:
-                return Reply(str(exc), ReplyKind.ERROR)
+                if is_url(query):
+                    return Reply(str(exc), ReplyKind.ERROR)
+                return await self._search(chat, query, count, str(exc))
             feed_ids = [f.id for f in found]
         else:
             own = await self._storage.subscriptions(chat)
@@ -333,6 +341,32 @@ class Commands:
             "The latest story:" if len(briefs) == 1 else f"The latest {len(briefs)} stories:",
             ReplyKind.INFO,
             briefs=tuple(briefs),
+        )
+
+    async def _search(self, chat: ChatRef, query: str, count: int, no_feed: str) -> Reply:
+        """``/latest <words>``: the newest matching briefs, then related ones by meaning."""
+        try:
+            found = await search_latest(self._storage, self._embedder, chat, query, count)
+        except UserInputError as exc:
+            return Reply(str(exc), ReplyKind.ERROR)
+        matched = tuple(f.brief for f in found if not f.related)
+        related = tuple(f.brief for f in found if f.related)
+        if not found:
+            return Reply(f'No stories match "{query}". {no_feed}', ReplyKind.INFO)
+        head = (
+            f'No stories match "{query}"'
+            if not matched
+            else f'The latest story matching "{query}"'
+            if len(matched) == 1
+            else f'The latest {len(matched)} stories matching "{query}"'
+        )
+        tail = (
+            f", then {len(related)} related by meaning:"
+            if matched
+            else (f"; {len(related)} related by meaning:")
+        )
+        return Reply(
+            head + (tail if related else ":"), ReplyKind.INFO, briefs=matched, related=related
         )
 
     async def alert(self, chat: ChatRef, query: str) -> Reply:
@@ -458,6 +492,37 @@ class Commands:
         return Reply(
             f"Quiet hours {start}-{end} ({zone}): messages that come then wait until {end}. "
             "/quiet off to undo."
+        )
+
+    async def importance(self, chat: ChatRef, sources: str | None = None) -> Reply:
+        """``off`` (push at the first source) or ``n``: push once ``n`` sources carry a story."""
+        settings = await self._storage.get_chat(chat)
+        if not sources:
+            if settings.importance > 1:
+                return Reply(
+                    f"Stories are pushed here once {settings.importance} different sources "
+                    "carry them; the others stay in /latest and digests. /importance off "
+                    "pushes every story.",
+                    ReplyKind.INFO,
+                )
+            return Reply(
+                "Every story is pushed at its first source. /importance 2 pushes only "
+                "stories at least two different sources carry.",
+                ReplyKind.INFO,
+            )
+        n = 1 if sources.lower() == "off" else number(sources)
+        if n is None or not 1 <= n <= MAX_IMPORTANCE:
+            return Reply(
+                f"Give a number of sources from 1 to {MAX_IMPORTANCE}, or off: /importance 2.",
+                ReplyKind.ERROR,
+            )
+        await self._storage.save_chat(replace(settings, importance=n))
+        if n == 1:
+            return Reply("Importance off: every story is pushed at its first source.")
+        return Reply(
+            f"Stories are now pushed once {n} different sources carry them, as the last of "
+            "them joins (within the dedup window); the others stay in /latest and digests. "
+            "Keyword alerts still arrive at once. /importance off to undo."
         )
 
     async def status(self, chat: ChatRef) -> Reply:

@@ -56,8 +56,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.core import schedule
-from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
-from bot.core.models import ChatRef, ChatSettings, Delivery, Notice, Platform
+from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, MessageGone, RateLimited
+from bot.core.models import ChatRef, ChatSettings, Delivery, Edit, Notice, Platform
 from bot.core.pacing import Monotonic, Pacer, RateGate, Sleep
 from bot.core.ports import Clock, Notifier, Storage
 
@@ -74,6 +74,7 @@ def _always() -> bool:
 
 
 HOUR = timedelta(hours=1)
+_Claimed = tuple[list[Notice], list[Delivery], list[Edit]]
 _MAX_BACKOFF = 3600.0
 
 
@@ -133,7 +134,7 @@ class Deliverer:
         self._chat_limit = asyncio.Semaphore(concurrency)
         self._lookups = asyncio.Semaphore(4)
         self._orphans = False
-        self._prefetched: tuple[list[Notice], list[Delivery]] | None = None
+        self._prefetched: _Claimed | None = None
         self._wake = asyncio.Event()
         self._error_streak: dict[ChatRef, int] = {}
         self._rate_limited_until: dict[ChatRef, datetime] = {}
@@ -179,26 +180,30 @@ class Deliverer:
             self._orphans = False
             if released:
                 logger.info("%d claimed deliveries released after a failed round", released)
-        notices, claimed = self._prefetched or await self._claim()
+        notices, claimed, edits = self._prefetched or await self._claim()
         self._prefetched = None
-        if not claimed and not notices:
+        if not claimed and not notices and not edits:
             return 0
         by_chat: dict[ChatRef, list[Delivery]] = defaultdict(list)
         notes: dict[ChatRef, list[Notice]] = defaultdict(list)
+        rewrites: dict[ChatRef, list[Edit]] = defaultdict(list)
         for notice in notices:
             notes[notice.chat].append(notice)
             by_chat.setdefault(notice.chat, [])
+        for edit in edits:
+            rewrites[edit.chat].append(edit)
+            by_chat.setdefault(edit.chat, [])
         for row in claimed:
             by_chat[row.chat].append(row)
-        left = len(claimed) + len(notices)
-        ahead: asyncio.Task[tuple[list[Notice], list[Delivery]]] | None = None
+        left = len(claimed) + len(notices) + len(edits)
+        ahead: asyncio.Task[_Claimed] | None = None
 
         async def one(chat: ChatRef, rows: list[Delivery]) -> None:
             nonlocal left, ahead
             try:
-                await self._chat(chat, rows, notes.get(chat, []))
+                await self._chat(chat, rows, notes.get(chat, []), rewrites.get(chat, []))
             finally:
-                left -= len(rows) + len(notes.get(chat, []))
+                left -= len(rows) + len(notes.get(chat, [])) + len(rewrites.get(chat, []))
                 if ahead is None and not self._stopping and left <= self._claim_ahead_at():
                     # Claim the next batch while the last sends of this one are out, so the
                     # platform's rate is not left idle between rounds.
@@ -220,19 +225,20 @@ class Deliverer:
         if ahead is not None:
             try:
                 got = await ahead
-                self._prefetched = got if got[0] or got[1] else None
+                self._prefetched = got if any(got) else None
             except Exception:
                 self._orphans = True
                 logger.exception("claiming the next delivery batch failed")
-        return len(claimed) + len(notices)
+        return len(claimed) + len(notices) + len(edits)
 
-    async def _claim(self, *, renew: bool = False) -> tuple[list[Notice], list[Delivery]]:
+    async def _claim(self, *, renew: bool = False) -> _Claimed:
         now, limit = self._clock.now(), self._claim_limit()
         if renew:
             # Rows of the round still under way must not look due to this claim.
             await self._storage.renew_claims(now, self._lease)
         notices = await self._storage.claim_notices(now, limit, self._lease)
-        return notices, await self._storage.claim_deliveries(now, limit, self._lease)
+        edits = await self._storage.claim_edits(now, limit, self._lease)
+        return notices, await self._storage.claim_deliveries(now, limit, self._lease), edits
 
     def _claim_ahead_at(self) -> int:
         """Rows left in a round when the next batch is claimed: about one second of sends."""
@@ -282,7 +288,9 @@ class Deliverer:
             await self.housekeep()
 
     # -- one chat ---------------------------------------------------------------------------
-    async def _chat(self, chat: ChatRef, rows: list[Delivery], notices: list[Notice]) -> None:
+    async def _chat(
+        self, chat: ChatRef, rows: list[Delivery], notices: list[Notice], edits: list[Edit]
+    ) -> None:
         notifier = self._notifiers.get(chat.platform)
         if notifier is None:
             # That platform is not running in this process; try again later.
@@ -290,12 +298,16 @@ class Deliverer:
             await self._release(rows, later, f"{chat.platform} not running")
             for notice in notices:
                 await self._storage.retry_notice(notice.id, later, f"{chat.platform} not running")
+            for edit in edits:
+                await self._storage.retry_edit(edit.id, later, f"{chat.platform} not running")
             return
         async with self._chat_limit:
             async with self._lookups:
                 # A few at a time: hundreds of chats starting a round at once must not queue
                 # their lookups ahead of the outcomes of the sends in flight.
                 settings = await self._storage.get_chat(chat)
+            # Edits first, in quiet hours too: rewriting a message makes no sound.
+            await self._send_edits(notifier, chat, edits)
             now = self._clock.now()
             if settings.quiet_start and settings.quiet_end:
                 end = schedule.quiet_until(
@@ -475,12 +487,14 @@ class Deliverer:
                 return
             async with pacer.sending(chat):
                 try:
-                    await notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms)
+                    message = await notifier.send_brief(
+                        chat, row.brief, alert_terms=row.alert_terms
+                    )
                 except DeliveryError as exc:
                     failure: DeliveryError | None = exc
                 else:
                     failure = None
-                    await self._storage.mark_sent(row.id, self._clock.now())
+                    await self._storage.mark_sent(row.id, self._clock.now(), message_id=message)
             if failure is not None:
                 pause = await self._handle_error(chat, row, failure, rows_in_batch=len(rows) - i)
                 if pause is not None:
@@ -489,6 +503,54 @@ class Deliverer:
                 continue
             await self._succeeded(chat, settings.failures)
             settings = replace(settings, failures=0)
+
+    async def _send_edits(self, notifier: Notifier, chat: ChatRef, edits: list[Edit]) -> None:
+        """Rewrite pushed messages whose story gained sources (``bot.core.edits``), at the
+        chat's pace. A message that is gone, or past the platform's edit window, ends its
+        edit for good; a 429 holds the chat's edits and rows until it passes."""
+        pacer = self._pacers[chat.platform]
+        window: timedelta | None = getattr(notifier, "edit_window", None)
+        for i, edit in enumerate(edits):
+            now = self._clock.now()
+            blocked = self._rate_limited_until.get(chat)
+            if blocked is not None and blocked > now:
+                for later in edits[i:]:
+                    await self._storage.retry_edit(later.id, blocked, "rate limited")
+                return
+            if window is not None and now - edit.sent_at > window:
+                await self._storage.finish_edit(edit.id, now, error="past the edit window")
+                continue
+            await pacer.turn(chat)
+            if self._stopping:
+                return  # still claimed: due again after the lease (or at once on restart)
+            async with pacer.sending(chat):
+                try:
+                    await notifier.edit_brief(
+                        chat, edit.message_id, edit.brief, alert_terms=edit.alert_terms
+                    )
+                except DeliveryError as exc:
+                    failure: DeliveryError | None = exc
+                else:
+                    failure = None
+                    await self._storage.finish_edit(edit.id, self._clock.now())
+            if failure is None:
+                continue
+            now = self._clock.now()
+            if isinstance(failure, RateLimited):
+                pacer.limited(chat, failure.retry_after, is_global=failure.is_global)
+                at = now + timedelta(seconds=failure.retry_after)
+                self._rate_limited_until[chat] = at
+                await self._storage.retry_edit(edit.id, at, str(failure))
+            elif isinstance(failure, MessageGone | ChatUnavailable | ChatMoved) or (
+                edit.attempts + 1 >= self._max_attempts
+            ):
+                logger.info("edit %d of a brief in %s given up: %s", edit.id, chat, failure)
+                await self._storage.finish_edit(edit.id, now, error=str(failure) or "gone")
+            else:
+                logger.warning("edit %d in %s failed: %s; retrying", edit.id, chat, failure)
+                await self._storage.retry_edit(
+                    edit.id, now + _backoff(edit.attempts + 1, 5.0), str(failure)
+                )
 
     # -- outcomes ---------------------------------------------------------------------------
     async def _handle_error(

@@ -108,5 +108,10 @@ class ChatMoved(DeliveryError):
         self.new_chat = new_chat
 
 
+class MessageGone(DeliveryError):
+    """The message to edit no longer exists (deleted, or past the platform's edit window):
+    the edit is given up at once, never retried."""
+
+
 class StorageError(NewsbriefError):
     """The database failed."""

@@ -158,6 +158,22 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One outbox edit row: rewrite a pushed brief's message (a later source joined its story)
+    with the brief as it is now (``bot.core.edits``)."""
+
+    id: int
+    chat: ChatRef
+    brief: Brief
+    message_id: str
+    """The platform's id of the message ``send_brief`` sent."""
+    sent_at: datetime
+    """When that message was sent (Telegram edits only within 48 hours)."""
+    alert_terms: tuple[str, ...] = ()
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
 class Notice:
     """A plain notice queued for one chat (a feed was paused, the alert limit was reached);
     sent through the outbox's pacing and leases like a brief."""
@@ -188,7 +204,8 @@ class Document:
 class Reply:
     """The neutral answer to a chat command; each adapter renders it its own way.
 
-    ``text`` is plain text (adapters escape it). ``briefs`` are rendered as briefs below it.
+    ``text`` is plain text (adapters escape it). ``briefs`` are rendered as briefs below it,
+    then ``related`` ones, each headline after ``bot.core.briefs.RELATED``.
     ``private`` asks the adapter to show the reply only to the caller where it can
     (Discord ephemeral messages).
     """
@@ -197,6 +214,8 @@ class Reply:
     kind: ReplyKind = ReplyKind.OK
     briefs: tuple[Brief, ...] = ()
     private: bool = False
+    related: tuple[Brief, ...] = ()
+    """Briefs shown after ``briefs``, each marked as related by meaning (``/latest <words>``)."""
     choices: tuple[str, ...] = field(default=())
     """Suggested follow-up commands without arguments (for buttons), e.g. ``("/latest",)``."""
     document: Document | None = None
@@ -221,3 +240,5 @@ class ChatSettings:
     notice: str | None = None
     """A message for the chat's admins, shown once at their next command (e.g. why a
     subscription was disabled)."""
+    importance: int = 1
+    """Push a story once at least this many sources carry it (``/importance``); 1: at once."""

@@ -508,7 +508,14 @@ class Pipeline:
         """Store ``story`` as another source of ``brief`` (no new summary, no second post)."""
         text = Summarised(brief.title, brief.summary)
         alerts = shared.alerts.match(_alert_text(story, text)) if deliver else {}
-        await self._storage.add_source(story, brief.id, now, deliver=deliver, alerts=alerts)
+        await self._storage.add_source(
+            story,
+            brief.id,
+            now,
+            deliver=deliver,
+            alerts=alerts,
+            held_since=now - self._dedup_window,  # /importance: only within the window
+        )
         shared.matcher.recorded(story, brief, new=False)
 
     async def _texts(

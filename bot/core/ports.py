@@ -21,6 +21,7 @@ from bot.core.models import (
     ChatRef,
     ChatSettings,
     Delivery,
+    Edit,
     Feed,
     FeedState,
     Notice,
@@ -150,8 +151,17 @@ class Notifier(Protocol):
 
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> str | None:
+        """Deliver one brief (prefixed with the alerts that matched, if any); returns the
+        platform's message id when the message can be edited later (``edit_brief``)."""
+        ...
+
+    async def edit_brief(
+        self, chat: ChatRef, message_id: str, brief: Brief, *, alert_terms: Sequence[str] = ()
     ) -> None:
-        """Deliver one brief (prefixed with the alerts that matched, if any)."""
+        """Rewrite a message ``send_brief`` sent with the brief as it is now (its footer names
+        the sources that joined). Raises ``MessageGone`` when the message no longer exists or
+        can no longer be edited."""
         ...
 
     async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
@@ -347,12 +357,15 @@ class Storage(Protocol):
         *,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+        held_since: datetime | None = None,
     ) -> Brief:
         """Record ``story`` as another source of brief ``brief_id`` (a near-duplicate).
 
         Like ``record_story`` with ``text=None``, but against a given brief: the story's marks
         point at that brief, its feed joins the brief's sources, and with ``deliver`` the
         feed's subscribers (and ``alerts``) get outbox rows unless they already have one.
+        Subscribers waiting for more sources (``bot.core.importance``) are queued only for a
+        brief created at or after ``held_since`` (the dedup window), when it is given.
         """
         ...
 
@@ -421,7 +434,23 @@ class Storage(Protocol):
         """
         ...
 
-    async def mark_sent(self, delivery_id: int, now: datetime) -> None: ...
+    async def mark_sent(
+        self, delivery_id: int, now: datetime, *, message_id: str | None = None
+    ) -> None:
+        """Mark a row sent; ``message_id`` (the platform's) lets later sources edit it."""
+        ...
+
+    async def claim_edits(self, now: datetime, limit: int, lease_seconds: float) -> list[Edit]:
+        """Claim due edit rows (``bot.core.edits``) of available chats, like deliveries."""
+        ...
+
+    async def finish_edit(self, edit_id: int, now: datetime, *, error: str = "") -> None:
+        """An edit went out (or, with ``error``, is given up for good)."""
+        ...
+
+    async def retry_edit(self, edit_id: int, at: datetime, error: str) -> None:
+        """Put a claimed edit back to pending, due at ``at``, counting one more attempt."""
+        ...
 
     async def mark_sent_many(
         self, delivery_ids: Sequence[int], now: datetime, *, batched: bool

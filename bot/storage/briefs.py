@@ -229,12 +229,14 @@ class BriefStore(OutboxStore):
         *,
         deliver: bool,
         alerts: Mapping[ChatRef, Sequence[str]] | None = None,
+        held_since: datetime | None = None,
     ) -> Brief:
         async with self._tx() as s:
             row = await s.get(BriefRow, brief_id)
             if row is None:
                 raise StorageError(f"no brief {brief_id}")
-            return await self._attach(s, row, story, now, deliver, alerts or {})
+            recent = held_since is None or row.created_at >= held_since
+            return await self._attach(s, row, story, now, deliver, alerts or {}, recent=recent)
 
     async def _attach(
         self,
@@ -246,6 +248,7 @@ class BriefStore(OutboxStore):
         alerts: Mapping[ChatRef, Sequence[str]],
         *,
         new: bool = False,
+        recent: bool = True,
     ) -> Brief:
         """Record ``story`` as carried by its feed under brief ``row`` and queue deliveries.
 
@@ -254,6 +257,8 @@ class BriefStore(OutboxStore):
         """
         if new or await s.get(BriefSourceRow, (row.id, story.feed_id)) is None:
             s.add(BriefSourceRow(brief_id=row.id, feed_id=story.feed_id, seen_at=now))
+            if not new:  # a later source: the messages that pushed the brief are rewritten
+                await self._queue_edits(s, row.id, now)
         marks = story_marks(story)
         known = set(
             await s.scalars(
@@ -268,7 +273,7 @@ class BriefStore(OutboxStore):
             if mark not in known
         )
         if deliver:
-            await self._enqueue(s, row.id, story.feed_id, alerts, now)
+            await self._enqueue(s, row.id, story.feed_id, alerts, now, recent=recent)
         await s.flush()
         return await self._brief(s, row)
 

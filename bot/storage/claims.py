@@ -1,4 +1,4 @@
-"""Claiming rows of the two outbox tables (briefs to chats, notices to chats): one rule for both.
+"""Claiming rows of the outbox tables (briefs, notices, edits to chats): one rule for all.
 
 A due row of an available chat is claimed by moving it to *sending* with a lease and the
 claiming storage object's token; ``FOR UPDATE SKIP LOCKED`` keeps two PostgreSQL workers off
@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import Select, Update, select, update
 
 from bot.core.models import DeliveryState
-from bot.storage.tables import ChatRow, NoticeRow, OutboxRow
+from bot.storage.tables import ChatRow, EditRow, NoticeRow, OutboxRow
 
-Claimable = type[OutboxRow] | type[NoticeRow]
-CLAIMABLE: tuple[Claimable, ...] = (OutboxRow, NoticeRow)
+Claimable = type[OutboxRow] | type[NoticeRow] | type[EditRow]
+CLAIMABLE: tuple[Claimable, ...] = (OutboxRow, NoticeRow, EditRow)
 OPEN = [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
 
 
@@ -37,7 +37,7 @@ def due(table: Claimable, now: datetime, limit: int) -> Select[Any]:
 
 
 def take(
-    rows: Iterable[OutboxRow | NoticeRow], now: datetime, lease_seconds: float, token: str
+    rows: Iterable[OutboxRow | NoticeRow | EditRow], now: datetime, lease_seconds: float, token: str
 ) -> None:
     """Mark ``rows`` claimed by ``token`` until the lease ends."""
     lease_end = now + timedelta(seconds=lease_seconds)

@@ -27,17 +27,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import importance
 from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
 from bot.storage import claims
-from bot.storage.notices import NoticeStore
-from bot.storage.tables import BriefRow, ChatRow, OutboxRow, SubscriptionRow
+from bot.storage.edits import EditStore
+from bot.storage.tables import BriefRow, BriefSourceRow, ChatRow, OutboxRow, SubscriptionRow
 
 _SEP = "\n"
 _OPEN = claims.OPEN
 _DONE = [DeliveryState.SENT.value, DeliveryState.FAILED.value]
 
 
-class OutboxStore(NoticeStore):
+class OutboxStore(EditStore):
     """Outbox queries; the concrete class provides transactions, chats and briefs."""
 
     @abc.abstractmethod
@@ -50,12 +51,34 @@ class OutboxStore(NoticeStore):
         feed_id: str,
         alerts: Mapping[ChatRef, Sequence[str]],
         now: datetime,
+        *,
+        recent: bool = True,
     ) -> None:
-        """Queue ``brief_id`` for the feed's subscribers and the alerted chats (once each)."""
+        """Queue ``brief_id`` for the alerted chats and for the subscribers of its sources that
+        ``importance.queue_now`` names (once each): the feed's that just joined, and those of
+        earlier sources whose ``/importance`` this join reaches."""
+        sources = list(
+            await s.scalars(
+                select(BriefSourceRow.feed_id).where(BriefSourceRow.brief_id == brief_id)
+            )
+        )
+        subscribers = await s.execute(
+            select(SubscriptionRow.chat_pk, ChatRow.importance, ChatRow.digest_times)
+            .join(ChatRow, ChatRow.id == SubscriptionRow.chat_pk)
+            .where(SubscriptionRow.feed_id.in_(sources))
+            .where(or_(SubscriptionRow.feed_id == feed_id, ChatRow.importance == len(sources)))
+            .distinct()
+        )
+        joined = set(
+            await s.scalars(
+                select(SubscriptionRow.chat_pk).where(SubscriptionRow.feed_id == feed_id)
+            )
+        )
         targets: dict[int, str] = {
             pk: ""
-            for pk in await s.scalars(
-                select(SubscriptionRow.chat_pk).where(SubscriptionRow.feed_id == feed_id)
+            for pk, n, digest in subscribers
+            if importance.queue_now(
+                n, digest=bool(digest), sources=len(sources), joined=pk in joined, recent=recent
             )
         }
         for chat, terms in alerts.items():
@@ -159,11 +182,23 @@ class OutboxStore(NoticeStore):
                 reclaimed += int(getattr(result, "rowcount", 0) or 0)
             return reclaimed
 
-    async def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        await self.mark_sent_many([delivery_id], now, batched=False)
+    async def mark_sent(
+        self, delivery_id: int, now: datetime, *, message_id: str | None = None
+    ) -> None:
+        await self._mark_sent([delivery_id], now, batched=False, message_id=message_id)
 
     async def mark_sent_many(
         self, delivery_ids: Sequence[int], now: datetime, *, batched: bool
+    ) -> None:
+        await self._mark_sent(delivery_ids, now, batched=batched)
+
+    async def _mark_sent(
+        self,
+        delivery_ids: Sequence[int],
+        now: datetime,
+        *,
+        batched: bool,
+        message_id: str | None = None,
     ) -> None:
         async with self._tx() as s:
             await s.execute(
@@ -175,6 +210,7 @@ class OutboxStore(NoticeStore):
                     attempts=OutboxRow.attempts + 1,
                     last_error=None,
                     batched=batched,
+                    message_id=message_id[:64] if message_id else None,
                 )
             )
 

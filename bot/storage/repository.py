@@ -120,6 +120,7 @@ def _settings(row: ChatRow) -> ChatSettings:
         available=row.available,
         failures=row.failures,
         notice=row.notice,
+        importance=row.importance,
     )
 
 
@@ -362,6 +363,7 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
                 digest_times="",
                 available=True,
                 failures=0,
+                importance=1,
             )
             s.add(row)
             await s.flush()
@@ -432,6 +434,7 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
             row.quiet_start, row.quiet_end = settings.quiet_start, settings.quiet_end
             row.last_digest_at, row.available = settings.last_digest_at, settings.available
             row.failures, row.notice = settings.failures, settings.notice
+            row.importance = settings.importance
 
     async def move_chat(self, old: ChatRef, new: ChatRef) -> None:
         async with self._tx() as s:

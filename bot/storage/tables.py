@@ -100,6 +100,8 @@ class ChatRow(Base):
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     notice: Mapped[str | None] = mapped_column(Text)
+    importance: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Push a story once this many sources carry it (``bot.core.importance``)."""
 
 
 class SubscriptionRow(Base):
@@ -222,6 +224,28 @@ class OutboxRow(Base):
     claim_token: Mapped[str | None] = mapped_column(String(32))
     """Which storage object (process) claimed the row last: its leases are renewed and, after
     a failed round, released by that process only."""
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    """The platform's id of the message that pushed it (for edits when sources join)."""
+
+
+class EditRow(Base):
+    """An edit of a pushed brief's message, queued when a later source joined its story
+    (``bot.core.edits``); one per sent outbox row, re-armed for each later join."""
+
+    __tablename__ = "edits"
+    __table_args__ = (Index("ix_edits_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), unique=True)
+    chat_pk: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the last edit went out."""
 
 
 class NoticeRow(Base):

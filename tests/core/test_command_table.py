@@ -31,8 +31,9 @@ def test_each_entry_has_a_handler_taking_its_typed_values(command: Command) -> N
     assert command.progress == any(p.name == "progress" for p in signature)
     assert params[:2] == ["self", "chat"]
     assert len(params) - 2 == len(command.typed)
-    rest = [p for p in command.params if p.rest]
-    assert not rest or rest == [command.typed[-1]]
+    rest = [i for i, p in enumerate(command.typed) if p.rest]
+    assert len(rest) <= 1  # only numbers after it: a trailing number is theirs
+    assert all(p.kind == Kind.NUMBER for p in command.typed[rest[0] + 1 :]) if rest else True
 
 
 def test_names_aliases_and_paths_are_unique() -> None:
@@ -47,7 +48,12 @@ def test_words_fill_parameters_left_to_right() -> None:
     assert call("/latest world 3").args == ("world", 3)
     assert call("/latest 100").args == (None, 20)  # clamped into 1..20
     assert call("/Latest@NewsBot world", bot_name="newsbot").args == ("world", None)
-    assert error(parse("/latest a b")) == "Usage: /latest [feed id | topic] [n]."
+    assert call('/latest ukraine -football "interest rates" 3').args == (
+        'ukraine -football "interest rates"',
+        3,
+    )
+    assert call("/latest 2024 election").args == ("2024 election", None)
+    assert error(parse("/unalert 1 2")) == "Usage: /unalert <id>. /alerts shows the ids."
     assert call('/alert "interest rates"  ecb').args == ('"interest rates"  ecb',)
     assert call("/digest 08:00 Europe/Kyiv").args == ("08:00", "Europe/Kyiv")
     assert call("/start deep-link-payload").command.name == "help"
@@ -74,7 +80,7 @@ def test_a_channel_is_named_first_only_where_the_platform_says_so() -> None:
 
 
 def test_typed_options_bind_without_text() -> None:
-    typed = bind("latest", {"target": "world", "count": 2})
+    typed = bind("latest", {"query": "world", "count": 2})
     assert isinstance(typed, Call) and typed.args == ("world", 2)
     assert error(bind("unsubscribe", {"target": "  "})).startswith("Tell me what to stop")
     with pytest.raises(TypeError):
@@ -94,5 +100,5 @@ def test_who_may_run_a_call() -> None:
 
 def test_help_is_written_from_the_table() -> None:
     lines = [c.help_line() for c in COMMANDS]
-    assert "/latest [feed id | topic] [n] - show the newest briefs" in lines
+    assert "/latest [feed id | topic | words] [n] - show the newest briefs, or search them" in lines
     assert all(p.kind != Kind.CHANNEL for c in COMMANDS for p in c.typed)

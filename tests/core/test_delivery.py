@@ -207,11 +207,11 @@ class Outstanding:
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
 
-    async def mark_sent(self, delivery_id: int, now: object) -> None:
+    async def mark_sent(self, delivery_id: int, now: object, **kw: object) -> None:
         sent = sum(1 for kind, _, _ in self._notifier.log if kind == "brief")
         self.peak = max(self.peak, sent - self._marked)
         await asyncio.sleep(0)
-        await self._inner.mark_sent(delivery_id, now)  # type: ignore[arg-type]
+        await self._inner.mark_sent(delivery_id, now, **kw)  # type: ignore[arg-type]
         self._marked += 1
 
 

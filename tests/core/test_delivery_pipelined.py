@@ -177,11 +177,11 @@ class LosesTheDatabaseOnce:
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
 
-    async def mark_sent(self, delivery_id: int, now: object) -> None:
+    async def mark_sent(self, delivery_id: int, now: object, **kw: object) -> None:
         if not self.failed:
             self.failed = True
             raise StorageError("database error: ConnectionResetError")
-        await self._inner.mark_sent(delivery_id, now)  # type: ignore[arg-type]
+        await self._inner.mark_sent(delivery_id, now, **kw)  # type: ignore[arg-type]
 
 
 async def test_after_a_failed_round_the_claims_are_released_at_once(

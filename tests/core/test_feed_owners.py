@@ -72,9 +72,12 @@ async def test_a_stranger_cannot_list_read_or_subscribe_by_id(
     listing = await _text(cmds, STRANGER, "/feeds")
     assert "private" not in listing and "Private Club" not in listing
     by_id = await cmds.latest(STRANGER, "private-example")
-    assert by_id.text == 'No feed or topic called "private-example". /feeds lists them all.'
+    assert by_id.text == (
+        'No stories match "private-example". No feed or topic called "private-example". '
+        "/feeds lists them all."
+    )  # searched as words: the private feed's briefs are not among the results
     hint = await cmds.latest(STRANGER, "private-exampl")  # no "Did you mean" to a hidden id
-    assert hint.text == 'No feed or topic called "private-exampl". /feeds lists them all.'
+    assert hint.text.endswith('No feed or topic called "private-exampl". /feeds lists them all.')
     assert "Members only" not in await _text(cmds, STRANGER, "/latest world")
     subscribe = await cmds.subscribe(STRANGER, "private-example")
     assert subscribe.kind == ReplyKind.ERROR

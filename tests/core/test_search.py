@@ -8,14 +8,15 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.commands import Commands
 from bot.core.errors import UserInputError
-from bot.core.models import ChatRef, Feed, Platform
+from bot.core.models import ChatRef, Feed, Platform, ReplyKind
 from bot.core.pipeline import Pipeline
 from bot.core.ports import Summarised
 from bot.core.search import Found, search_latest, store_embeddings
 from bot.storage import SqlStorage
 from tests.core.delivery_support import T0, EchoSummarizer, ScriptedSource, story
-from tests.fakes import FakeEmbedder, FakeStorage, make_story
+from tests.fakes import FakeEmbedder, FakeFeedSource, FakeStorage, FixedClock, make_story
 
 CHAT = ChatRef(Platform.TELEGRAM, "100")
 OTHER = ChatRef(Platform.TELEGRAM, "200")
@@ -139,3 +140,45 @@ async def test_the_pipeline_embeds_each_new_brief_once(db: SqlStorage) -> None:
     found = await search_latest(db, embedder, CHAT, "sudzha", 3)
     assert _shown(found) == [("Sudzha troops dig in", False), ("Kursk incursion widens", True)]
     assert embedder.texts == ["sudzha"]
+
+
+async def _commands(*briefs: tuple[str, str, str]) -> Commands:
+    storage, embedder = await _storage(*briefs)
+    await storage.sync_catalogue([*FEEDS, Feed("war", "https://war.example/rss", "War", ("war",))])
+    return Commands(storage, FakeFeedSource(), FixedClock(T0), embedder=embedder)
+
+
+async def test_latest_words_answer_with_matches_then_related() -> None:
+    commands = await _commands(
+        ("bbc", "Kursk incursion widens", "Troops crossed near Sudzha."),
+        ("dw", "Cup final tonight", "A football match."),
+        ("dw", "Troops dig in near Sudzha", "Week two."),
+        ("bbc", "Kursk talks", "Envoys meet."),
+    )
+    reply = await commands.dispatch(CHAT, "/latest kursk 3")
+    assert reply is not None and reply.kind is ReplyKind.INFO
+    assert reply.text == 'The latest 2 stories matching "kursk", then 1 related by meaning:'
+    assert [b.title for b in reply.briefs] == ["Kursk talks", "Kursk incursion widens"]
+    assert [b.title for b in reply.related] == ["Troops dig in near Sudzha"]
+    only = await commands.dispatch(CHAT, '/latest "cup final" -kursk')
+    assert only is not None and only.text == 'The latest story matching ""cup final" -kursk":'
+    assert [b.title for b in only.briefs] == ["Cup final tonight"] and only.related == ()
+
+
+async def test_latest_feed_ids_and_topics_win_over_words() -> None:
+    commands = await _commands(("bbc", "About dw and war", "dw war"), ("dw", "Plain", ""))
+    by_feed = await commands.dispatch(CHAT, "/latest dw")
+    assert by_feed is not None and [b.title for b in by_feed.briefs] == ["Plain"]
+    by_topic = await commands.dispatch(CHAT, "/latest war")  # a topic, though also a word
+    assert by_topic is not None and by_topic.text.startswith("No stories yet")
+
+
+async def test_latest_words_that_match_nothing_and_bad_syntax() -> None:
+    commands = await _commands(("bbc", "Kursk", ""))
+    none = await commands.dispatch(CHAT, "/latest bbx")
+    assert none is not None and none.text == (
+        'No stories match "bbx". No feed or topic called "bbx". Did you mean bbc? '
+        "/feeds lists them all."
+    )
+    bad = await commands.dispatch(CHAT, "/latest -kursk")
+    assert bad is not None and bad.kind is ReplyKind.ERROR and "/latest" in bad.text

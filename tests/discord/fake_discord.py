@@ -160,6 +160,10 @@ class FakeDiscord(Payloads):
         self.violations: list[str] = []
         self.interactions: dict[str, InteractionLog] = {}
         self.channel_messages: list[dict[str, Any]] = []
+        self.edited: list[dict[str, Any]] = []
+        """Accepted ``PATCH`` edits of channel messages."""
+        self.deleted: set[str] = set()
+        """Ids of channel messages a user deleted (editing them answers 404)."""
         self.forum_posts: list[dict[str, Any]] = []
         self.synced: dict[str, list[dict[str, Any]]] = {}
         self.identify: dict[str, Any] | None = None
@@ -500,13 +504,29 @@ class FakeDiscord(Payloads):
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
             if why := self._check_message(body):
                 return self._refuse(why)
-            self.channel_messages.append({"channel_id": int(m[1]), **body})
-            return self._json(self.message(int(m[1]), body))
+            posted = self.message(int(m[1]), body)
+            self.channel_messages.append({"channel_id": int(m[1]), "id": posted["id"], **body})
+            return self._json(posted)
+        if method == "PATCH" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
+            return self._edit_message(int(m[1]), m[2], body)
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/threads", path)):
             return self._forum_post(int(m[1]), body)
         if method == "GET" and (m := re.fullmatch(r"/channels/(\d+)", path)):
             return self._json(self.channel(int(m[1])))
         return self._json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _edit_message(self, channel_id: int, message_id: str, body: Any) -> web.Response:
+        """``PATCH /channels/{id}/messages/{id}``: a message the bot posted there and nobody
+        deleted (``deleted``), else 404 Unknown Message (code 10008)."""
+        known = any(
+            m["channel_id"] == channel_id and m["id"] == message_id for m in self.channel_messages
+        )
+        if not known or message_id in self.deleted:
+            return self._json({"message": "Unknown Message", "code": 10008}, 404)
+        if why := self._check_message(body):
+            return self._refuse(why)
+        self.edited.append({"channel_id": channel_id, "id": message_id, **body})
+        return self._json({**self.message(channel_id, body), "id": message_id})
 
     def _callback(self, token: str, body: dict[str, Any], with_response: bool) -> web.Response:
         log = self.interactions.setdefault(token, InteractionLog("?", token))

@@ -51,6 +51,7 @@ async def test_start_registers_the_news_group_globally(
             "import",
             "export",
             "help",
+            "importance",
         ]
     )
     assert subs["alert"]["type"] == 2
@@ -62,6 +63,7 @@ async def test_start_registers_the_news_group_globally(
     assert options("subscribe")["target"]["required"] is True
     assert options("subscribe")["target"]["autocomplete"] is True
     assert 15 in options("subscribe")["channel"]["channel_types"]  # forum channels
+    assert options("latest")["query"]["required"] is False
     assert options("latest")["count"]["min_value"] == 1
     assert options("latest")["count"]["max_value"] == 20
     assert options("feeds")["topic"]["autocomplete"] is True
@@ -132,7 +134,7 @@ async def test_latest_sends_briefs_as_embeds(
             clock.now(),
             deliver=False,
         )
-    log = await run(fake, adapter, fake.command("latest", {"target": "world", "count": 2}))
+    log = await run(fake, adapter, fake.command("latest", {"query": "world", "count": 2}))
     (reply,) = log.messages
     assert reply.content == "The latest 2 stories:" and not reply.ephemeral
     first = reply.embeds[0]

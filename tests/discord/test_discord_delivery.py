@@ -14,7 +14,7 @@ from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.notifier import server_notice_ref
 from bot.core.delivery import Deliverer
 from bot.core.errors import ChatUnavailable, RateLimited
-from bot.core.models import Brief, ChatRef, Platform, Story
+from bot.core.models import Brief, ChatRef, Feed, Platform, Story
 from bot.core.pipeline import Pipeline
 from bot.storage import SqlStorage
 from tests.fakes import FakeFeedSource, FakeSummarizer, FixedClock
@@ -254,3 +254,54 @@ async def test_digest_is_split_at_story_boundaries(
     assert first["embeds"][0]["description"] == "First sentence 0."
     assert second["embeds"][-1]["title"] == "Story 11"
     assert all(m["allowed_mentions"] == NO_MENTIONS for m in fake.channel_messages)
+
+
+async def _join(storage: SqlStorage, pushed: Story, feed_id: str, at: FixedClock) -> None:
+    """Another feed carries the pushed story (the cross-source merge's storage step)."""
+    brief = await storage.brief_for_story(pushed.key)
+    assert brief is not None
+    again = Story(
+        feed_id, pushed.key, pushed.guid + feed_id, pushed.link, pushed.title, pushed.published
+    )
+    await storage.add_source(again, brief.id, at.now(), deliver=True)
+
+
+async def test_a_later_source_edits_the_posted_brief_once(
+    fake: FakeDiscord, adapter: DiscordAdapter, world: World, storage: SqlStorage
+) -> None:
+    await storage.sync_catalogue([*CATALOGUE, Feed("wire", "https://wire.example/rss", "Wire")])
+    await run(fake, adapter, fake.command("subscribe", {"target": "world-news"}))
+    pushed = story("world-news", 5, "Troops cross the border")
+    await world.publish(pushed)
+    (posted,) = fake.channel_messages
+    world.clock.advance(60)
+    await _join(storage, pushed, "tech-daily", world.clock)
+    assert await world.deliverer.drain() == 0  # due 10 minutes after the post
+    world.clock.advance(120)
+    await _join(storage, pushed, "wire", world.clock)  # shares the waiting edit
+    world.clock.advance(600)
+    assert await world.deliverer.drain() == 1
+    (edited,) = fake.edited
+    assert edited["id"] == posted["id"] and edited["channel_id"] == TEXT_ID
+    assert edited["embeds"][0]["footer"]["text"] == "World News · also Tech Daily, Wire"
+    assert len(fake.channel_messages) == 1  # edited, not re-sent
+    world.clock.advance(3600)
+    assert await world.deliverer.drain() == 0
+
+
+async def test_a_deleted_message_is_not_edited_again_and_again(
+    fake: FakeDiscord, adapter: DiscordAdapter, world: World, storage: SqlStorage
+) -> None:
+    await run(fake, adapter, fake.command("subscribe", {"target": "world-news"}))
+    pushed = story("world-news", 5, "Troops cross the border")
+    await world.publish(pushed)
+    (posted,) = fake.channel_messages
+    fake.deleted.add(posted["id"])
+    await _join(storage, pushed, "tech-daily", world.clock)
+    world.clock.advance(601)
+    assert await world.deliverer.drain() == 1
+    for _ in range(3):
+        world.clock.advance(3600)
+        await world.deliverer.drain()
+    patches = [r for r in fake.requests if r.method == "PATCH"]
+    assert len(patches) == 1 and fake.edited == []

@@ -25,7 +25,7 @@ from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Feed, Platform, Story
 from bot.core.pipeline import Pipeline
 from bot.storage import SqlStorage, open_storage
-from tests.fakes import FakeFeedSource, FakeSummarizer, FixedClock, make_story
+from tests.fakes import FakeEmbedder, FakeFeedSource, FakeSummarizer, FixedClock, make_story
 from tests.telegram.fake_bot_api import FakeBotApi, Sent
 from tests.telegram.fake_chats import TOKEN, FakeChat, command
 
@@ -117,7 +117,8 @@ async def world(
     await storage.sync_catalogue([WORLD, TECH])
     clock = FixedClock()
     source = FakeFeedSource()
-    commands = Commands(storage, source, clock)
+    embedder = FakeEmbedder(war="kursk sudzha incursion troops")
+    commands = Commands(storage, source, clock, embedder=embedder)
     adapter = TelegramAdapter(
         settings_for(fake.url, **bot_settings),
         commands,
@@ -126,7 +127,11 @@ async def world(
     )
     deliverer = Deliverer(storage, {Platform.TELEGRAM: adapter.notifier}, clock, sleep=clock.sleep)
     pipeline = Pipeline(
-        storage, source, FakeSummarizer(words=2000), poll_interval=timedelta(minutes=10)
+        storage,
+        source,
+        FakeSummarizer(words=2000),
+        poll_interval=timedelta(minutes=10),
+        embedder=embedder,
     )
     await pipeline.poll_due(clock.now())  # primes both feeds
     await adapter.start()

@@ -19,8 +19,10 @@ under test is configured only with ``NEWSBRIEF_TELEGRAM_API_URL=http://127.0.0.1
   /file/bot{token}/{file_path}`` serves its bytes, each download recorded in
   :attr:`FakeBotApi.downloads`. ``sendDocument`` takes a multipart upload (the file, its name,
   a caption of at most 1024 characters) and records it like a message, with the file.
-- ``editMessageText`` edits a message the bot sent (400 "message is not modified" for the same
-  text, as Telegram answers), recorded in :attr:`Sent.edits`; it counts for flood control.
+- ``editMessageText`` edits a message the bot sent to that chat and not deleted
+  (:attr:`FakeBotApi.deleted`; else 400 "message to edit not found"); the same text again is
+  400 "message is not modified". Edits count against flood control like sends; each accepted
+  one is recorded in :attr:`Sent.edits` and in :attr:`FakeBotApi.edited`.
 - Optional flood control (:class:`Limits`): at most ``per_second`` messages in any one-second
   window overall and one per ``per_chat_interval`` per chat, else 429 with ``retry_after``.
   Going over the overall limit is penalised as Telegram does: every chat is refused (429) until
@@ -147,6 +149,10 @@ class FakeBotApi:
         self.chats = FakeChats()
         self.calls: list[tuple[str, JSON]] = []
         self.sent: list[Sent] = []
+        self.edited: list[Sent] = []
+        """Accepted ``editMessageText`` calls (``message_id`` is the edited message's)."""
+        self.deleted: set[int] = set()
+        """Message ids a user deleted: editing them is refused."""
         self.flood_refusals = 0
         self.commands: list[JSON] = []
         self.webhook: JSON = {}
@@ -497,12 +503,12 @@ class FakeBotApi:
         target = next(
             (m for m in self.sent if m.chat_id == chat.id and m.message_id == message_id), None
         )
-        if target is None or target.document is not None:
+        if target is None or target.document is not None or message_id in self.deleted:
             return _error(400, "Bad Request: message to edit not found")
         raw = str(p.get("text", ""))
         mode = p.get("parse_mode")
         try:
-            visible, _, _ = tg_html.parse(raw) if mode == "HTML" else (raw, [], [])
+            visible, links, _ = tg_html.parse(raw) if mode == "HTML" else (raw, [], [])
         except tg_html.EntityError as exc:
             return _error(400, f"Bad Request: can't parse entities: {exc}")
         if not visible.strip():
@@ -519,6 +525,7 @@ class FakeBotApi:
         if flood is not None:
             return flood
         target.edits.append(visible)
+        self.edited.append(Sent(message_id, chat.id, visible, raw, mode, None, p, links))
         message = self.chats.message(chat, target.message_id, visible, target.thread_id, p)
         return _ok(message | {"edit_date": int(time.time())})
 

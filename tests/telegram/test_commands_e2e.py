@@ -63,6 +63,18 @@ async def test_latest_shows_briefs_as_html(world: World) -> None:
     assert "World News · 19 min ago" in reply.text  # published 1 min after T0, polled at +20
 
 
+async def test_latest_words_search_every_feed_and_mark_related(world: World) -> None:
+    await world.publish(WORLD, world.story(WORLD, title="Kursk incursion widens", summary="War."))
+    await world.publish(TECH, world.story(TECH, title="Troops near Sudzha", summary="Drones."))
+    await world.publish(TECH, world.story(TECH, title="Chips get smaller", summary="Tiny."))
+    (reply,) = await world.say(private(world), "/latest kursk 3")
+    assert reply.text.startswith(
+        'The latest story matching "kursk", then 1 related by meaning:\n\nKursk incursion'
+    )
+    assert "Related: Troops near Sudzha" in reply.text
+    assert "Chips" not in reply.text
+
+
 async def test_command_addressed_to_this_bot_or_another(world: World) -> None:
     newsroom = group(world)
     (reply,) = await world.say(newsroom, "/latest@newsbrief_bot", sender=12)

@@ -20,6 +20,7 @@ from typing import TextIO
 from bot.core import briefs as brief_text
 from bot.core.command_parse import parse
 from bot.core.commands import Commands
+from bot.core.errors import MessageGone
 from bot.core.models import Brief, ChatRef, Platform, Reply, ReplyKind
 from bot.core.ports import Clock, Pace
 
@@ -53,7 +54,13 @@ class ConsoleNotifier:
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
     ) -> None:
+        """Printed: no message id, so no edit is ever asked for."""
         self.write(brief_text.plain(brief, self._clock.now(), alert_terms=alert_terms))
+
+    async def edit_brief(
+        self, chat: ChatRef, message_id: str, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        raise MessageGone("printed lines cannot be edited")
 
     async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
         lines = [heading]
@@ -71,6 +78,8 @@ class ConsoleNotifier:
             self.write(brief_text.plain(brief, now))
         if reply.document is not None:  # the console has no files: the file is printed
             self.write(f"--- {reply.document.name} ---\n{reply.document.data.decode()}")
+        for brief in reply.related:
+            self.write(brief_text.plain(brief, now, related=True))
 
 
 class ConsoleAdapter:

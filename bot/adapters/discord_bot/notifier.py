@@ -23,6 +23,12 @@ Errors, translated at this edge (``raise ... from exc``):
 - Anything else (bad request, 5xx after discord.py's own retries, network errors) becomes
   ``DeliveryError``, which the outbox retries with back-off.
 
+Living briefs (``bot.core.edits``): ``send_brief`` returns ``"<channel id>:<message id>"`` (a
+forum post's message lives in its thread), and ``edit_brief`` rewrites that message (``PATCH
+/channels/{id}/messages/{id}``); a 404 (Unknown Message or Channel) or 403 becomes
+``MessageGone``, never retried. A post that Discord accepted while discord.py still sleeps out
+the channel's bucket has no message object yet: it returns no id and is not edited.
+
 Pacing: ``Pace(per_chat_interval=1.0, per_second=50)``. Discord allows 5 messages per 5 s in
 one channel (the ``X-RateLimit-*`` headers of ``POST /channels/{id}/messages``) and 50 requests
 per second per bot; one message per second per channel keeps to the first, and the pacer aims
@@ -35,14 +41,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 import discord
 
 from bot.adapters.discord_bot import render
 from bot.adapters.discord_bot.watch import Watch
-from bot.core.errors import ChatUnavailable, DeliveryError, NewsbriefError, RateLimited
+from bot.core.errors import (
+    ChatUnavailable,
+    DeliveryError,
+    MessageGone,
+    NewsbriefError,
+    RateLimited,
+)
 from bot.core.models import Brief, ChatRef, Platform
 from bot.core.pacing import Pacer
 from bot.core.ports import Pace
@@ -122,10 +134,39 @@ class DiscordNotifier:
 
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
-    ) -> None:
-        """Post one brief: a message with one embed, or a new post in a forum channel."""
+    ) -> str | None:
+        """Post one brief: a message with one embed, or a new post in a forum channel.
+        Returns ``"<channel id>:<message id>"`` for ``edit_brief`` (when known)."""
         message = render.brief_message(brief, alert_terms)
-        await self._deliver(chat, [message], render.thread_name(brief.title or brief.source))
+        posted = await self._deliver(
+            chat, [message], render.thread_name(brief.title or brief.source)
+        )
+        return None if posted is None else f"{posted.channel.id}:{posted.id}"
+
+    async def edit_brief(
+        self, chat: ChatRef, message_id: str, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        """Rewrite a posted brief with its sources as they are now."""
+        channel_id, _, own_id = message_id.partition(":")
+        try:
+            partial = self._client.get_partial_messageable(int(channel_id))
+            await partial.get_partial_message(int(own_id)).edit(
+                **_kwargs(render.brief_message(brief, alert_terms))
+            )
+        except ValueError as exc:
+            raise MessageGone(f"not a Discord message id: {message_id!r}") from exc
+        except discord.RateLimited as exc:
+            raise RateLimited(exc.retry_after, "Discord rate limit") from exc
+        except (discord.NotFound, discord.Forbidden) as exc:
+            raise MessageGone(f"Discord: {exc.status} {exc.text} (code {exc.code})") from exc
+        except discord.HTTPException as exc:
+            if exc.status == 429:
+                raise RateLimited(retry_after_header(exc), "Discord 429", is_global=True) from exc
+            if exc.code in _UNAVAILABLE_CODES:
+                raise MessageGone(f"Discord: {exc.text} (code {exc.code})") from exc
+            raise DeliveryError(f"Discord edit failed: {exc.status} {exc.text}") from exc
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"Discord edit failed: {exc!r}") from exc
 
     async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
         """Post a digest: the heading, then compact embeds, split at story boundaries."""
@@ -135,20 +176,22 @@ class DiscordNotifier:
         """Post a plain notice."""
         await self._deliver(chat, render.text_messages(text), text)
 
-    async def _deliver(self, chat: ChatRef, messages: list[render.Outgoing], title: str) -> None:
+    async def _deliver(
+        self, chat: ChatRef, messages: list[render.Outgoing], title: str
+    ) -> discord.Message | None:
+        """Post ``messages``; returns the first one when Discord's answer is in."""
         channel_id = int(chat.thread_id or chat.chat_id)
         channel = await self._lookup(channel_id)
         try:
             if isinstance(channel, discord.ForumChannel):
-                await self._post_in_forum(channel, messages, render.thread_name(title))
-            else:
-                # Threads that are archived and DM channels are often not cached: a partial
-                # messageable posts to the id directly, without fetching the channel first.
-                target = channel or self._client.get_partial_messageable(channel_id)
-                if not isinstance(target, discord.abc.Messageable):
-                    raise DeliveryError(f"channel {channel_id} cannot receive messages")
-                for message in messages:
-                    await self._post(target, channel_id, message)
+                return await self._post_in_forum(channel, messages, render.thread_name(title))
+            # Threads that are archived and DM channels are often not cached: a partial
+            # messageable posts to the id directly, without fetching the channel first.
+            target = channel or self._client.get_partial_messageable(channel_id)
+            if not isinstance(target, discord.abc.Messageable):
+                raise DeliveryError(f"channel {channel_id} cannot receive messages")
+            posted = [await self._post(target, channel_id, message) for message in messages]
+            return posted[0] if posted else None
         except discord.RateLimited as exc:
             raise RateLimited(exc.retry_after, "Discord rate limit") from exc
         except discord.HTTPException as exc:
@@ -158,12 +201,12 @@ class DiscordNotifier:
 
     async def _post(
         self, target: discord.abc.Messageable, channel_id: int, message: render.Outgoing
-    ) -> None:
+    ) -> discord.Message | None:
         """Post one message; return once Discord accepted it, even while discord.py still
-        sleeps out the channel's exhausted bucket inside the call (``watch``)."""
+        sleeps out the channel's exhausted bucket inside the call (``watch``: then without
+        the message, which discord.py has not handed out yet)."""
         if self._watch is None:
-            await target.send(**_kwargs(message))
-            return
+            return await target.send(**_kwargs(message))
         answered = self._watch.answered(channel_id)
         post: asyncio.Future[Any] = asyncio.ensure_future(target.send(**_kwargs(message)))
         try:
@@ -174,10 +217,11 @@ class DiscordNotifier:
         finally:
             self._watch.forget(channel_id, answered)
         if post.done():
-            post.result()
-            return
+            sent: discord.Message = post.result()
+            return sent
         self.posting.add(post)
         post.add_done_callback(self._posted)
+        return None
 
     def close(self) -> None:
         """Stop waiting out buckets of posts that were already accepted (at shutdown)."""
@@ -194,13 +238,16 @@ class DiscordNotifier:
 
     async def _post_in_forum(
         self, forum: discord.ForumChannel, messages: list[render.Outgoing], name: str
-    ) -> None:
+    ) -> discord.Message:
         first, *rest = messages
         created = await forum.create_thread(name=name, **_kwargs(first))
         for message in rest:
             await created.thread.send(**_kwargs(message))
+        return created.message
 
-    async def _http_error(self, chat: ChatRef, channel: object, exc: discord.HTTPException) -> None:
+    async def _http_error(
+        self, chat: ChatRef, channel: object, exc: discord.HTTPException
+    ) -> NoReturn:
         """Translate an ``HTTPException``; always raises."""
         if exc.status == 429:
             # No Discord headers: Cloudflare refusing the bot's address, i.e. every request.

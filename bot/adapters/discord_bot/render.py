@@ -168,11 +168,15 @@ def _is_web_url(url: str) -> bool:
     return url.startswith(("https://", "http://"))
 
 
-def brief_embed(brief: Brief, *, compact: bool = False, alert: bool = False) -> discord.Embed:
-    """One brief as an embed (``compact``: one sentence, for digests)."""
+def brief_embed(
+    brief: Brief, *, compact: bool = False, alert: bool = False, related: bool = False
+) -> discord.Embed:
+    """One brief as an embed (``compact``: one sentence, for digests; ``related``: found by
+    meaning, its title after ``Related:``)."""
     summary = first_sentence(brief.summary) if compact else brief.summary
+    label = shared.RELATED if related else ""
     embed = discord.Embed(
-        title=truncate(brief.title or brief.link or brief.source, TITLE_MAX),
+        title=truncate(label + (brief.title or brief.link or brief.source), TITLE_MAX),
         url=brief.link if _is_web_url(brief.link) else None,
         description=truncate(escape(summary), DESCRIPTION_MAX) if summary else None,
         colour=ALERT_COLOUR if alert else BRIEF_COLOUR,
@@ -255,11 +259,15 @@ def split_text(text: str, limit: int = CONTENT_MAX) -> list[str]:
     return pieces
 
 
-def reply_messages(text: str, briefs: Sequence[Brief] = ()) -> list[Outgoing]:
-    """A command's reply: its text (split at 2000 characters), then its briefs as embeds."""
+def reply_messages(
+    text: str, briefs: Sequence[Brief] = (), related: Sequence[Brief] = ()
+) -> list[Outgoing]:
+    """A command's reply: its text (split at 2000 characters), then its briefs as embeds
+    (``related`` ones last, marked)."""
     chunks = split_text(escape(discord_commands(text)))
     head = [Outgoing(chunk) for chunk in chunks[:-1]]
-    return head + pack([brief_embed(b) for b in briefs], chunks[-1])
+    embeds = [brief_embed(b) for b in briefs] + [brief_embed(b, related=True) for b in related]
+    return head + pack(embeds, chunks[-1])
 
 
 def text_messages(text: str) -> list[Outgoing]:

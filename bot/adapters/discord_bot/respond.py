@@ -221,7 +221,7 @@ class Responder:
     async def reply(self, interaction: Interaction, reply: Reply, *, private: bool) -> None:
         """Send a core reply; ephemeral when private, an error, or asked by the core."""
         private = private or reply.private or reply.kind is ReplyKind.ERROR
-        messages = render.reply_messages(reply.text, reply.briefs)
+        messages = render.reply_messages(reply.text, reply.briefs, reply.related)
         if private and interaction.extras.get(DEFERRED_PUBLIC):
             interaction.extras[DEFERRED_PUBLIC] = False
             await interaction.delete_original_response()

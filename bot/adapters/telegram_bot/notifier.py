@@ -17,6 +17,10 @@ and then edited (``editMessageText``) without the pacer: the core shows at most 
 two seconds, and an edit Telegram refuses (429, "message is not modified") is logged and
 skipped, never retried or fatal. A reply that carries a file (``/export``) is a
 ``sendDocument`` with the reply's text as its caption.
+A pushed brief returns its ``message_id``; ``edit_brief`` rewrites it with ``editMessageText``
+(living briefs, ``bot.core.edits``) within Telegram's 48-hour window (``edit_window``). "message
+to edit not found" or "message can't be edited" -> ``MessageGone`` (never retried); "message is
+not modified" counts as done.
 
 Command replies (``reply``) go through the platform's ``Pacer`` (``bot.core.pacing``), the same
 one the ``Deliverer`` drives for briefs: they wait their turn in the chat and the platform's
@@ -45,7 +49,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.adapters.telegram_bot import render
-from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
+from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, MessageGone, RateLimited
 from bot.core.models import Brief, ChatRef, Document, Platform
 from bot.core.pacing import Pacer
 from bot.core.ports import Clock, Pace, ShowProgress
@@ -67,6 +71,8 @@ _UNREACHABLE = (
     "user is deactivated",
     "need administrator rights",
 )
+_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
+EDIT_WINDOW = timedelta(hours=48)
 
 
 def use_timedelta() -> None:
@@ -116,6 +122,8 @@ def translate(exc: TelegramError, chat: ChatRef) -> DeliveryError:
         return ChatUnavailable(exc.message)
     if isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _UNREACHABLE):
         return ChatUnavailable(exc.message)
+    if isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _GONE):
+        return MessageGone(exc.message)
     return DeliveryError(f"Telegram: {exc.message}")
 
 
@@ -140,6 +148,7 @@ class TelegramNotifier:
     """Sends briefs, digests, notices and command replies to Telegram chats."""
 
     platform = Platform.TELEGRAM
+    edit_window: timedelta = EDIT_WINDOW
     pace = Pace(
         per_chat_interval=PRIVATE_INTERVAL, per_second=PER_SECOND, chat_interval=chat_interval
     )
@@ -163,12 +172,45 @@ class TelegramNotifier:
     # -- the Notifier port -----------------------------------------------------------------
     async def send_brief(
         self, chat: ChatRef, brief: Brief, *, alert_terms: Sequence[str] = ()
-    ) -> None:
-        """Send one brief; raises only ``DeliveryError`` and its subclasses."""
+    ) -> str | None:
+        """Send one brief and return its message id; raises only ``DeliveryError`` and its
+        subclasses."""
         message = render.brief(
             brief, self._clock.now(), alert_terms=alert_terms, buttons=self._buttons
         )
-        await self._deliver(chat, [message], f"brief {brief.id}", preview=self._link_preview)
+        label = f"brief {brief.id}"
+        try:
+            sent = await self.send(chat, message, label=label, preview=self._link_preview)
+        except TelegramError as exc:
+            raise translate(exc, chat) from exc
+        return str(sent.message_id)
+
+    async def edit_brief(
+        self, chat: ChatRef, message_id: str, brief: Brief, *, alert_terms: Sequence[str] = ()
+    ) -> None:
+        """Rewrite a pushed brief (``editMessageText``) with its sources as they are now."""
+        message = render.brief(
+            brief, self._clock.now(), alert_terms=alert_terms, buttons=self._buttons
+        )
+        preview = self._link_preview and bool(message.preview_url)
+        options = LinkPreviewOptions(
+            is_disabled=not preview, url=message.preview_url if preview else None
+        )
+        try:
+            await self._bot.edit_message_text(
+                message.html,
+                chat_id=telegram_chat_id(chat),
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=options,
+                reply_markup=markup(message),
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+            raise translate(exc, chat) from exc
+        except TelegramError as exc:
+            raise translate(exc, chat) from exc
 
     async def send_digest(self, chat: ChatRef, heading: str, briefs: Sequence[Brief]) -> None:
         """Send a digest, split into several messages at story lines when long."""

@@ -180,10 +180,12 @@ def brief(
     *,
     alert_terms: Sequence[str] = (),
     buttons: bool = False,
+    related: bool = False,
     limit: int = TEXT_LIMIT,
 ) -> Rendered:
     """One brief as one message of at most ``limit`` (the summary gives way)."""
-    prefix = clip_words(briefs.alert_prefix(alert_terms), HEADLINE_LIMIT)
+    label = briefs.RELATED if related else briefs.alert_prefix(alert_terms)
+    prefix = clip_words(label, HEADLINE_LIMIT)
     title = clip_words(_one_line(item.title) or "Untitled story", HEADLINE_LIMIT)
     head = join([text(prefix), tag("b", link(text(title), item.link))], "")
     foot = tag("i", text(clip_words(_one_line(briefs.footer(item, now)), HEADLINE_LIMIT)))
@@ -243,6 +245,7 @@ def reply(answer: Reply, now: datetime, *, limit: int = TEXT_LIMIT) -> list[Rend
     """
     parts = plain_text(answer.text, limit=limit) if answer.text.strip() else []
     parts += [brief(b, now, limit=limit) for b in answer.briefs]
+    parts += [brief(b, now, related=True, limit=limit) for b in answer.related]
     messages = pack(parts, "\n\n", limit)
     row = tuple(
         Button(choice, data=COMMAND_DATA + choice)
