@@ -1,4 +1,6 @@
-"""Platform-neutral pieces of a brief, shared by every adapter's renderer (see BRIEFS.md).
+"""Platform-neutral pieces of a brief, shared by every adapter's renderer.
+
+The formats are written down in docs/delivery.md ("How a brief reads").
 
 Adapters add their own markup (Telegram HTML, Discord embeds); the words are the same
 everywhere: the headline, the summary, and a footer ``Source · 2 h ago · also BBC, Reuters``.

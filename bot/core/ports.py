@@ -50,7 +50,6 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None
-    feed_title: str | None = None
     min_interval_seconds: int | None = None
     content_hash: str | None = None
     """SHA-256 of the body (None for a 304)."""
@@ -202,8 +201,6 @@ class Storage(Protocol):
         stored, unless the feed is an operator (trusted) one, which every chat sees anyway.
         """
         ...
-
-    async def get_feed(self, feed_id: str) -> Feed | None: ...
 
     async def find_feed_by_url(self, url: str) -> Feed | None:
         """The feed whose current URL, or a former URL kept as an alias, is ``url``."""
@@ -428,10 +425,6 @@ class Storage(Protocol):
 
     async def pending_notices(self, chat: ChatRef) -> list[Notice]:
         """The chat's notices not yet sent, oldest first."""
-        ...
-
-    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
-        """Every pending row of one chat, oldest first (for digests and coalescing)."""
         ...
 
     async def reschedule_pending(self, chat: ChatRef, at: datetime) -> int:

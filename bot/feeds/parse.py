@@ -9,7 +9,7 @@ windows-1252. Callers run ``parse_bytes`` in a worker thread: it is CPU-bound pu
 
 feedparser's HTML sanitiser and relative-URI rewriting are switched off: together they are a
 third of the parse time, and newsbrief never renders feed HTML. Every HTML field is turned into
-plain text here (title, summary, author) or by the summariser's cleaner (``content_html``), both
+plain text here (title, summary) or by the summariser's cleaner (``content_html``), both
 of which drop scripts, styles and markup; what reaches a chat is a ``Brief``, which has no HTML
 field at all (``tests/feeds/test_parse.py`` follows a hostile feed to the rendered message). Links
 and guids are still resolved against ``xml:base`` (feedparser does that regardless), and the
@@ -27,7 +27,7 @@ Each entry becomes a frozen ``Story``:
 * ``published``: ``published``, else ``updated``, else a lenient parse of localised dates
   (``dates``), else the time first seen; a date more than a day in the future is replaced by
   the time first seen;
-* ``title``/``summary``/``author``: plain text; ``content_html``: the full content as the
+* ``title``/``summary``: plain text; ``content_html``: the full content as the
   publisher wrote it (unsanitised: only ever converted to text, never rendered);
 * ``image_url``: media:thumbnail, media:content, an image enclosure, the first real ``<img>``.
 """
@@ -195,7 +195,6 @@ def entry_to_story(feed_id: str, entry: Mapping[str, Any], first_seen: datetime)
         published=_published(entry, first_seen),
         summary=summary,
         content_html=content_html,
-        author=plain_text(str(entry.get("author") or "")),
         image_url=_image(
             entry,
             content_html or summary_html,

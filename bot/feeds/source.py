@@ -130,7 +130,7 @@ class HttpFeedSource:
 
     @property
     def fetcher(self) -> Fetcher:
-        """The shared fetcher (for ``article.article_text`` in the CLI)."""
+        """The shared fetcher (the CLI fetches the operator's own URLs with it)."""
         return self._fetcher
 
     async def aclose(self) -> None:
@@ -174,7 +174,6 @@ class HttpFeedSource:
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
             moved_to=response.moved_to,
-            feed_title=parsed.title or None,
             min_interval_seconds=max(hints) if hints else None,
             content_hash=digest,
             entries_dropped=parsed.dropped,

@@ -24,7 +24,7 @@ import abc
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
@@ -196,21 +196,6 @@ class OutboxStore(NoticeStore):
                 .values(state=DeliveryState.FAILED.value, last_error=error[:1000])
             )
 
-    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
-        async with self._tx() as s:
-            chat_row = await self._chat_row(s, chat, create=False)
-            if chat_row is None:
-                return []
-            rows = list(
-                await s.scalars(
-                    select(OutboxRow)
-                    .where(OutboxRow.chat_pk == chat_row.id)
-                    .where(OutboxRow.state == DeliveryState.PENDING.value)
-                    .order_by(OutboxRow.id)
-                )
-            )
-            return await self._deliveries(s, rows)
-
     async def reschedule_pending(self, chat: ChatRef, at: datetime) -> int:
         async with self._tx() as s:
             chat_row = await self._chat_row(s, chat, create=False)
@@ -268,11 +253,3 @@ class OutboxStore(NoticeStore):
                 )
                 purged += int(getattr(result, "rowcount", 0) or 0)
             return purged
-
-    async def count_pending(self) -> int:
-        """Rows not yet delivered (pending or in flight); for metrics and tests."""
-        async with self._tx() as s:
-            value = await s.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.state.in_(_OPEN))
-            )
-            return int(value or 0)

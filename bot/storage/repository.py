@@ -198,11 +198,6 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
         await s.flush()  # the alias row refers to it
         return row
 
-    async def get_feed(self, feed_id: str) -> Feed | None:
-        async with self._tx() as s:
-            row = await s.get(FeedRow, feed_id)
-            return None if row is None else _feed(row)
-
     async def _feed_row_by_url(self, s: AsyncSession, url: str) -> FeedRow | None:
         row = await s.scalar(select(FeedRow).where(FeedRow.url == url))
         if row is None:

@@ -25,7 +25,7 @@ from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Feed, Platform, Story
 from bot.core.pipeline import Pipeline
 from bot.storage import SqlStorage, open_storage
-from tests.fakes import FakeFeedSource, FakeSummarizer, FixedClock, make_story
+from tests.fakes import FakeFeedSource, FakeSummarizer, FixedClock, count_pending, make_story
 from tests.telegram.fake_bot_api import FakeBotApi, Sent
 from tests.telegram.fake_chats import TOKEN, FakeChat, command
 
@@ -84,7 +84,7 @@ class World:
         """Drain the outbox until it is empty, advancing the clock ``step`` s per idle round."""
         for _ in range(rounds):
             if not await self.deliverer.drain():
-                if not await self.storage.count_pending():
+                if not await count_pending(self.storage):
                     return
                 self.clock.advance(step)
 

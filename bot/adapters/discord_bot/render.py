@@ -12,7 +12,7 @@ Decisions:
   embed timestamp on purpose: Discord renders it in each reader's own time zone and locale,
   where a "2 h ago" written into the message would be wrong an hour later.
 - An alert names what matched in the message content, ``Alert "kursk": ``, so it shows in the
-  push notification too (BRIEFS.md).
+  push notification too (docs/delivery.md, "How a brief reads").
 - Feed text is escaped for Discord markdown where Discord renders markdown (content and
   description). Mentions in it cannot ping anyone because every message is sent with
   ``allowed_mentions`` set to none (see ``NO_MENTIONS``).

@@ -7,9 +7,10 @@ lengths are measured on what Telegram measures, and cuts are made in the plain s
 escaping: a cut can never land inside a tag or an entity. ``plain`` doubles as the text sent
 without a parse mode when Telegram refuses the HTML.
 
-Layout (BRIEFS.md): the headline in bold linking to the article, the summary, then the footer
-(``source · 2 h ago · also X``) in italics; an alert is prefixed ``Alert "kursk": ``. A brief
-that is too long loses the end of its summary, cut after the last whole sentence that fits.
+Layout (docs/delivery.md, "How a brief reads"): the headline in bold linking to the article,
+the summary, then the footer (``source · 2 h ago · also X``) in italics; an alert is prefixed
+``Alert "kursk": ``. A brief that is too long loses the end of its summary, cut after the last
+whole sentence that fits.
 """
 
 from __future__ import annotations
