@@ -49,7 +49,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.core import schedule
+from bot.core import briefs, schedule
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, RateLimited
 from bot.core.models import ChatRef, ChatSettings, Delivery, Notice, Platform
 from bot.core.pacing import Monotonic, Pacer, RateGate, Sleep
@@ -336,7 +336,7 @@ class Deliverer:
         if settings.last_digest_at is not None and settings.last_digest_at >= due:
             await self._release(rows, schedule.next_digest_time(now, times, zone), "digest")
             return
-        heading = f"Your {schedule.local_time(due, zone)} briefing: {len(rows)} stories"
+        heading = briefs.digest_heading(schedule.local_time(due, zone), len(rows))
         if await self._send_digest(notifier, settings.chat, heading, rows):
             fresh = await self._storage.get_chat(settings.chat)
             await self._storage.save_chat(replace(fresh, last_digest_at=now))

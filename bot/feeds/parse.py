@@ -38,7 +38,6 @@ import calendar
 import hashlib
 import io
 import logging
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,7 +48,7 @@ import feedparser
 
 from bot.core.errors import FeedParseError
 from bot.core.models import Story
-from bot.core.text import plain_text
+from bot.core.text import plain_text, title_hash
 from bot.feeds.dates import parse_loose_date
 from bot.feeds.normalize import canonical_link, first_image, is_real_image
 
@@ -86,12 +85,6 @@ class ParsedFeed:
     version: str = ""
     dropped: int = 0
     """Entries past ``MAX_ENTRIES`` that were not read."""
-
-
-def title_hash(title: str) -> str:
-    """A hash of the normalised title (NFKC, case-folded, whitespace collapsed)."""
-    norm = " ".join(unicodedata.normalize("NFKC", title).casefold().split())
-    return hashlib.sha1(norm.encode()).hexdigest()
 
 
 def _utc(value: Any) -> datetime | None:

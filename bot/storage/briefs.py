@@ -9,9 +9,7 @@ at most once per chat (the outbox is unique per brief and chat). Mixed into ``Sq
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
@@ -23,6 +21,7 @@ from bot.core.errors import StorageError
 from bot.core.models import Brief, ChatRef, Story
 from bot.core.ports import Summarised
 from bot.core.search import search_text
+from bot.core.text import title_hash
 from bot.storage.outbox import OutboxStore
 from bot.storage.tables import BriefRow, BriefSourceRow, FeedRow, StoryMarkRow
 
@@ -32,16 +31,15 @@ logger = logging.getLogger(__name__)
 def story_marks(story: Story) -> list[str]:
     """The identifiers by which a feed's entry is recognised again: guid, link, title hash.
 
-    The title is normalised (NFKC, case-folded, whitespace collapsed) before hashing.
+    The title is normalised before hashing (``core.text.title_hash``).
     """
     marks = []
     if story.guid:
         marks.append("g:" + story.guid)
     if story.link:
         marks.append("l:" + story.link)
-    title = " ".join(unicodedata.normalize("NFKC", story.title).casefold().split())
-    if title:
-        marks.append("t:" + hashlib.sha1(title.encode()).hexdigest())
+    if story.title.strip():
+        marks.append("t:" + title_hash(story.title))
     return [m[:2048] for m in marks]
 
 

@@ -145,6 +145,9 @@ async def test_digest_chat_gets_one_digest_at_its_local_time(
     assert len(notifier.digests_to(chat(1))) == 1
     [row] = await pending_deliveries(db, chat(1))
     assert row.next_attempt_at == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+    clock.advance(24 * 3600)
+    await drain_all(d)
+    assert notifier.digests_to(chat(1))[1][0] == "Your 08:00 briefing: 1 story"
 
 
 async def test_alerts_are_pushed_at_once_in_digest_mode(
