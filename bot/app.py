@@ -27,7 +27,7 @@ from bot.core.delivery import Deliverer
 from bot.core.errors import ConfigError
 from bot.core.models import ChatRef, Platform
 from bot.core.pipeline import Pipeline
-from bot.core.ports import ChatAdapter, FeedSource, Notifier, Summarizer
+from bot.core.ports import ChatAdapter, FeedSource, Notifier, Summarizer, SystemClock
 from bot.dedup_embedding import build_deduper
 from bot.feeds.source import open_feed_source
 from bot.furniture import FurnitureLearner
@@ -48,13 +48,6 @@ SCHEDULER_TICK_SECONDS = 30
 
 POLL_ROUNDS = 4
 """Polling rounds that may run at once (each feed is in at most one of them)."""
-
-
-class SystemClock:
-    """The real clock (UTC)."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class App:

@@ -28,6 +28,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.errors import ConfigError
 from bot.core.models import Feed
+from bot.feeds import article
+from summarizer.factory import Method
 
 ENV_PREFIX = "NEWSBRIEF_"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -88,7 +90,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="Log line format: text, or json (one JSON object a line)."
     )
-    summarizer: Literal["lead", "embedding", "learned", "seq2seq"] = Field(
+    summarizer: Method = Field(
         "embedding", description="Summarisation method (falls back to the next on failure)."
     )
     summarizer_model: str | None = Field(
@@ -282,7 +284,10 @@ class Settings(BaseSettings):
         True, description="Fetch the article page when a feed entry has only a short teaser."
     )
     article_min_words: int = Field(
-        150, ge=0, le=10000, description="Entries with fewer words get their article fetched."
+        article.MIN_WORDS,
+        ge=0,
+        le=10000,
+        description="Entries with fewer words get their article fetched.",
     )
     max_new_per_poll: int = Field(
         50,

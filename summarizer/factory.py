@@ -7,6 +7,8 @@ and `embedding` falls back to `lead` (see `summarizer.chain`).
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from summarizer.base import Backend, Summarizer
 from summarizer.chain import ChainSummarizer
 from summarizer.embedding import EmbeddingBackend
@@ -15,7 +17,9 @@ from summarizer.lead import LeadBackend
 from summarizer.learned import LearnedBackend
 from summarizer.seq2seq import Seq2SeqBackend
 
-METHODS = ("lead", "embedding", "learned", "seq2seq")
+Method = Literal["lead", "embedding", "learned", "seq2seq"]
+"""The summarisation methods (the type of the bot's ``NEWSBRIEF_SUMMARIZER`` setting)."""
+METHODS: tuple[Method, ...] = get_args(Method)
 DEFAULT_METHOD = "embedding"
 
 

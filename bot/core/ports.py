@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from bot.core.alerts import Query
@@ -32,6 +32,13 @@ class Clock(Protocol):
     """Source of the current time (timezone-aware UTC)."""
 
     def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock (UTC); tests pass a fixed one instead."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

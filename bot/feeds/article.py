@@ -31,6 +31,10 @@ from bot.feeds.normalize import word_count
 logger = logging.getLogger(__name__)
 
 MIN_WORDS = 150
+"""Fewer words of feed text than this and the article page is fetched (the default of
+``NEWSBRIEF_ARTICLE_MIN_WORDS``)."""
+PAGE_MIN_WORDS = 20
+"""An extracted main text shorter than this is menu crumbs, not an article."""
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/plain", "")
 
 
@@ -65,7 +69,9 @@ def _page_date(value: object) -> datetime | None:
     return day.replace(tzinfo=UTC)
 
 
-def extract_page(page: bytes | str, url: str = "", *, min_words: int = 20) -> ArticlePage:
+def extract_page(
+    page: bytes | str, url: str = "", *, min_words: int = PAGE_MIN_WORDS
+) -> ArticlePage:
     """The page's title, main text, publication date and site name; blocking.
 
     Raises:
@@ -92,7 +98,9 @@ def extract_page(page: bytes | str, url: str = "", *, min_words: int = 20) -> Ar
     )
 
 
-def extract_text(page: bytes | str, url: str = "", *, min_words: int = 20) -> tuple[str, str]:
+def extract_text(
+    page: bytes | str, url: str = "", *, min_words: int = PAGE_MIN_WORDS
+) -> tuple[str, str]:
     """The page's title and main text (paragraphs separated by newlines); blocking.
 
     Raises:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +36,7 @@ from bot.core.command_table import COMMANDS
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, StartupError
 from bot.core.pacing import Pacer
-from bot.core.ports import Clock
+from bot.core.ports import Clock, SystemClock
 from bot.logs import MaskSecrets, mask_in_logs
 from bot.retry import retrying
 
@@ -47,11 +47,6 @@ CONCURRENT_UPDATES = 16
 POLL_TIMEOUT = timedelta(seconds=30)
 Claim = Callable[[str], Awaitable[None]]
 """Called with the bot's id at start; raises to refuse the bot."""
-
-
-class _UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 START = BotCommand("start", "what this bot does and how to start")
@@ -108,7 +103,7 @@ class TelegramAdapter:
         self._poll_timeout = poll_timeout
         self._app = build_application(settings)
         self._redactor = MaskSecrets([self._app.bot.token])  # for handlers added later
-        clock = clock or _UtcClock()
+        clock = clock or SystemClock()
         self.notifier = TelegramNotifier(
             self._app.bot,
             clock,
