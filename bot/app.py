@@ -36,6 +36,7 @@ from bot.metrics import Metrics, MetricsServer
 from bot.startup import open_database
 from bot.storage import SqlStorage
 from bot.storage.single_process import ProcessLock, acquire_sqlite_lock
+from summarizer.encoder import SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +119,9 @@ class App:
                 logger.info("%d deliveries claimed before a crash are due again", reclaimed)
         self._delivery = asyncio.create_task(self.deliverer.run(), name="delivery")
         self._started.append("delivery")
+        encoder = SentenceEncoder()  # one MiniLM (loaded on first use) for all that embed
         summarizer = ModelSummarizer(
-            s.summarizer, model=s.summarizer_model, max_words=s.summary_words
+            s.summarizer, model=s.summarizer_model, max_words=s.summary_words, encoder=encoder
         )
         # Each source's stock lines, learned from its stories, stay out of the briefs.
         self.furniture = FurnitureLearner(summarizer, self.storage, self.clock)
@@ -129,7 +131,7 @@ class App:
             pipeline_source = MeteredSource(source, self.metrics)
             pipeline_summarizer = MeteredSummarizer(self.furniture, self.metrics)
         # One MiniLM for dedup and for /latest <words> by meaning (None: dedup is off).
-        self.embedder = build_deduper(s.dedup_threshold)
+        self.embedder = build_deduper(s.dedup_threshold, encoder)
         self.pipeline = Pipeline(
             self.storage,
             pipeline_source,

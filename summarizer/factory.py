@@ -24,7 +24,11 @@ DEFAULT_METHOD = "embedding"
 
 
 def build_summarizer(
-    method: str = DEFAULT_METHOD, *, model: str | None = None, num_threads: int | None = None
+    method: str = DEFAULT_METHOD,
+    *,
+    model: str | None = None,
+    num_threads: int | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> Summarizer:
     """Build the summariser for `method`, wrapped in the fallback chain.
 
@@ -38,6 +42,8 @@ def build_summarizer(
             Ignored by the other methods.
         num_threads: torch threads for inference (process-wide); default: the CPUs this
             process may use minus one, at least one (see `summarizer.runtime.prepare_torch`).
+        encoder: The sentence encoder of the embedding and learned backends (pass the one
+            the rest of the process shares); default: a new one on the packaged MiniLM.
 
     Returns:
         A thread-safe `Summarizer` whose `name` is `method`.
@@ -52,9 +58,10 @@ def build_summarizer(
     chain: list[Backend] = []
     if method == "seq2seq":
         chain.append(Seq2SeqBackend(model, num_threads=num_threads))
+    encoder = encoder or SentenceEncoder(num_threads=num_threads)
     if method == "learned":
-        chain.append(LearnedBackend(SentenceEncoder(num_threads=num_threads)))
+        chain.append(LearnedBackend(encoder))
     if method in ("seq2seq", "embedding", "learned"):
-        chain.append(EmbeddingBackend(SentenceEncoder(num_threads=num_threads)))
+        chain.append(EmbeddingBackend(encoder))
     chain.append(LeadBackend())
     return ChainSummarizer(method, chain)
