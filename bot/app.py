@@ -25,7 +25,7 @@ from bot.config import Settings, empty_catalogue_hint, load_catalogue
 from bot.core.commands import Commands, FetchLimits
 from bot.core.delivery import Deliverer
 from bot.core.errors import ConfigError
-from bot.core.models import ChatRef, Platform
+from bot.core.models import Platform
 from bot.core.pipeline import Pipeline
 from bot.core.ports import ChatAdapter, FeedSource, Notifier, Summarizer, SystemClock
 from bot.dedup_embedding import build_deduper
@@ -139,7 +139,7 @@ class App:
             poll_interval=timedelta(seconds=s.poll_interval_seconds),
             max_interval=timedelta(seconds=s.max_poll_interval_seconds),
             max_failures=s.feed_max_failures,
-            notify=self._notify,
+            notify=self.deliverer.notify,
             on_queued=self.deliverer.wake,
             deduper=self.embedder,
             embedder=self.embedder,
@@ -235,12 +235,6 @@ class App:
         finally:
             if task is not None:
                 self._poll_tasks.discard(task)
-
-    async def _notify(self, chat: ChatRef, text: str) -> None:
-        """A notice for a chat (a feed was paused): queued in the outbox, so it is paced,
-        retried and survives a crash like a brief."""
-        await self.storage.queue_notice(chat, text, self.clock.now())
-        self.deliverer.wake()
 
     async def stop(self) -> None:
         """Stop in reverse order; each step runs even if an earlier one failed."""

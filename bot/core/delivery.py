@@ -129,6 +129,13 @@ class Deliverer:
         """Tell ``run`` that new rows were queued."""
         self._wake.set()
 
+    async def notify(self, chat: ChatRef, text: str, *, key: str | None = None) -> None:
+        """Queue a notice for ``chat`` (a feed paused, the alert limit): it leaves through the
+        outbox and the same notifier as the chat's briefs, paced, retried and crash-safe;
+        with ``key``, at most once per chat."""
+        await self._storage.queue_notice(chat, text, self._clock.now(), key=key)
+        self._wake.set()
+
     def stop(self) -> None:
         """Make ``run`` return once the sends under way are recorded: rows not yet sent stay
         claimed (reclaimed at the next start with SQLite, after their lease otherwise). A
@@ -436,10 +443,8 @@ class Deliverer:
                 f"{schedule.local_time(free_at, settings.timezone)} ({settings.timezone}) and "
                 "then arrive together. Narrow your alerts with -words; /alerts lists them."
             )
-            # Through the outbox (paced, retried, crash-safe); once per limit window.
-            key = f"alert-limit:{free_at.isoformat()}"
-            await self._storage.queue_notice(chat, text, now, key=key)
-            self._wake.set()
+            # Once per limit window.
+            await self.notify(chat, text, key=f"alert-limit:{free_at.isoformat()}")
         held = {r.id for r in alert_rows}
         return [r for r in rows if r.id not in held], []
 

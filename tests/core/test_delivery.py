@@ -270,3 +270,24 @@ async def test_stop_lets_the_send_under_way_finish_and_keeps_the_rest_claimed(
     notifier.send_brief = send  # type: ignore[method-assign]
     await drain_all(deliverer(db, notifier, clock), clock)
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
+
+
+async def test_a_notice_leaves_through_the_outbox_and_the_chats_notifier(
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+) -> None:
+    """``Deliverer.notify`` (the pipeline's paused-feed notices, the alert limit) queues in the
+    outbox; a notice with a key is queued once."""
+    d = deliverer(db, notifier, clock)
+    await d.notify(chat(1), "Paused Wire: it failed 5 times.")
+    await d.notify(chat(1), "Limit reached.", key="limit:1")
+    await d.notify(chat(1), "Limit reached.", key="limit:1")
+    assert [n.text for n in await db.pending_notices(chat(1))] == [
+        "Paused Wire: it failed 5 times.",
+        "Limit reached.",
+    ]
+    await drain_all(d, clock)
+    assert notifier.log == [
+        ("text", chat(1), "Paused Wire: it failed 5 times."),
+        ("text", chat(1), "Limit reached."),
+    ]
+    assert await db.pending_notices(chat(1)) == []
