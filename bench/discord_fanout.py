@@ -36,7 +36,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.adapters.discord_bot import DiscordAdapter
+from bot.adapters.discord_bot import DiscordAdapter, DiscordSettings
 from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.delivery import Deliverer
@@ -108,7 +108,9 @@ async def run(channels: int, briefs: int, latency_ms: float) -> int:
             discord_gateway_url=fake.gateway_url,
         )
         adapter = DiscordAdapter(
-            settings, Commands(storage, FakeFeedSource(), clock), guild_ready_timeout=0
+            settings.part(DiscordSettings),
+            Commands(storage, FakeFeedSource(), clock),
+            guild_ready_timeout=0,
         )
         await adapter.start()
         deliverer = Deliverer(

@@ -30,7 +30,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.adapters.telegram_bot import TelegramAdapter
+from bot.adapters.telegram_bot import TelegramAdapter, TelegramSettings
 from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.delivery import Deliverer
@@ -117,7 +117,9 @@ async def run(chats: int, per_second: int, per_chat: float, latency_ms: float) -
         setup = time.perf_counter() - t_setup
         clock = SystemClock()
         settings = Settings(_env_file=None, telegram_token=TOKEN, telegram_api_url=url)  # type: ignore[call-arg]
-        adapter = TelegramAdapter(settings, Commands(storage, FakeFeedSource(), clock), clock=clock)
+        adapter = TelegramAdapter(
+            settings.part(TelegramSettings), Commands(storage, FakeFeedSource(), clock), clock=clock
+        )
         await adapter.start()
         deliverer = Deliverer(
             storage,

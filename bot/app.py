@@ -29,6 +29,7 @@ from bot.core.models import Platform
 from bot.core.pipeline import Pipeline
 from bot.core.ports import ChatAdapter, FeedSource, Notifier, Summarizer, SystemClock
 from bot.dedup_embedding import build_deduper
+from bot.feeds.settings import FetchSettings
 from bot.feeds.source import open_feed_source
 from bot.furniture import FurnitureLearner
 from bot.metered import MeteredNotifier, MeteredSource, MeteredSummarizer
@@ -83,7 +84,7 @@ class App:
             )
             await self.metrics_server.start()
             self._started.append("metrics")
-        self.source = source = open_feed_source(s, self.clock)
+        self.source = source = open_feed_source(s.part(FetchSettings), self.clock)
         self._started.append("http")
         self.commands = Commands(
             self.storage,
@@ -181,15 +182,15 @@ class App:
         s = self.settings
         adapters: list[ChatAdapter] = []
         if s.telegram_token is not None:
-            from bot.adapters.telegram_bot import TelegramAdapter
+            from bot.adapters.telegram_bot import TelegramAdapter, TelegramSettings
 
             claim = self._claim(Platform.TELEGRAM, "NEWSBRIEF_TELEGRAM_TOKEN")
-            adapters.append(TelegramAdapter(s, self.commands, claim=claim))
+            adapters.append(TelegramAdapter(s.part(TelegramSettings), self.commands, claim=claim))
         if s.discord_token is not None:
-            from bot.adapters.discord_bot import DiscordAdapter
+            from bot.adapters.discord_bot import DiscordAdapter, DiscordSettings
 
             claim = self._claim(Platform.DISCORD, "NEWSBRIEF_DISCORD_TOKEN")
-            adapters.append(DiscordAdapter(s, self.commands, claim=claim))
+            adapters.append(DiscordAdapter(s.part(DiscordSettings), self.commands, claim=claim))
         if not adapters:
             from bot.adapters.console import ConsoleAdapter
 

@@ -65,13 +65,14 @@ def _read_file(target: str) -> tuple[bytes, dict[str, str], str]:
 
 
 async def _read(settings: Settings, target: str) -> tuple[bytes, dict[str, str], str]:
+    from bot.feeds.settings import FetchSettings
     from bot.feeds.source import open_feed_source
 
     if target == STDIN:
         return await asyncio.to_thread(sys.stdin.buffer.read), {}, ""
     if not target.startswith(("http://", "https://")):
         return await asyncio.to_thread(_read_file, target)
-    feeds = open_feed_source(settings, SystemClock())
+    feeds = open_feed_source(settings.part(FetchSettings), SystemClock())
     try:
         resp = await feeds.fetcher.get(target, trusted=True)  # the operator's own request
         return resp.body or b"", dict(resp.headers), resp.url

@@ -59,12 +59,13 @@ async def opml_import(settings: Settings, path: str, chat: ChatRef) -> int:
     except UserInputError as exc:
         print(f"newsbrief: {path}: {exc}", file=sys.stderr)
         return 1
+    from bot.feeds.settings import FetchSettings
     from bot.feeds.source import open_feed_source
     from bot.startup import open_database
 
     clock = SystemClock()
     storage = await open_database(settings.database_url, settings.database_startup_timeout_seconds)
-    source = open_feed_source(settings, clock)
+    source = open_feed_source(settings.part(FetchSettings), clock)
     try:
         commands = Commands(
             storage,

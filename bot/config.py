@@ -8,11 +8,12 @@ Tokens are ``SecretStr`` so they never appear in logs or reprs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import yaml
 from pydantic import (
@@ -53,6 +54,9 @@ def _http_url(value: str) -> str:
 
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+P = TypeVar("P")
 
 
 class Settings(BaseSettings):
@@ -342,6 +346,13 @@ class Settings(BaseSettings):
                 "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pw@host/db"
             )
         return value
+
+    def part(self, cls: type[P]) -> P:
+        """The settings of one part (``FetchSettings``, ``TelegramSettings``,
+        ``DiscordSettings``): a frozen dataclass whose fields are settings of the same names."""
+        names = [f.name for f in dataclasses.fields(cast(Any, cls))]
+        built: P = cast(Any, cls)(**{name: getattr(self, name) for name in names})
+        return built
 
 
 def load_settings(**overrides: Any) -> Settings:

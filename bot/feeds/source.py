@@ -30,7 +30,6 @@ from dataclasses import replace
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from bot.config import Settings
 from bot.core.errors import FeedError, FeedParseError
 from bot.core.models import Feed, FeedState, Story
 from bot.core.ports import Clock, FetchResult
@@ -42,6 +41,7 @@ from bot.feeds.headers import cache_lifetime
 from bot.feeds.hosts import HostGate
 from bot.feeds.normalize import word_count
 from bot.feeds.parse import ParsedFeed, parse_bytes
+from bot.feeds.settings import FetchSettings
 from bot.feeds.transport import Resolver
 
 logger = logging.getLogger(__name__)
@@ -240,13 +240,13 @@ class HttpFeedSource:
 
 
 def open_feed_source(
-    settings: Settings,
+    settings: FetchSettings,
     clock: Clock,
     *,
     resolver: Resolver | None = None,
     allowed: tuple[Network, ...] = (),
 ) -> HttpFeedSource:
-    """Build the feed source from the settings (the composition root calls this).
+    """Build the feed source from its settings (the composition root calls this).
 
     ``resolver`` and ``allowed`` exist for tests and benchmarks (see ``transport``, ``guard``).
     Close it with ``await source.aclose()``.

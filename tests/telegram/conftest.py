@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.delivery import Deliverer
@@ -119,7 +120,7 @@ async def world(
     source = FakeFeedSource()
     commands = Commands(storage, source, clock)
     adapter = TelegramAdapter(
-        settings_for(fake.url, **bot_settings),
+        settings_for(fake.url, **bot_settings).part(TelegramSettings),
         commands,
         clock=clock,
         poll_timeout=timedelta(seconds=5),

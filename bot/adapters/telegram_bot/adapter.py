@@ -30,8 +30,8 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram_bot.handlers import Handlers
 from bot.adapters.telegram_bot.notifier import TelegramNotifier, use_timedelta
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.adapters.telegram_bot.updates import ChatOrderedProcessor
-from bot.config import Settings
 from bot.core.command_table import COMMANDS
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, StartupError
@@ -62,7 +62,7 @@ def bot_commands() -> list[BotCommand]:
     return menu
 
 
-def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB application for ``settings`` (no I/O happens here); from now on the token is
     masked in every log line (``bot.logs.mask_in_logs``)."""
     if settings.telegram_token is None:
@@ -87,7 +87,7 @@ class TelegramAdapter:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: TelegramSettings,
         commands: Commands,
         *,
         clock: Clock | None = None,
