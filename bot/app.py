@@ -59,7 +59,8 @@ class App:
         self.settings = settings
         self.clock = SystemClock()
         self.adapters: list[ChatAdapter] = []
-        self._started: list[str] = []
+        self._stack = contextlib.AsyncExitStack()
+        """What ``start`` started, each pushed with its stop: ``stop`` unwinds it in reverse."""
         self._poll_tasks: set[asyncio.Task[object]] = set()
         self._running = False
         """Set once ``start`` completed: only then does ``stop`` say "newsbrief stopped"."""
@@ -71,21 +72,22 @@ class App:
         s = self.settings
         catalogue = load_catalogue(s.feeds_file)
         # SQLite is one process per file: a second `run` on it stops here (DatabaseInUse).
-        self._db_lock: ProcessLock | None = acquire_sqlite_lock(s.database_url)
-        self._started.append("db-lock")
+        db_lock: ProcessLock | None = acquire_sqlite_lock(s.database_url)
+        if db_lock is not None:
+            self._stack.callback(db_lock.release)
         self.storage: SqlStorage = await open_database(
             s.database_url, s.database_startup_timeout_seconds
         )
-        self._started.append("storage")
+        self._stack.push_async_callback(self.storage.close)
         await self.storage.sync_catalogue(catalogue)
         if self.metrics is not None and s.metrics_port is not None:
             self.metrics_server = MetricsServer(
                 self.metrics, self.storage, listen=s.metrics_listen, port=s.metrics_port
             )
             await self.metrics_server.start()
-            self._started.append("metrics")
+            self._stack.push_async_callback(self.metrics_server.stop)
         self.source = source = open_feed_source(s.part(FetchSettings), self.clock)
-        self._started.append("http")
+        self._stack.push_async_callback(source.aclose)
         self.commands = Commands(
             self.storage,
             source,
@@ -96,7 +98,7 @@ class App:
         self.adapters = self._build_adapters()
         for adapter in self.adapters:
             await adapter.start()
-        self._started.append("adapters")
+            self._stack.push_async_callback(_stop_adapter, adapter)
         notifiers: dict[Platform, Notifier] = {
             a.notifier.platform: self._metered_notifier(a.notifier) for a in self.adapters
         }
@@ -119,7 +121,7 @@ class App:
             if reclaimed:
                 logger.info("%d deliveries claimed before a crash are due again", reclaimed)
         self._delivery = asyncio.create_task(self.deliverer.run(), name="delivery")
-        self._started.append("delivery")
+        self._stack.push_async_callback(self._stop_delivery)
         encoder = SentenceEncoder()  # one MiniLM (loaded on first use) for all that embed
         summarizer = ModelSummarizer(
             s.summarizer, model=s.summarizer_model, max_words=s.summary_words, encoder=encoder
@@ -164,7 +166,7 @@ class App:
             self.furniture.housekeep, "interval", hours=1, max_instances=1, id="furniture"
         )
         self.scheduler.start()
-        self._started.append("scheduler")
+        self._stack.push_async_callback(self._stop_polling)
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk every module object (~100 ms with
         # 120k objects; bench/ingest.py measured those pauses as the event loop's worst lag).
@@ -237,49 +239,45 @@ class App:
             if task is not None:
                 self._poll_tasks.discard(task)
 
+    async def _stop_polling(self) -> None:
+        # Let a running poll finish its current feeds instead of having the scheduler
+        # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive
+        # and the process would never exit.
+        self.scheduler.pause()
+        self.pipeline.stop()
+        running = {t for t in self._poll_tasks if not t.done()}
+        if running:
+            busy = self.pipeline.polling
+            logger.warning(
+                "stopping, finishing %d feed%s (up to %g s); a second Ctrl-C or SIGTERM "
+                "stops at once",
+                busy,
+                "" if busy == 1 else "s",
+                STOP_GRACE_SECONDS,
+            )
+            await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+        self.scheduler.shutdown(wait=False)
+
+    async def _stop_delivery(self) -> None:
+        self.deliverer.stop()
+        await asyncio.wait({self._delivery}, timeout=STOP_GRACE_SECONDS)
+        self._delivery.cancel()  # only still running if the grace period ran out
+        await asyncio.gather(self._delivery, return_exceptions=True)
+
     async def stop(self) -> None:
-        """Stop in reverse order; each step runs even if an earlier one failed."""
+        """Stop what ``start`` started, in reverse order; each step runs even if an earlier
+        one failed (``AsyncExitStack``)."""
         was_running, self._running = self._running, False
-        if "scheduler" in self._started:
-            # Let a running poll finish its current feeds instead of having the scheduler
-            # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive
-            # and the process would never exit.
-            self.scheduler.pause()
-            self.pipeline.stop()
-            running = {t for t in self._poll_tasks if not t.done()}
-            if running:
-                busy = self.pipeline.polling
-                logger.warning(
-                    "stopping, finishing %d feed%s (up to %g s); a second Ctrl-C or SIGTERM "
-                    "stops at once",
-                    busy,
-                    "" if busy == 1 else "s",
-                    STOP_GRACE_SECONDS,
-                )
-                await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
-            self.scheduler.shutdown(wait=False)
-        if "delivery" in self._started:
-            self.deliverer.stop()
-            await asyncio.wait({self._delivery}, timeout=STOP_GRACE_SECONDS)
-            self._delivery.cancel()  # only still running if the grace period ran out
-            await asyncio.gather(self._delivery, return_exceptions=True)
-        if "adapters" in self._started:
-            for adapter in reversed(self.adapters):
-                try:
-                    await adapter.stop()
-                except Exception:
-                    logger.exception("stopping %s failed", type(adapter).__name__)
-        if "metrics" in self._started and self.metrics_server is not None:
-            await self.metrics_server.stop()
-        if "http" in self._started:
-            await self.source.aclose()
-        if "storage" in self._started:
-            await self.storage.close()
-        if "db-lock" in self._started and self._db_lock is not None:
-            self._db_lock.release()
-        self._started.clear()
+        await self._stack.aclose()
         if was_running:
             logger.info("newsbrief stopped")
+
+
+async def _stop_adapter(adapter: ChatAdapter) -> None:
+    try:
+        await adapter.stop()
+    except Exception:
+        logger.exception("stopping %s failed", type(adapter).__name__)
 
 
 async def run(settings: Settings) -> None:
