@@ -22,7 +22,7 @@ from bot.core.models import Brief, ChatRef, Story
 from bot.core.ports import Summarised
 from bot.core.search import search_text
 from bot.core.text import title_hash
-from bot.storage.outbox import OutboxStore
+from bot.storage.base import StoreBase
 from bot.storage.tables import BriefRow, BriefSourceRow, FeedRow, StoryMarkRow
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def identity_marks(story: Story) -> list[str]:
     return strong or marks
 
 
-class BriefStore(OutboxStore):
+class BriefStore(StoreBase):
     """Story and brief queries; the concrete class provides transactions and chats."""
 
     async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:

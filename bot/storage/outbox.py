@@ -20,16 +20,15 @@ lost the database), touching no other process's claims. Mixed into ``SqlStorage`
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
+from bot.core.models import ChatRef, Delivery, DeliveryState, Platform
 from bot.storage import claims
-from bot.storage.notices import NoticeStore
+from bot.storage.base import StoreBase
 from bot.storage.tables import BriefRow, ChatRow, OutboxRow, SubscriptionRow
 
 _SEP = "\n"
@@ -37,11 +36,8 @@ _OPEN = claims.OPEN
 _DONE = [DeliveryState.SENT.value, DeliveryState.FAILED.value]
 
 
-class OutboxStore(NoticeStore):
+class OutboxStore(StoreBase):
     """Outbox queries; the concrete class provides transactions, chats and briefs."""
-
-    @abc.abstractmethod
-    async def _briefs(self, s: AsyncSession, rows: Sequence[BriefRow]) -> list[Brief]: ...
 
     async def _enqueue(
         self,

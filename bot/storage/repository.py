@@ -28,8 +28,10 @@ from bot.core.models import (
     FeedState,
     Platform,
 )
-from bot.storage.briefs import story_marks
+from bot.storage.briefs import BriefStore, story_marks
 from bot.storage.health import HealthStore
+from bot.storage.notices import NoticeStore
+from bot.storage.outbox import OutboxStore
 from bot.storage.owners import OwnersStore, visible_to
 from bot.storage.search import SearchStore
 from bot.storage.seen import SeenStore
@@ -117,7 +119,16 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore):
+class SqlStorage(
+    OwnersStore,
+    SeenStore,
+    SearchStore,
+    BriefStore,
+    OutboxStore,
+    NoticeStore,
+    SentenceStore,
+    HealthStore,
+):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
