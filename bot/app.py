@@ -27,7 +27,7 @@ from bot.core.delivery import Deliverer
 from bot.core.errors import ConfigError
 from bot.core.models import Platform
 from bot.core.pipeline import Pipeline
-from bot.core.ports import ChatAdapter, FeedSource, Notifier, Summarizer, SystemClock
+from bot.core.ports import ChatAdapter, FeedSource, Notifier, Storage, Summarizer, SystemClock
 from bot.dedup_embedding import build_deduper
 from bot.feeds.settings import FetchSettings
 from bot.feeds.source import open_feed_source
@@ -35,7 +35,6 @@ from bot.furniture import FurnitureLearner
 from bot.metered import MeteredNotifier, MeteredSource, MeteredSummarizer
 from bot.metrics import Metrics, MetricsServer
 from bot.startup import open_database
-from bot.storage import SqlStorage
 from bot.storage.single_process import ProcessLock, acquire_sqlite_lock
 from summarizer.encoder import SentenceEncoder
 
@@ -75,7 +74,7 @@ class App:
         db_lock: ProcessLock | None = acquire_sqlite_lock(s.database_url)
         if db_lock is not None:
             self._stack.callback(db_lock.release)
-        self.storage: SqlStorage = await open_database(
+        self.storage: Storage = await open_database(
             s.database_url, s.database_startup_timeout_seconds
         )
         self._stack.push_async_callback(self.storage.close)
