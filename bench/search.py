@@ -4,9 +4,10 @@ SQLite and PostgreSQL, against a naive scan in the same run.
 The briefs are synthetic: 500 topics, each with 8 words of its own and a random unit centroid
 in 384 dimensions; a brief takes a topic, a headline of 3 topic words and 5 common words and a
 summary of 4 topic words and 40 common words (5,000 common words drawn by a Zipf law), and an
-embedding of its topic's centroid plus noise (cosine ~0.8 to the centroid; queries ~0.85), stored as the
-pipeline stores it (int8, ``bot.core.search.pack``). 200 feeds (20 of them added by chats and
-private), one to three feeds per brief. Queries are run for a chat owning one private feed:
+embedding of its topic's centroid plus noise (cosine ~0.8 to the centroid; queries ~0.85),
+stored as the pipeline stores it (int8, ``bot.core.search.pack``). 200 feeds (20 of them added
+by chats and private), one to three feeds per brief. Queries are run for a chat owning one
+private feed:
 
 - words: a topic word (~170 matches), a common word (thousands), a quoted phrase from a
   headline, a topic word with a common-word exclusion, a word no brief has; timed through
@@ -214,10 +215,11 @@ async def run(name: str, url: str, corpus: Corpus) -> None:
         print(f"  words, 10 results     p95 ms  naive p95 ms  (naive: {NAIVE_RUNS} runs/kind)")
         for kind, texts in kinds.items():
             parsed = [parse_search(t) for t in texts]
-            it = iter(parsed)
-            ours = await timed(lambda: storage.search_briefs(CHAT, next(it), 10), len(parsed))
-            it = iter(parsed[:NAIVE_RUNS])
-            slow = await timed(lambda: naive_words(storage, next(it), 10), NAIVE_RUNS)
+            ours_it, naive_it = iter(parsed), iter(parsed[:NAIVE_RUNS])
+            ours = await timed(
+                lambda it=ours_it: storage.search_briefs(CHAT, next(it), 10), len(parsed)
+            )
+            slow = await timed(lambda it=naive_it: naive_words(storage, next(it), 10), NAIVE_RUNS)
             for q in parsed[:3]:  # the same answer as the naive scan
                 got = [b.id for b in await storage.search_briefs(CHAT, q, 10)]
                 assert got == await naive_words(storage, q, 10), (kind, q)
