@@ -39,6 +39,7 @@ from bot.core.delivery import Deliverer
 from bot.core.models import Brief, ChatRef, Feed, Platform, Story
 from bot.core.ports import Pace, Summarised
 from bot.storage import open_storage
+from tests.fakes import count_pending
 
 FEEDS, PER_FEED = 50, 20
 LEASE = 1.0
@@ -111,7 +112,7 @@ async def worker(folder: Path, in_flight: int, latency: float) -> None:
         coalesce_threshold=0,
         in_flight=in_flight,
     )
-    while await storage.count_pending():
+    while await count_pending(storage):
         if not await deliverer.drain():
             await asyncio.sleep(0.05)  # rows of a killed worker: wait for their lease
     await storage.close()

@@ -36,14 +36,14 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.adapters.discord_bot import DiscordAdapter
+from bot.adapters.discord_bot import DiscordAdapter, DiscordSettings
 from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Feed, Platform, Story
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage, open_storage
-from tests.fakes import FakeFeedSource
+from tests.fakes import FakeFeedSource, count_pending
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "discord"))  # the fake's modules, imported by name
@@ -108,7 +108,9 @@ async def run(channels: int, briefs: int, latency_ms: float) -> int:
             discord_gateway_url=fake.gateway_url,
         )
         adapter = DiscordAdapter(
-            settings, Commands(storage, FakeFeedSource(), clock), guild_ready_timeout=0
+            settings.part(DiscordSettings),
+            Commands(storage, FakeFeedSource(), clock),
+            guild_ready_timeout=0,
         )
         await adapter.start()
         deliverer = Deliverer(
@@ -124,7 +126,7 @@ async def run(channels: int, briefs: int, latency_ms: float) -> int:
         before = sum(fake.served_429.values())
         t0 = time.perf_counter()
         task = asyncio.create_task(deliverer.run(idle_seconds=0.1))
-        while await storage.count_pending():  # noqa: ASYNC110 (the outbox is the truth)
+        while await count_pending(storage):  # noqa: ASYNC110 (the outbox is the truth)
             await asyncio.sleep(0.2)
         wall = time.perf_counter() - t0
         deliverer.stop()

@@ -30,14 +30,14 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.adapters.telegram_bot import TelegramAdapter
+from bot.adapters.telegram_bot import TelegramAdapter, TelegramSettings
 from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Feed, Platform, Story
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage, open_storage
-from tests.fakes import FakeFeedSource
+from tests.fakes import FakeFeedSource, count_pending
 from tests.telegram.fake_chats import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,9 @@ async def run(chats: int, per_second: int, per_chat: float, latency_ms: float) -
         setup = time.perf_counter() - t_setup
         clock = SystemClock()
         settings = Settings(_env_file=None, telegram_token=TOKEN, telegram_api_url=url)  # type: ignore[call-arg]
-        adapter = TelegramAdapter(settings, Commands(storage, FakeFeedSource(), clock), clock=clock)
+        adapter = TelegramAdapter(
+            settings.part(TelegramSettings), Commands(storage, FakeFeedSource(), clock), clock=clock
+        )
         await adapter.start()
         deliverer = Deliverer(
             storage,
@@ -130,7 +132,7 @@ async def run(chats: int, per_second: int, per_chat: float, latency_ms: float) -
         pacer = adapter.notifier.pacer
         t0 = time.perf_counter()
         task = asyncio.create_task(deliverer.run(idle_seconds=0.1))
-        while await storage.count_pending():  # noqa: ASYNC110 (the outbox is the truth)
+        while await count_pending(storage):  # noqa: ASYNC110 (the outbox is the truth)
             await asyncio.sleep(0.2)
         wall = time.perf_counter() - t0
         task.cancel()

@@ -31,41 +31,35 @@ from bot.config import Settings, empty_catalogue_hint, load_catalogue
 from bot.core.commands import Commands, FetchLimits
 from bot.core.delivery import Deliverer
 from bot.core.errors import ConfigError
-from bot.core.models import ChatRef, Platform
+from bot.core.models import Platform
 from bot.core.pipeline import Pipeline
-from bot.core.ports import ChatAdapter, FeedSource, Notifier, Summarizer
+from bot.core.ports import ChatAdapter, FeedSource, Notifier, Storage, Summarizer, SystemClock
 from bot.dedup_embedding import build_deduper
+from bot.feeds.settings import FetchSettings
 from bot.feeds.source import open_feed_source
 from bot.furniture import FurnitureLearner
 from bot.metered import MeteredNotifier, MeteredSource, MeteredSummarizer
 from bot.metrics import Metrics, MetricsServer
 from bot.startup import open_database
-from bot.storage import SqlStorage
 from bot.storage.leader import Cluster
 from bot.storage.single_process import ProcessLock, acquire_sqlite_lock
+from summarizer.encoder import SentenceEncoder
 
 logger = logging.getLogger(__name__)
-
-STOP_GRACE_SECONDS = 30.0
-"""How long a shutdown waits for the running poll to finish the feeds it is polling, and for
-delivery to record the sends under way, before cancelling them."""
 
 HOUSEKEEPER = "housekeeper"
 TELEGRAM_RECEIVER = "telegram_receiver"
 DISCORD_SHARDS = "discord_shards"
+
+STOP_GRACE_SECONDS = 30.0
+"""How long a shutdown waits for the running poll to finish the feeds it is polling, and for
+delivery to record the sends under way, before cancelling them."""
 
 SCHEDULER_TICK_SECONDS = 30
 """How often the scheduler looks for due feeds (each feed has its own next poll time)."""
 
 POLL_ROUNDS = 4
 """Polling rounds that may run at once (each feed is in at most one of them)."""
-
-
-class SystemClock:
-    """The real clock (UTC)."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class App:
@@ -75,12 +69,14 @@ class App:
         self.settings = settings
         self.clock = SystemClock()
         self.adapters: list[ChatAdapter] = []
-        self._started: list[str] = []
+        self._stack = contextlib.AsyncExitStack()
+        """What ``start`` started, each pushed with its stop: ``stop`` unwinds it in reverse."""
         self._poll_tasks: set[asyncio.Task[object]] = set()
         self._running = False
         """Set once ``start`` completed: only then does ``stop`` say "newsbrief stopped"."""
         self.metrics: Metrics | None = Metrics() if settings.metrics_port is not None else None
         self.metrics_server: MetricsServer | None = None
+        self._adapters_started = False
         self.cluster = Cluster(settings.database_url)
         self.cluster.role(HOUSEKEEPER)
 
@@ -89,12 +85,13 @@ class App:
         s = self.settings
         catalogue = load_catalogue(s.feeds_file)
         # SQLite is one process per file: a second `run` on it stops here (DatabaseInUse).
-        self._db_lock: ProcessLock | None = acquire_sqlite_lock(s.database_url)
-        self._started.append("db-lock")
-        self.storage: SqlStorage = await open_database(
+        db_lock: ProcessLock | None = acquire_sqlite_lock(s.database_url)
+        if db_lock is not None:
+            self._stack.callback(db_lock.release)
+        self.storage: Storage = await open_database(
             s.database_url, s.database_startup_timeout_seconds
         )
-        self._started.append("storage")
+        self._stack.push_async_callback(self.storage.close)
         await self.storage.sync_catalogue(catalogue)
         if self.metrics is not None and s.metrics_port is not None:
             self.metrics_server = MetricsServer(
@@ -106,11 +103,12 @@ class App:
                 roles=self._roles,
             )
             await self.metrics_server.start()
-            self._started.append("metrics")
-        self.source = source = open_feed_source(s, self.clock)
-        self._started.append("http")
+            self._stack.push_async_callback(self.metrics_server.stop)
+        self.source = source = open_feed_source(s.part(FetchSettings), self.clock)
+        self._stack.push_async_callback(source.aclose)
+        encoder = SentenceEncoder()  # one MiniLM (loaded on first use) for all that embed
         # One MiniLM for dedup and for /latest <words> by meaning (None: dedup is off).
-        self.embedder = build_deduper(s.dedup_threshold)
+        self.embedder = build_deduper(s.dedup_threshold, encoder)
         self.commands = Commands(
             self.storage,
             source,
@@ -122,9 +120,10 @@ class App:
         self.adapters = self._build_adapters()
         for adapter in self.adapters:
             await adapter.start()
-        self._started.append("adapters")
+            self._stack.push_async_callback(_stop_adapter, adapter)
+        self._adapters_started = True
         await self.cluster.start()
-        self._started.append("cluster")
+        self._stack.push_async_callback(self.cluster.stop)
         notifiers: dict[Platform, Notifier] = {
             a.notifier.platform: self._metered_notifier(a.notifier) for a in self.adapters
         }
@@ -148,9 +147,9 @@ class App:
             if reclaimed:
                 logger.info("%d deliveries claimed before a crash are due again", reclaimed)
         self._delivery = asyncio.create_task(self.deliverer.run(), name="delivery")
-        self._started.append("delivery")
+        self._stack.push_async_callback(self._stop_delivery)
         summarizer = ModelSummarizer(
-            s.summarizer, model=s.summarizer_model, max_words=s.summary_words
+            s.summarizer, model=s.summarizer_model, max_words=s.summary_words, encoder=encoder
         )
         # Each source's stock lines, learned from its stories, stay out of the briefs.
         self.furniture = FurnitureLearner(summarizer, self.storage, self.clock)
@@ -166,7 +165,7 @@ class App:
             poll_interval=timedelta(seconds=s.poll_interval_seconds),
             max_interval=timedelta(seconds=s.max_poll_interval_seconds),
             max_failures=s.feed_max_failures,
-            notify=self._notify,
+            notify=self.deliverer.notify,
             on_queued=self.deliverer.wake,
             deduper=self.embedder,
             embedder=self.embedder,
@@ -190,7 +189,7 @@ class App:
             self._housekeep_furniture, "interval", hours=1, max_instances=1, id="furniture"
         )
         self.scheduler.start()
-        self._started.append("scheduler")
+        self._stack.push_async_callback(self._stop_polling)
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk every module object (~100 ms with
         # 120k objects; bench/ingest.py measured those pauses as the event loop's worst lag).
@@ -208,10 +207,12 @@ class App:
         s = self.settings
         adapters: list[ChatAdapter] = []
         if s.telegram_token is not None:
-            from bot.adapters.telegram_bot import TelegramAdapter
+            from bot.adapters.telegram_bot import TelegramAdapter, TelegramSettings
 
             claim = self._claim(Platform.TELEGRAM, "NEWSBRIEF_TELEGRAM_TOKEN")
-            telegram = TelegramAdapter(s, self.commands, claim=claim, elected=True)
+            telegram = TelegramAdapter(
+                s.part(TelegramSettings), self.commands, claim=claim, elected=True
+            )
             if telegram.long_polling:  # one getUpdates per bot, or Telegram answers 409
                 self.cluster.role(
                     TELEGRAM_RECEIVER,
@@ -221,10 +222,12 @@ class App:
                 )
             adapters.append(telegram)
         if s.discord_token is not None:
-            from bot.adapters.discord_bot import DiscordAdapter
+            from bot.adapters.discord_bot import DiscordAdapter, DiscordSettings
 
             claim = self._claim(Platform.DISCORD, "NEWSBRIEF_DISCORD_TOKEN")
-            discord = DiscordAdapter(s, self.commands, claim=claim, elected=True)
+            discord = DiscordAdapter(
+                s.part(DiscordSettings), self.commands, claim=claim, elected=True
+            )
             for name, gained, lost in discord.shard_roles():  # one gateway session a shard
                 self.cluster.role(
                     name, on_gained=gained, on_lost=lost, group=DISCORD_SHARDS, handover=True
@@ -260,14 +263,14 @@ class App:
 
     def _unready_adapters(self) -> list[str]:
         """The platforms whose adapter is not connected (``/readyz``)."""
-        if "adapters" not in self._started:
+        if not self._adapters_started:
             return ["chat adapters starting"]
         return [a.notifier.platform.value for a in self.adapters if not a.ready]
 
     def _roles(self) -> dict[str, float]:
         """This worker's roles for ``newsbrief_worker_role``: 1 held, 0 standing by."""
         held = self.cluster.roles()
-        roles = {"poller": 1.0 if "scheduler" in self._started else 0.0}
+        roles = {"poller": 1.0 if self._running else 0.0}
         roles["housekeeper"] = float(held.get(HOUSEKEEPER, False))
         if TELEGRAM_RECEIVER in held:
             roles["receiver"] = float(held[TELEGRAM_RECEIVER])
@@ -297,57 +300,45 @@ class App:
             if task is not None:
                 self._poll_tasks.discard(task)
 
-    async def _notify(self, chat: ChatRef, text: str) -> None:
-        """A notice for a chat (a feed was paused): queued in the outbox, so it is paced,
-        retried and survives a crash like a brief."""
-        await self.storage.queue_notice(chat, text, self.clock.now())
-        self.deliverer.wake()
+    async def _stop_polling(self) -> None:
+        # Let a running poll finish its current feeds instead of having the scheduler
+        # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive
+        # and the process would never exit.
+        self.scheduler.pause()
+        self.pipeline.stop()
+        running = {t for t in self._poll_tasks if not t.done()}
+        if running:
+            busy = self.pipeline.polling
+            logger.warning(
+                "stopping, finishing %d feed%s (up to %g s); a second Ctrl-C or SIGTERM "
+                "stops at once",
+                busy,
+                "" if busy == 1 else "s",
+                STOP_GRACE_SECONDS,
+            )
+            await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+        self.scheduler.shutdown(wait=False)
+
+    async def _stop_delivery(self) -> None:
+        self.deliverer.stop()
+        await asyncio.wait({self._delivery}, timeout=STOP_GRACE_SECONDS)
+        self._delivery.cancel()  # only still running if the grace period ran out
+        await asyncio.gather(self._delivery, return_exceptions=True)
 
     async def stop(self) -> None:
-        """Stop in reverse order; each step runs even if an earlier one failed."""
+        """Stop what ``start`` started, in reverse order; each step runs even if an earlier
+        one failed (``AsyncExitStack``)."""
         was_running, self._running = self._running, False
-        if "scheduler" in self._started:
-            # Let a running poll finish its current feeds instead of having the scheduler
-            # cancel it mid-transaction: a cancelled aiosqlite close leaves its thread alive
-            # and the process would never exit.
-            self.scheduler.pause()
-            self.pipeline.stop()
-            running = {t for t in self._poll_tasks if not t.done()}
-            if running:
-                busy = self.pipeline.polling
-                logger.warning(
-                    "stopping, finishing %d feed%s (up to %g s); a second Ctrl-C or SIGTERM "
-                    "stops at once",
-                    busy,
-                    "" if busy == 1 else "s",
-                    STOP_GRACE_SECONDS,
-                )
-                await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
-            self.scheduler.shutdown(wait=False)
-        if "delivery" in self._started:
-            self.deliverer.stop()
-            await asyncio.wait({self._delivery}, timeout=STOP_GRACE_SECONDS)
-            self._delivery.cancel()  # only still running if the grace period ran out
-            await asyncio.gather(self._delivery, return_exceptions=True)
-        if "cluster" in self._started:
-            await self.cluster.stop()
-        if "adapters" in self._started:
-            for adapter in reversed(self.adapters):
-                try:
-                    await adapter.stop()
-                except Exception:
-                    logger.exception("stopping %s failed", type(adapter).__name__)
-        if "metrics" in self._started and self.metrics_server is not None:
-            await self.metrics_server.stop()
-        if "http" in self._started:
-            await self.source.aclose()
-        if "storage" in self._started:
-            await self.storage.close()
-        if "db-lock" in self._started and self._db_lock is not None:
-            self._db_lock.release()
-        self._started.clear()
+        await self._stack.aclose()
         if was_running:
             logger.info("newsbrief stopped")
+
+
+async def _stop_adapter(adapter: ChatAdapter) -> None:
+    try:
+        await adapter.stop()
+    except Exception:
+        logger.exception("stopping %s failed", type(adapter).__name__)
 
 
 async def run(settings: Settings) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from bot.core.models import Story
 from bot.core.ports import Summarised
 from summarizer import Article, build_summarizer
+from summarizer.encoder import SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +39,15 @@ class ModelSummarizer:
     """Summarises stories off the event loop."""
 
     def __init__(
-        self, method: str, *, model: str | None, max_words: int, concurrency: int = 1
+        self,
+        method: str,
+        *,
+        model: str | None,
+        max_words: int,
+        concurrency: int = 1,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
-        self._impl = build_summarizer(method, model=model)
+        self._impl = build_summarizer(method, model=model, encoder=encoder)
         self._max_words = max_words
         self._limit = asyncio.Semaphore(concurrency)
 

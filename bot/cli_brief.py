@@ -21,21 +21,17 @@ import json
 import re
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings
 from bot.core.errors import FeedError
 from bot.core.models import Story
+from bot.core.ports import SystemClock
 
 STDIN = "-"
 HEADLINE_MAX_WORDS = 20
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -69,13 +65,14 @@ def _read_file(target: str) -> tuple[bytes, dict[str, str], str]:
 
 
 async def _read(settings: Settings, target: str) -> tuple[bytes, dict[str, str], str]:
+    from bot.feeds.settings import FetchSettings
     from bot.feeds.source import open_feed_source
 
     if target == STDIN:
         return await asyncio.to_thread(sys.stdin.buffer.read), {}, ""
     if not target.startswith(("http://", "https://")):
         return await asyncio.to_thread(_read_file, target)
-    feeds = open_feed_source(settings, _Clock())
+    feeds = open_feed_source(settings.part(FetchSettings), SystemClock())
     try:
         resp = await feeds.fetcher.get(target, trusted=True)  # the operator's own request
         return resp.body or b"", dict(resp.headers), resp.url
@@ -121,7 +118,7 @@ async def brief(
     """Print the brief(s) of ``target``; returns the exit code."""
     from bot.briefing import ModelSummarizer
 
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     name = "standard input" if target == STDIN else target
     try:
         body, headers, url = await _read(settings, target)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
@@ -21,14 +20,10 @@ from bot.core.commands import Commands, FetchLimits
 from bot.core.errors import UserInputError
 from bot.core.imports import import_outlines
 from bot.core.models import ChatRef, Platform
+from bot.core.ports import SystemClock
 from bot.opml import parse_opml, render_opml
 
 STDOUT = "-"
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def parse_chat(value: str) -> ChatRef:
@@ -64,12 +59,13 @@ async def opml_import(settings: Settings, path: str, chat: ChatRef) -> int:
     except UserInputError as exc:
         print(f"newsbrief: {path}: {exc}", file=sys.stderr)
         return 1
+    from bot.feeds.settings import FetchSettings
     from bot.feeds.source import open_feed_source
     from bot.startup import open_database
 
-    clock = _Clock()
+    clock = SystemClock()
     storage = await open_database(settings.database_url, settings.database_startup_timeout_seconds)
-    source = open_feed_source(settings, clock)
+    source = open_feed_source(settings.part(FetchSettings), clock)
     try:
         commands = Commands(
             storage,
@@ -107,7 +103,7 @@ async def opml_export(settings: Settings, chat: ChatRef, output: str) -> int:
         feeds = await storage.subscriptions(chat)
     finally:
         await storage.close()
-    data = render_opml(f"newsbrief: {chat}", feeds, _Clock().now())
+    data = render_opml(f"newsbrief: {chat}", feeds, SystemClock().now())
     if output == STDOUT:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

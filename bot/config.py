@@ -8,11 +8,12 @@ Tokens are ``SecretStr`` so they never appear in logs or reprs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import yaml
 from pydantic import (
@@ -28,6 +29,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.errors import ConfigError
 from bot.core.models import Feed
+from bot.feeds import article
+from summarizer.factory import Method
 
 ENV_PREFIX = "NEWSBRIEF_"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -51,6 +54,9 @@ def _http_url(value: str) -> str:
 
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+P = TypeVar("P")
 
 
 class Settings(BaseSettings):
@@ -88,7 +94,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="Log line format: text, or json (one JSON object a line)."
     )
-    summarizer: Literal["lead", "embedding", "learned", "seq2seq"] = Field(
+    summarizer: Method = Field(
         "embedding", description="Summarisation method (falls back to the next on failure)."
     )
     summarizer_model: str | None = Field(
@@ -292,7 +298,10 @@ class Settings(BaseSettings):
         True, description="Fetch the article page when a feed entry has only a short teaser."
     )
     article_min_words: int = Field(
-        150, ge=0, le=10000, description="Entries with fewer words get their article fetched."
+        article.MIN_WORDS,
+        ge=0,
+        le=10000,
+        description="Entries with fewer words get their article fetched.",
     )
     max_new_per_poll: int = Field(
         50,
@@ -347,6 +356,13 @@ class Settings(BaseSettings):
                 "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pw@host/db"
             )
         return value
+
+    def part(self, cls: type[P]) -> P:
+        """The settings of one part (``FetchSettings``, ``TelegramSettings``,
+        ``DiscordSettings``): a frozen dataclass whose fields are settings of the same names."""
+        names = [f.name for f in dataclasses.fields(cast(Any, cls))]
+        built: P = cast(Any, cls)(**{name: getattr(self, name) for name in names})
+        return built
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -13,9 +13,9 @@ Black Friday features). 0.75 keeps every such pair apart; it misses same-event p
 written from different angles (0.55-0.65), which then arrive as separate briefs -- a missed
 merge costs a message, a false merge would hide a story.
 
-The model is the summariser's ``SentenceEncoder``: loaded once per process, lazily, in a worker
-thread, and shared with the summariser (one copy of MiniLM in memory); every inference runs
-through ``asyncio.to_thread`` one at a time.
+The model is the ``SentenceEncoder`` that ``bot/app.py`` builds once and also hands to the
+summariser (one copy of MiniLM in memory), loaded lazily in a worker thread; every inference
+runs through ``asyncio.to_thread`` one at a time.
 """
 
 from __future__ import annotations
@@ -48,11 +48,11 @@ def story_text(title: str, summary: str, lead_words: int) -> str:
 
 
 class _Encoder:
-    """Vectors of headline + lead texts, with an LRU cache by text. The model is the
-    summariser's ``SentenceEncoder`` (one loaded copy of MiniLM per process, shared)."""
+    """Vectors of headline + lead texts, with an LRU cache by text, on the model of the
+    ``SentenceEncoder`` given (the summariser's: one loaded copy of MiniLM per process)."""
 
-    def __init__(self, model_dir: Path | None, cache_size: int) -> None:
-        self._encoder = SentenceEncoder(model_dir, max_tokens=MAX_TOKENS)
+    def __init__(self, encoder: SentenceEncoder, cache_size: int) -> None:
+        self._encoder = encoder.sharing(max_tokens=MAX_TOKENS)
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._cache_size = cache_size
 
@@ -89,10 +89,11 @@ class EmbeddingDeduper:
         lead_words: int = 30,
         model_dir: Path | None = None,
         cache_size: int = 4096,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         self.threshold = threshold
         self._lead_words = lead_words
-        self._encoder = _Encoder(model_dir, cache_size)
+        self._encoder = _Encoder(encoder or SentenceEncoder(model_dir), cache_size)
         self._one_at_a_time = asyncio.Lock()
 
     def _story_text(self, story: Story) -> str:
@@ -154,6 +155,7 @@ class EmbeddingDeduper:
         return None
 
 
-def build_deduper(threshold: float) -> EmbeddingDeduper | None:
-    """The deduper for the ``dedup_threshold`` setting (``None`` when set to 1.0: off)."""
-    return None if threshold >= 1.0 else EmbeddingDeduper(threshold)
+def build_deduper(threshold: float, encoder: SentenceEncoder) -> EmbeddingDeduper | None:
+    """The deduper for the ``dedup_threshold`` setting (``None`` when set to 1.0: off), on
+    the process's one ``encoder``."""
+    return None if threshold >= 1.0 else EmbeddingDeduper(threshold, encoder=encoder)

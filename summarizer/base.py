@@ -5,7 +5,7 @@
 interchangeable backends (lead, embedding, seq2seq):
 
 * the caller's `Article` is cleaned and split once into a `Document` (cleaned headline plus
-  article sentences, see `summarizer.document`);
+  article sentences, see `summarizer.chain.prepare`);
 * a `Backend` turns a batch of documents into one tuple of summary sentences each, already
   fitted to the `Budget` (see `summarizer.budget`);
 * the fallback chain (`summarizer.chain`) wraps backends into a `Summarizer` and turns the

@@ -113,10 +113,6 @@ class _Loaded:
         self.lock = threading.Lock()
 
 
-_LOADED: dict[tuple[Path, str], _Loaded] = {}
-_LOADING = threading.Lock()
-
-
 def _load_runner(path: Path, backend: str, num_threads: int | None) -> _Runner:
     if backend == "torch":
         return _TorchMiniLM(path, num_threads)
@@ -127,29 +123,32 @@ def _load_runner(path: Path, backend: str, num_threads: int | None) -> _Runner:
     )
 
 
-def _load_shared(path: Path, backend: str, num_threads: int | None) -> _Loaded:
-    """The model in ``path``, loaded once per process and backend however many encoders use
-    it (the summariser and the bot's near-duplicate check share one copy of MiniLM)."""
+def _load(path: Path, backend: str, num_threads: int | None) -> _Loaded:
+    """The model in ``path`` on ``backend``."""
     if backend not in BACKENDS:
         raise BackendUnavailable(
             f"unknown encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}"
         )
-    with _LOADING:
-        found = _LOADED.get((path, backend))
-        if found is not None:
-            return found
-        try:
-            runner = _load_runner(path, backend, num_threads)
-        except (ImportError, OSError, ValueError, BackendUnavailable) as exc:
-            raise BackendUnavailable(f"cannot load sentence encoder from {path}: {exc}") from exc
-        logger.info("loaded sentence encoder from %s (%s)", path, backend)
-        found = _LOADED[(path, backend)] = _Loaded(runner, backend)
-        return found
+    try:
+        runner = _load_runner(path, backend, num_threads)
+    except (ImportError, OSError, ValueError, BackendUnavailable) as exc:
+        raise BackendUnavailable(f"cannot load sentence encoder from {path}: {exc}") from exc
+    logger.info("loaded sentence encoder from %s (%s)", path, backend)
+    return _Loaded(runner, backend)
+
+
+class _Slot:
+    """Where an encoder's model is once loaded: shared by the encoders ``sharing`` makes."""
+
+    def __init__(self) -> None:
+        self.loaded: _Loaded | None = None
+        self.loading = threading.Lock()
 
 
 class SentenceEncoder:
-    """Lazily loaded MiniLM sentence encoder; thread-safe. Encoders of the same model directory
-    share one loaded copy.
+    """Lazily loaded MiniLM sentence encoder; thread-safe. Each encoder loads its own copy,
+    except those made with ``sharing``: whoever builds the process (``bot/app.py``) makes one
+    and hands it to the summariser and the near-duplicate check.
 
     Args:
         model_dir: A sentence-transformers model directory; default: the packaged MiniLM.
@@ -174,7 +173,24 @@ class SentenceEncoder:
         self._max_tokens = max_tokens
         self._batch_size = batch_size
         self._num_threads = num_threads
-        self._loaded: _Loaded | None = None
+        self._slot = _Slot()
+
+    def sharing(self, *, max_tokens: int) -> SentenceEncoder:
+        """An encoder on this encoder's loaded model (loaded once, by whichever uses it first)
+        that keeps ``max_tokens`` word pieces per sentence."""
+        other = SentenceEncoder(
+            self._model_dir,
+            max_tokens=max_tokens,
+            batch_size=self._batch_size,
+            num_threads=self._num_threads,
+            backend=self._backend,
+        )
+        other._slot = self._slot
+        return other
+
+    @property
+    def _loaded(self) -> _Loaded | None:
+        return self._slot.loaded
 
     def load(self) -> None:
         """Load tokenizer and model once.
@@ -182,10 +198,11 @@ class SentenceEncoder:
         Raises:
             BackendUnavailable: The model directory is missing or cannot be loaded.
         """
-        if self._loaded is None:
-            path = Path(self._model_dir) if self._model_dir else default_model_dir()
-            backend = self._backend or default_backend()
-            self._loaded = _load_shared(path.resolve(), backend, self._num_threads)
+        with self._slot.loading:
+            if self._slot.loaded is None:
+                path = Path(self._model_dir) if self._model_dir else default_model_dir()
+                backend = self._backend or default_backend()
+                self._slot.loaded = _load(path.resolve(), backend, self._num_threads)
 
     @property
     def backend(self) -> str:

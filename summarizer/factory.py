@@ -7,6 +7,8 @@ and `embedding` falls back to `lead` (see `summarizer.chain`).
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from summarizer.base import Backend, Summarizer
 from summarizer.chain import ChainSummarizer
 from summarizer.embedding import EmbeddingBackend
@@ -15,12 +17,18 @@ from summarizer.lead import LeadBackend
 from summarizer.learned import LearnedBackend
 from summarizer.seq2seq import Seq2SeqBackend
 
-METHODS = ("lead", "embedding", "learned", "seq2seq")
+Method = Literal["lead", "embedding", "learned", "seq2seq"]
+"""The summarisation methods (the type of the bot's ``NEWSBRIEF_SUMMARIZER`` setting)."""
+METHODS: tuple[Method, ...] = get_args(Method)
 DEFAULT_METHOD = "embedding"
 
 
 def build_summarizer(
-    method: str = DEFAULT_METHOD, *, model: str | None = None, num_threads: int | None = None
+    method: str = DEFAULT_METHOD,
+    *,
+    model: str | None = None,
+    num_threads: int | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> Summarizer:
     """Build the summariser for `method`, wrapped in the fallback chain.
 
@@ -34,6 +42,8 @@ def build_summarizer(
             Ignored by the other methods.
         num_threads: torch threads for inference (process-wide); default: the CPUs this
             process may use minus one, at least one (see `summarizer.runtime.prepare_torch`).
+        encoder: The sentence encoder of the embedding and learned backends (pass the one
+            the rest of the process shares); default: a new one on the packaged MiniLM.
 
     Returns:
         A thread-safe `Summarizer` whose `name` is `method`.
@@ -48,9 +58,10 @@ def build_summarizer(
     chain: list[Backend] = []
     if method == "seq2seq":
         chain.append(Seq2SeqBackend(model, num_threads=num_threads))
+    encoder = encoder or SentenceEncoder(num_threads=num_threads)
     if method == "learned":
-        chain.append(LearnedBackend(SentenceEncoder(num_threads=num_threads)))
+        chain.append(LearnedBackend(encoder))
     if method in ("seq2seq", "embedding", "learned"):
-        chain.append(EmbeddingBackend(SentenceEncoder(num_threads=num_threads)))
+        chain.append(EmbeddingBackend(encoder))
     chain.append(LeadBackend())
     return ChainSummarizer(method, chain)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import func, select
 
 from bot.core import importance
 from bot.core.alerts import Query, normalize
@@ -35,7 +36,10 @@ from bot.core.models import (
     Story,
 )
 from bot.core.ports import FetchResult, Pace, Summarised
+from bot.storage import claims
 from bot.storage.briefs import identity_marks, story_marks
+from bot.storage.repository import SqlStorage
+from bot.storage.tables import OutboxRow
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -173,9 +177,6 @@ class FakeStorage:
             self.owners.setdefault(stored.id, set()).add(owner)
             self.chats.setdefault(owner, ChatSettings(owner))
         return stored
-
-    async def get_feed(self, feed_id: str) -> Feed | None:
-        return self.feeds.get(feed_id)
 
     async def find_feed_by_url(self, url: str) -> Feed | None:
         for feed in self.feeds.values():
@@ -662,7 +663,7 @@ class FakeStorage:
         row = self.outbox[delivery_id]
         row.state, row.error = DeliveryState.FAILED, error
 
-    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
+    def pending_rows(self, chat: ChatRef) -> list[Delivery]:
         return [
             self._delivery(r)
             for r in sorted(self.outbox.values(), key=lambda r: r.id)
@@ -738,10 +739,41 @@ class FakeStorage:
             del self.sightings[key]
         return len(old)
 
-    async def count_pending(self) -> int:
+    def open_rows(self) -> int:
         return sum(
             r.state in (DeliveryState.PENDING, DeliveryState.SENDING) for r in self.outbox.values()
         )
+
+
+async def pending_deliveries(storage: object, chat: ChatRef) -> list[Delivery]:
+    """Every pending row of one chat, oldest first: what a test reads of an outbox (the port
+    has no such read; the ``Deliverer`` claims rows instead)."""
+    if isinstance(storage, FakeStorage):
+        return storage.pending_rows(chat)
+    assert isinstance(storage, SqlStorage)
+    async with storage._tx() as s:
+        chat_row = await storage._chat_row(s, chat, create=False)
+        if chat_row is None:
+            return []
+        rows = await s.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.chat_pk == chat_row.id)
+            .where(OutboxRow.state == DeliveryState.PENDING.value)
+            .order_by(OutboxRow.id)
+        )
+        return await storage._deliveries(s, list(rows))
+
+
+async def count_pending(storage: object) -> int:
+    """Outbox rows not yet delivered (pending or in flight)."""
+    if isinstance(storage, FakeStorage):
+        return storage.open_rows()
+    assert isinstance(storage, SqlStorage)
+    async with storage._tx() as s:
+        value = await s.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.state.in_(claims.OPEN))
+        )
+        return int(value or 0)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Feed, Platform
 from bot.core.pipeline import Pipeline
 from bot.core.ports import Pace, Storage
+from bot.feeds.settings import FetchSettings
 from bot.feeds.source import open_feed_source
 from bot.storage import open_storage
 from tests.fakes import FakeSummarizer, FixedClock, RecordingNotifier
@@ -24,7 +25,7 @@ async def test_poll_push_repeat_and_restart(server: FeedServer, tmp_path: Path) 
     clock = FixedClock()
     notifier = RecordingNotifier(Platform.CONSOLE, Pace(per_chat_interval=0.0, per_second=1e6))
     summarizer = FakeSummarizer()
-    source = open_feed_source(Settings(_env_file=None), clock)
+    source = open_feed_source(Settings(_env_file=None).part(FetchSettings), clock)
     try:
 
         def pipeline_for(storage: Storage) -> Pipeline:

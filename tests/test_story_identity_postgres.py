@@ -17,7 +17,14 @@ from bot.core.pipeline import Pipeline
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage, open_storage
 from tests.conftest import _reset_postgres
-from tests.fakes import T0, FakeDeduper, FakeFeedSource, FakeSummarizer, make_story
+from tests.fakes import (
+    T0,
+    FakeDeduper,
+    FakeFeedSource,
+    FakeSummarizer,
+    make_story,
+    pending_deliveries,
+)
 
 X = Feed("x", "https://x.example/rss", "X Wire")
 Y = Feed("y", "https://y.example/rss", "Y Post")
@@ -90,4 +97,4 @@ async def test_two_workers_seeing_one_story_at_once_make_one_brief(
     storage = two_workers[0]
     (brief,) = await storage.latest(None, 10)
     assert {brief.source, *brief.also_sources} == {"X Wire", "Y Post"}
-    assert [d.brief.id for d in await storage.pending_deliveries(CHAT)] == [brief.id]
+    assert [d.brief.id for d in await pending_deliveries(storage, CHAT)] == [brief.id]

@@ -1,4 +1,6 @@
-"""Platform-neutral pieces of a brief, shared by every adapter's renderer (see BRIEFS.md).
+"""Platform-neutral pieces of a brief, shared by every adapter's renderer.
+
+The formats are written down in docs/delivery.md ("How a brief reads").
 
 Adapters add their own markup (Telegram HTML, Discord embeds); the words are the same
 everywhere: the headline, the summary, and a footer ``Source · 2 h ago · also BBC, Reuters``.
@@ -11,6 +13,7 @@ from datetime import datetime
 
 from bot.core import schedule
 from bot.core.models import Brief
+from bot.core.sentence_ends import sentence_ends
 
 SEPARATOR = " · "
 RELATED = "Related: "
@@ -53,11 +56,8 @@ def digest_heading(label: str, count: int) -> str:
 
 def first_sentence(summary: str) -> str:
     """The summary's first sentence (for digest lines)."""
-    for end in (". ", "! ", "? "):
-        cut = summary.find(end)
-        if cut != -1:
-            return summary[: cut + 1]
-    return summary
+    summary = summary.strip()
+    return summary[: next(sentence_ends(summary), len(summary))]
 
 
 def clip(text: str, max_chars: int) -> str:
@@ -66,8 +66,7 @@ def clip(text: str, max_chars: int) -> str:
     text = " ".join(text.split())
     if len(text) <= max_chars:
         return text
-    head = text[: max_chars + 1]
-    end = max(head.rfind(stop) for stop in (". ", "! ", "? "))
-    if end > 0:
-        return head[: end + 1]
-    return head[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    ends = [end for end in sentence_ends(text) if end <= max_chars]
+    if ends:
+        return text[: ends[-1]]
+    return text[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"

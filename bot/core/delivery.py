@@ -55,7 +55,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.core import schedule
+from bot.core import briefs, schedule
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, MessageGone, RateLimited
 from bot.core.models import ChatRef, ChatSettings, Delivery, Edit, Notice, Platform
 from bot.core.pacing import Monotonic, Pacer, RateGate, Sleep
@@ -144,6 +144,13 @@ class Deliverer:
 
     def wake(self) -> None:
         """Tell ``run`` that new rows were queued."""
+        self._wake.set()
+
+    async def notify(self, chat: ChatRef, text: str, *, key: str | None = None) -> None:
+        """Queue a notice for ``chat`` (a feed paused, the alert limit): it leaves through the
+        outbox and the same notifier as the chat's briefs, paced, retried and crash-safe;
+        with ``key``, at most once per chat."""
+        await self._storage.queue_notice(chat, text, self._clock.now(), key=key)
         self._wake.set()
 
     def stop(self) -> None:
@@ -369,7 +376,7 @@ class Deliverer:
         if not self._housekeeper():  # the cluster's housekeeper sends digests
             await self._release(rows, now + DIGEST_HANDOFF, "digest by another worker")
             return
-        heading = f"Your {schedule.local_time(due, zone)} briefing: {len(rows)} stories"
+        heading = briefs.digest_heading(schedule.local_time(due, zone), len(rows))
         if await self._send_digest(notifier, settings.chat, heading, rows):
             fresh = await self._storage.get_chat(settings.chat)
             await self._storage.save_chat(replace(fresh, last_digest_at=now))
@@ -469,10 +476,8 @@ class Deliverer:
                 f"{schedule.local_time(free_at, settings.timezone)} ({settings.timezone}) and "
                 "then arrive together. Narrow your alerts with -words; /alerts lists them."
             )
-            # Through the outbox (paced, retried, crash-safe); once per limit window.
-            key = f"alert-limit:{free_at.isoformat()}"
-            await self._storage.queue_notice(chat, text, now, key=key)
-            self._wake.set()
+            # Once per limit window.
+            await self.notify(chat, text, key=f"alert-limit:{free_at.isoformat()}")
         held = {r.id for r in alert_rows}
         return [r for r in rows if r.id not in held], []
 

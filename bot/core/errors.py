@@ -11,7 +11,6 @@
     │   ├── FeedUnavailableError    network error, timeout, HTTP error status, body too large
     │   ├── HostThrottledError      the host asked us to wait (429/503 Retry-After); ``retry_after``
     │   └── FeedParseError          the body is not a feed (no entries and not well-formed)
-    ├── SummaryError                the summariser failed on a story even after its fallbacks
     ├── DeliveryError               a send failed for a reason worth retrying later
     │   ├── RateLimited             the platform asked us to wait ``retry_after`` (``is_global``)
     │   ├── ChatUnavailable         the bot was blocked, kicked, or lost its rights in the chat
@@ -74,10 +73,6 @@ class HostThrottledError(FeedError):
 
 class FeedParseError(FeedError):
     """The body is not a usable feed."""
-
-
-class SummaryError(NewsbriefError):
-    """The summariser could not produce a summary."""
 
 
 class DeliveryError(NewsbriefError):

@@ -93,7 +93,6 @@ class Story:
     """Plain-text summary or teaser from the feed."""
     content_html: str = ""
     """Full content from the feed (content:encoded / atom:content) or the fetched article."""
-    author: str = ""
     image_url: str = ""
 
 
@@ -112,15 +111,6 @@ class Brief:
     image_url: str = ""
     also_sources: tuple[str, ...] = ()
     """Other publishers that carried the same story."""
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """A chat's subscription to one feed."""
-
-    chat: ChatRef
-    feed_id: str
-    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from bot.core.alerts import Query
@@ -59,6 +59,13 @@ ShowProgress = Callable[[str], Awaitable[None]]
 Never raises: an edit the platform refuses is logged and skipped."""
 
 
+class SystemClock:
+    """The real clock (UTC); tests pass a fixed one instead."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """The outcome of one successful poll of a feed.
@@ -75,7 +82,6 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None
-    feed_title: str | None = None
     min_interval_seconds: int | None = None
     content_hash: str | None = None
     """SHA-256 of the body (None for a 304)."""
@@ -242,8 +248,6 @@ class Storage(Protocol):
         stored, unless the feed is an operator (trusted) one, which every chat sees anyway.
         """
         ...
-
-    async def get_feed(self, feed_id: str) -> Feed | None: ...
 
     async def find_feed_by_url(self, url: str) -> Feed | None:
         """The feed whose current URL, or a former URL kept as an alias, is ``url``."""
@@ -515,10 +519,6 @@ class Storage(Protocol):
 
     async def pending_notices(self, chat: ChatRef) -> list[Notice]:
         """The chat's notices not yet sent, oldest first."""
-        ...
-
-    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
-        """Every pending row of one chat, oldest first (for digests and coalescing)."""
         ...
 
     async def reschedule_pending(self, chat: ChatRef, at: datetime) -> int:

@@ -6,10 +6,15 @@ scripts, styles, templates and comments are dropped, entities decoded, block ele
 spaces and whitespace collapses. Only HTML markup is markup: something that looks like a tag
 but names no HTML element (``AT&T <Q3> results``, ``<Ticker>``) is text and is kept as written;
 custom elements and namespaced tags (``<amp-img>``, ``<o:p>``) count as markup.
+
+``title_hash``: the one rule by which a headline identifies a story (a feed entry's key when it
+has neither link nor guid, and one of the marks storage recognises an entry by again).
 """
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from html.parser import HTMLParser
 
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "head"})
@@ -78,3 +83,9 @@ def plain_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     return " ".join("".join(parser.chunks).split())
+
+
+def title_hash(title: str) -> str:
+    """A hash of the normalised title (NFKC, case-folded, whitespace collapsed)."""
+    norm = " ".join(unicodedata.normalize("NFKC", title).casefold().split())
+    return hashlib.sha1(norm.encode()).hexdigest()

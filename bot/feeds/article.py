@@ -11,18 +11,16 @@ pages): 246/256 must-include snippets kept (0.961), 83/87 must-exclude boilerpla
 and 24/24 reader-comment snippets dropped, mean token F1 0.970 (median 0.990) on the 60 pages
 with a full ground-truth body; all visible text of the page scores F1 0.611 and drops 16/87.
 
-``article_text(fetcher, source)`` is the entry point for the CLI (``newsbrief brief <url |
-file>``): it returns ``(title, text)`` for an http(s) URL, a ``file://`` URL or a local path.
+The CLI (``newsbrief brief <url | file>``, ``bot/cli_brief.py``) reads a page itself and
+calls ``extract_page``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.core.errors import FeedParseError, FeedUnavailableError
 from bot.core.models import Story
@@ -33,6 +31,10 @@ from bot.feeds.normalize import word_count
 logger = logging.getLogger(__name__)
 
 MIN_WORDS = 150
+"""Fewer words of feed text than this and the article page is fetched (the default of
+``NEWSBRIEF_ARTICLE_MIN_WORDS``)."""
+PAGE_MIN_WORDS = 20
+"""An extracted main text shorter than this is menu crumbs, not an article."""
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/plain", "")
 
 
@@ -67,7 +69,9 @@ def _page_date(value: object) -> datetime | None:
     return day.replace(tzinfo=UTC)
 
 
-def extract_page(page: bytes | str, url: str = "", *, min_words: int = 20) -> ArticlePage:
+def extract_page(
+    page: bytes | str, url: str = "", *, min_words: int = PAGE_MIN_WORDS
+) -> ArticlePage:
     """The page's title, main text, publication date and site name; blocking.
 
     Raises:
@@ -94,7 +98,9 @@ def extract_page(page: bytes | str, url: str = "", *, min_words: int = 20) -> Ar
     )
 
 
-def extract_text(page: bytes | str, url: str = "", *, min_words: int = 20) -> tuple[str, str]:
+def extract_text(
+    page: bytes | str, url: str = "", *, min_words: int = PAGE_MIN_WORDS
+) -> tuple[str, str]:
     """The page's title and main text (paragraphs separated by newlines); blocking.
 
     Raises:
@@ -119,24 +125,3 @@ async def fetch_page(fetcher: Fetcher, url: str, *, trusted: bool) -> bytes:
     if not response.body:
         raise FeedUnavailableError(f"{url} sent an empty page")
     return response.body
-
-
-async def article_text(fetcher: Fetcher, source: str) -> tuple[str, str]:
-    """``(title, text)`` of one article: an http(s) URL, a ``file://`` URL or a local path.
-
-    Meant for the operator's CLI, so the URL is trusted (no SSRF guard). Extraction runs in a
-    worker thread.
-
-    Raises:
-        FeedError: the page could not be fetched or read, or it has no main text.
-    """
-    if source.lower().startswith(("http://", "https://", "file://")):
-        page = await fetch_page(fetcher, source, trusted=True)
-        url = source
-    else:
-        try:
-            page = await asyncio.to_thread(Path(source).read_bytes)
-        except OSError as exc:
-            raise FeedUnavailableError(f"cannot read {source}: {exc.strerror}") from exc
-        url = ""
-    return await asyncio.to_thread(extract_text, page, url)

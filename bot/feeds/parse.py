@@ -9,7 +9,7 @@ windows-1252. Callers run ``parse_bytes`` in a worker thread: it is CPU-bound pu
 
 feedparser's HTML sanitiser and relative-URI rewriting are switched off: together they are a
 third of the parse time, and newsbrief never renders feed HTML. Every HTML field is turned into
-plain text here (title, summary, author) or by the summariser's cleaner (``content_html``), both
+plain text here (title, summary) or by the summariser's cleaner (``content_html``), both
 of which drop scripts, styles and markup; what reaches a chat is a ``Brief``, which has no HTML
 field at all (``tests/feeds/test_parse.py`` follows a hostile feed to the rendered message). Links
 and guids are still resolved against ``xml:base`` (feedparser does that regardless), and the
@@ -27,7 +27,7 @@ Each entry becomes a frozen ``Story``:
 * ``published``: ``published``, else ``updated``, else a lenient parse of localised dates
   (``dates``), else the time first seen; a date more than a day in the future is replaced by
   the time first seen;
-* ``title``/``summary``/``author``: plain text; ``content_html``: the full content as the
+* ``title``/``summary``: plain text; ``content_html``: the full content as the
   publisher wrote it (unsanitised: only ever converted to text, never rendered);
 * ``image_url``: media:thumbnail, media:content, an image enclosure, the first real ``<img>``.
 """
@@ -38,7 +38,6 @@ import calendar
 import hashlib
 import io
 import logging
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,7 +48,7 @@ import feedparser
 
 from bot.core.errors import FeedParseError
 from bot.core.models import Story
-from bot.core.text import plain_text
+from bot.core.text import plain_text, title_hash
 from bot.feeds.dates import parse_loose_date
 from bot.feeds.normalize import canonical_link, first_image, is_real_image
 
@@ -86,12 +85,6 @@ class ParsedFeed:
     version: str = ""
     dropped: int = 0
     """Entries past ``MAX_ENTRIES`` that were not read."""
-
-
-def title_hash(title: str) -> str:
-    """A hash of the normalised title (NFKC, case-folded, whitespace collapsed)."""
-    norm = " ".join(unicodedata.normalize("NFKC", title).casefold().split())
-    return hashlib.sha1(norm.encode()).hexdigest()
 
 
 def _utc(value: Any) -> datetime | None:
@@ -195,7 +188,6 @@ def entry_to_story(feed_id: str, entry: Mapping[str, Any], first_seen: datetime)
         published=_published(entry, first_seen),
         summary=summary,
         content_html=content_html,
-        author=plain_text(str(entry.get("author") or "")),
         image_url=_image(
             entry,
             content_html or summary_html,

@@ -30,7 +30,6 @@ from dataclasses import replace
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from bot.config import Settings
 from bot.core.errors import FeedError, FeedParseError
 from bot.core.models import Feed, FeedState, Story
 from bot.core.ports import Clock, FetchResult
@@ -42,6 +41,7 @@ from bot.feeds.headers import cache_lifetime
 from bot.feeds.hosts import HostGate
 from bot.feeds.normalize import word_count
 from bot.feeds.parse import ParsedFeed, parse_bytes
+from bot.feeds.settings import FetchSettings
 from bot.feeds.transport import Resolver
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class HttpFeedSource:
 
     @property
     def fetcher(self) -> Fetcher:
-        """The shared fetcher (for ``article.article_text`` in the CLI)."""
+        """The shared fetcher (the CLI fetches the operator's own URLs with it)."""
         return self._fetcher
 
     async def aclose(self) -> None:
@@ -174,7 +174,6 @@ class HttpFeedSource:
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
             moved_to=response.moved_to,
-            feed_title=parsed.title or None,
             min_interval_seconds=max(hints) if hints else None,
             content_hash=digest,
             entries_dropped=parsed.dropped,
@@ -241,13 +240,13 @@ class HttpFeedSource:
 
 
 def open_feed_source(
-    settings: Settings,
+    settings: FetchSettings,
     clock: Clock,
     *,
     resolver: Resolver | None = None,
     allowed: tuple[Network, ...] = (),
 ) -> HttpFeedSource:
-    """Build the feed source from the settings (the composition root calls this).
+    """Build the feed source from its settings (the composition root calls this).
 
     ``resolver`` and ``allowed`` exist for tests and benchmarks (see ``transport``, ``guard``).
     Close it with ``await source.aclose()``.

@@ -9,9 +9,7 @@ at most once per chat (the outbox is unique per brief and chat). Mixed into ``Sq
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
@@ -23,7 +21,8 @@ from bot.core.errors import StorageError
 from bot.core.models import Brief, ChatRef, Story
 from bot.core.ports import Summarised
 from bot.core.search import search_text
-from bot.storage.outbox import OutboxStore
+from bot.core.text import title_hash
+from bot.storage.base import StoreBase
 from bot.storage.tables import BriefRow, BriefSourceRow, FeedRow, StoryMarkRow
 
 logger = logging.getLogger(__name__)
@@ -32,16 +31,15 @@ logger = logging.getLogger(__name__)
 def story_marks(story: Story) -> list[str]:
     """The identifiers by which a feed's entry is recognised again: guid, link, title hash.
 
-    The title is normalised (NFKC, case-folded, whitespace collapsed) before hashing.
+    The title is normalised before hashing (``core.text.title_hash``).
     """
     marks = []
     if story.guid:
         marks.append("g:" + story.guid)
     if story.link:
         marks.append("l:" + story.link)
-    title = " ".join(unicodedata.normalize("NFKC", story.title).casefold().split())
-    if title:
-        marks.append("t:" + hashlib.sha1(title.encode()).hexdigest())
+    if story.title.strip():
+        marks.append("t:" + title_hash(story.title))
     return [m[:2048] for m in marks]
 
 
@@ -58,7 +56,7 @@ def identity_marks(story: Story) -> list[str]:
     return strong or marks
 
 
-class BriefStore(OutboxStore):
+class BriefStore(StoreBase):
     """Story and brief queries; the concrete class provides transactions and chats."""
 
     async def unseen(self, feed_id: str, stories: Sequence[Story]) -> list[Story]:

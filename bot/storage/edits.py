@@ -9,27 +9,22 @@ other outbox rows (``claims.CLAIMABLE``). Mixed into ``OutboxStore``.
 
 from __future__ import annotations
 
-import abc
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.edits import edit_due
-from bot.core.models import Brief, ChatRef, DeliveryState, Edit, Platform
+from bot.core.models import ChatRef, DeliveryState, Edit, Platform
 from bot.storage import claims
-from bot.storage.notices import NoticeStore
+from bot.storage.base import StoreBase
 from bot.storage.tables import BriefRow, ChatRow, EditRow, OutboxRow
 
 _SEP = "\n"
 
 
-class EditStore(NoticeStore):
+class EditStore(StoreBase):
     """Edit queries; the concrete class provides transactions and briefs."""
-
-    @abc.abstractmethod
-    async def _briefs(self, s: AsyncSession, rows: Sequence[BriefRow]) -> list[Brief]: ...
 
     async def _queue_edits(self, s: AsyncSession, brief_id: int, now: datetime) -> None:
         """Arm an edit of every message that pushed ``brief_id`` (see the module docstring)."""

@@ -4,12 +4,11 @@ A notice (a feed was paused, the alert limit was reached) is a row here instead 
 send, so it goes through the same pacing, leases and crash rules as a brief: queued in one
 transaction, claimed with a lease and this storage object's ``claim_token``, marked sent after
 the send. A notice with a ``key`` is queued at most once per chat (``queue_notice`` returns
-False for a second one), so a restart does not repeat it. Mixed into ``OutboxStore``.
+False for a second one), so a restart does not repeat it. Mixed into ``SqlStorage``.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -23,15 +22,6 @@ from bot.storage.tables import ChatRow, NoticeRow
 
 class NoticeStore(StoreBase):
     """Notice queries; the concrete class provides transactions and chats."""
-
-    _claim_token: str | None = None
-
-    @property
-    def claim_token(self) -> str:
-        """This storage object's mark on the rows it claims (one per process)."""
-        if self._claim_token is None:
-            self._claim_token = uuid.uuid4().hex
-        return self._claim_token
 
     async def queue_notice(
         self, chat: ChatRef, text: str, now: datetime, *, key: str | None = None

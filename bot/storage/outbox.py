@@ -20,17 +20,16 @@ lost the database), touching no other process's claims. Mixed into ``SqlStorage`
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import importance
-from bot.core.models import Brief, ChatRef, Delivery, DeliveryState, Platform
+from bot.core.models import ChatRef, Delivery, DeliveryState, Platform
 from bot.storage import claims
-from bot.storage.edits import EditStore
+from bot.storage.base import StoreBase
 from bot.storage.tables import BriefRow, BriefSourceRow, ChatRow, OutboxRow, SubscriptionRow
 
 _SEP = "\n"
@@ -38,11 +37,8 @@ _OPEN = claims.OPEN
 _DONE = [DeliveryState.SENT.value, DeliveryState.FAILED.value]
 
 
-class OutboxStore(EditStore):
+class OutboxStore(StoreBase):
     """Outbox queries; the concrete class provides transactions, chats and briefs."""
-
-    @abc.abstractmethod
-    async def _briefs(self, s: AsyncSession, rows: Sequence[BriefRow]) -> list[Brief]: ...
 
     async def _enqueue(
         self,
@@ -232,21 +228,6 @@ class OutboxStore(EditStore):
                 .values(state=DeliveryState.FAILED.value, last_error=error[:1000])
             )
 
-    async def pending_deliveries(self, chat: ChatRef) -> list[Delivery]:
-        async with self._tx() as s:
-            chat_row = await self._chat_row(s, chat, create=False)
-            if chat_row is None:
-                return []
-            rows = list(
-                await s.scalars(
-                    select(OutboxRow)
-                    .where(OutboxRow.chat_pk == chat_row.id)
-                    .where(OutboxRow.state == DeliveryState.PENDING.value)
-                    .order_by(OutboxRow.id)
-                )
-            )
-            return await self._deliveries(s, rows)
-
     async def reschedule_pending(self, chat: ChatRef, at: datetime) -> int:
         async with self._tx() as s:
             chat_row = await self._chat_row(s, chat, create=False)
@@ -304,11 +285,3 @@ class OutboxStore(EditStore):
                 )
                 purged += int(getattr(result, "rowcount", 0) or 0)
             return purged
-
-    async def count_pending(self) -> int:
-        """Rows not yet delivered (pending or in flight); for metrics and tests."""
-        async with self._tx() as s:
-            value = await s.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.state.in_(_OPEN))
-            )
-            return int(value or 0)

@@ -29,8 +29,11 @@ from bot.core.models import (
     FeedState,
     Platform,
 )
-from bot.storage.briefs import story_marks
+from bot.storage.briefs import BriefStore, story_marks
+from bot.storage.edits import EditStore
 from bot.storage.health import HealthStore
+from bot.storage.notices import NoticeStore
+from bot.storage.outbox import OutboxStore
 from bot.storage.owners import OwnersStore, visible_to
 from bot.storage.search import SearchStore
 from bot.storage.seen import SeenStore
@@ -124,7 +127,17 @@ def _settings(row: ChatRow) -> ChatSettings:
     )
 
 
-class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore):
+class SqlStorage(
+    OwnersStore,
+    SeenStore,
+    SearchStore,
+    BriefStore,
+    OutboxStore,
+    NoticeStore,
+    EditStore,
+    SentenceStore,
+    HealthStore,
+):
     """The repository. Create it with ``bot.storage.open_storage`` (which migrates first)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -218,11 +231,6 @@ class SqlStorage(OwnersStore, SeenStore, SearchStore, SentenceStore, HealthStore
         s.add(row)
         await s.flush()  # the alias row refers to it
         return row
-
-    async def get_feed(self, feed_id: str) -> Feed | None:
-        async with self._tx() as s:
-            row = await s.get(FeedRow, feed_id)
-            return None if row is None else _feed(row)
 
     async def _feed_row_by_url(self, s: AsyncSession, url: str) -> FeedRow | None:
         row = await s.scalar(select(FeedRow).where(FeedRow.url == url))

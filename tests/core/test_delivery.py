@@ -14,7 +14,7 @@ from bot.core.models import ChatRef, Platform
 from bot.core.ports import Pace
 from bot.storage import SqlStorage
 from tests.core.delivery_support import TimeMachine, add_briefs, chat
-from tests.fakes import RecordingNotifier
+from tests.fakes import RecordingNotifier, count_pending, pending_deliveries
 
 
 def deliverer(
@@ -45,7 +45,7 @@ async def test_briefs_arrive_in_order_paced_per_chat(
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
     # 1 s apart (the notifier's per-chat pace), the first one at once.
     assert [round(s, 3) for s in clock.slept if s >= 0.5] == [1.0, 1.0]
-    assert await db.count_pending() == 0
+    assert await count_pending(db) == 0
 
 
 async def test_pace_holds_across_rounds(
@@ -73,7 +73,7 @@ async def test_rate_limit_waits_and_holds_the_rest_without_counting_attempts(
     await d.drain()
     assert notifier.briefs_to(chat(1)) == []
     assert notifier.briefs_to(chat(2)) == [b.id for b in briefs]  # other chats keep flowing
-    pending = await db.pending_deliveries(chat(1))
+    pending = await pending_deliveries(db, chat(1))
     assert [(r.brief.id, r.attempts) for r in pending] == [
         (briefs[0].id, 1),
         (briefs[1].id, 0),
@@ -111,7 +111,7 @@ async def test_unavailable_chat_keeps_its_rows_until_it_returns(
     settings = await db.get_chat(chat(1))
     assert not settings.available and settings.failures == 3
     assert await d.drain() == 0  # an unavailable chat's rows are not claimed
-    assert await db.count_pending() == 2
+    assert await count_pending(db) == 2
     await db.save_chat(replace(settings, available=True))  # it talked to the bot again
     await drain_all(d, clock)
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
@@ -130,7 +130,7 @@ async def test_rows_of_a_chat_that_never_returns_expire_after_retention(
     assert await d.housekeep() == (0, 0)
     clock.advance(2 * 3600)
     assert await d.housekeep() == (2, 0)
-    assert await db.count_pending() == 0
+    assert await count_pending(db) == 0
     clock.advance(31 * 86400)
     assert await d.housekeep() == (0, 2)
 
@@ -145,13 +145,13 @@ async def test_delivery_errors_back_off_and_give_up_after_max_attempts(
     waits = []
     for _ in range(4):
         assert await d.drain() == 1
-        [row] = await db.pending_deliveries(chat(1)) or [None]
+        [row] = await pending_deliveries(db, chat(1)) or [None]
         if row is None:
             break
         waits.append((row.next_attempt_at - clock.now()).total_seconds())
         clock.advance(waits[-1])
     assert waits == [10.0, 20.0, 40.0]  # exponential back-off
-    assert await db.count_pending() == 0  # the 4th failure gave up
+    assert await count_pending(db) == 0  # the 4th failure gave up
     assert notifier.briefs_to(chat(1)) == []
 
 
@@ -173,7 +173,7 @@ async def test_a_failing_chat_backs_off_as_a_whole(
     notifier.failures[chat(1)] = [DeliveryError("timeout")] * 2
     await deliverer(db, notifier, clock).drain()
     assert notifier.briefs_to(chat(1)) == []
-    pending = await db.pending_deliveries(chat(1))
+    pending = await pending_deliveries(db, chat(1))
     assert [r.attempts for r in pending] == [1, 1, 0, 0, 0]  # the other three were held back
     assert min(r.next_attempt_at for r in pending) > clock.now()
 
@@ -186,7 +186,7 @@ async def test_rows_for_a_platform_not_running_here_wait(
     await add_briefs(db, "wire", 1, clock.now())
     d = deliverer(db, notifier, clock)
     assert await d.drain() == 1
-    [row] = await db.pending_deliveries(discord)
+    [row] = await pending_deliveries(db, discord)
     assert row.attempts == 0 and row.next_attempt_at == clock.now() + timedelta(minutes=5)
 
 
@@ -270,3 +270,24 @@ async def test_stop_lets_the_send_under_way_finish_and_keeps_the_rest_claimed(
     notifier.send_brief = send  # type: ignore[method-assign]
     await drain_all(deliverer(db, notifier, clock), clock)
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
+
+
+async def test_a_notice_leaves_through_the_outbox_and_the_chats_notifier(
+    db: SqlStorage, notifier: RecordingNotifier, clock: TimeMachine
+) -> None:
+    """``Deliverer.notify`` (the pipeline's paused-feed notices, the alert limit) queues in the
+    outbox; a notice with a key is queued once."""
+    d = deliverer(db, notifier, clock)
+    await d.notify(chat(1), "Paused Wire: it failed 5 times.")
+    await d.notify(chat(1), "Limit reached.", key="limit:1")
+    await d.notify(chat(1), "Limit reached.", key="limit:1")
+    assert [n.text for n in await db.pending_notices(chat(1))] == [
+        "Paused Wire: it failed 5 times.",
+        "Limit reached.",
+    ]
+    await drain_all(d, clock)
+    assert notifier.log == [
+        ("text", chat(1), "Paused Wire: it failed 5 times."),
+        ("text", chat(1), "Limit reached."),
+    ]
+    assert await db.pending_notices(chat(1)) == []

@@ -10,7 +10,7 @@ from bot.core.errors import RateLimited
 from bot.core.ports import Summarised
 from bot.storage import SqlStorage
 from tests.core.delivery_support import TimeMachine, add_briefs, chat, story
-from tests.fakes import RecordingNotifier
+from tests.fakes import RecordingNotifier, count_pending, pending_deliveries
 
 
 def deliverer(
@@ -53,7 +53,7 @@ async def test_a_burst_at_the_threshold_becomes_one_digest(
     [(heading, ids)] = notifier.digests_to(chat(1))
     assert heading == "5 new stories"
     assert sorted(ids) == sorted(b.id for b in briefs)
-    assert await db.count_pending() == 0
+    assert await count_pending(db) == 0
 
 
 async def test_digest_lists_most_covered_first_and_caps_its_length(
@@ -70,7 +70,7 @@ async def test_digest_lists_most_covered_first_and_caps_its_length(
     assert ids[0] == briefs[0].id
     assert len(ids) == 4
     assert heading == "6 new stories (the 4 most covered; /latest for more)"
-    assert await db.count_pending() == 0  # every merged row counts as delivered
+    assert await count_pending(db) == 0  # every merged row counts as delivered
 
 
 async def test_a_long_retry_after_ends_in_one_digest_not_a_flood(
@@ -91,7 +91,7 @@ async def test_a_long_retry_after_ends_in_one_digest_not_a_flood(
     assert notifier.briefs_to(chat(1)) == []
     [(_, ids)] = notifier.digests_to(chat(1))
     assert sorted(ids) == sorted(b.id for b in first + more)
-    assert await db.count_pending() == 0
+    assert await count_pending(db) == 0
 
 
 async def test_rows_stay_queued_when_the_digest_send_fails(
@@ -103,7 +103,7 @@ async def test_rows_stay_queued_when_the_digest_send_fails(
     d = deliverer(db, notifier, clock, coalesce_threshold=5)
     await d.drain()
     assert notifier.digests_to(chat(1)) == []
-    pending = await db.pending_deliveries(chat(1))
+    pending = await pending_deliveries(db, chat(1))
     assert len(pending) == 5
     assert sorted(r.attempts for r in pending) == [0, 0, 0, 0, 1]
     clock.advance(60)
@@ -131,7 +131,7 @@ async def test_digest_chat_gets_one_digest_at_its_local_time(
     d = deliverer(db, notifier, clock)
     await drain_all(d)
     assert notifier.log == []
-    [waiting] = {r.next_attempt_at for r in await db.pending_deliveries(chat(1))}
+    [waiting] = {r.next_attempt_at for r in await pending_deliveries(db, chat(1))}
     assert waiting == datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
     clock.advance(30 * 60)
     await drain_all(d)
@@ -143,8 +143,11 @@ async def test_digest_chat_gets_one_digest_at_its_local_time(
     await add_briefs(db, "wire", 1, clock.now(), start=3)
     await drain_all(d)
     assert len(notifier.digests_to(chat(1))) == 1
-    [row] = await db.pending_deliveries(chat(1))
+    [row] = await pending_deliveries(db, chat(1))
     assert row.next_attempt_at == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+    clock.advance(24 * 3600)
+    await drain_all(d)
+    assert notifier.digests_to(chat(1))[1][0] == "Your 08:00 briefing: 1 story"
 
 
 async def test_alerts_are_pushed_at_once_in_digest_mode(
@@ -175,9 +178,9 @@ async def test_quiet_hours_hold_everything_until_they_end(
     d = deliverer(db, notifier, clock)
     await drain_all(d)
     assert notifier.log == []
-    [until] = {r.next_attempt_at for r in await db.pending_deliveries(chat(1))}
+    [until] = {r.next_attempt_at for r in await pending_deliveries(db, chat(1))}
     assert until == datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # 07:00 local
-    assert all(r.attempts == 0 for r in await db.pending_deliveries(chat(1)))
+    assert all(r.attempts == 0 for r in await pending_deliveries(db, chat(1)))
     clock.advance((until - clock.now()).total_seconds())
     await drain_all(d)
     assert notifier.briefs_to(chat(1)) == [b.id for b in briefs]
@@ -250,7 +253,7 @@ async def test_alert_limit_combines_then_holds_extra_alerts_and_says_so_once(
     assert notice[0] == "text"
     assert "at most 2 alert messages an hour" in str(notice[2])
     assert "2 more matches wait until 13:00 (UTC)" in str(notice[2])
-    held = await db.pending_deliveries(chat(1))
+    held = await pending_deliveries(db, chat(1))
     assert len(held) == 3 and all(r.attempts == 0 for r in held)
     assert {r.next_attempt_at for r in held} == {start + timedelta(hours=1)}
 
@@ -276,7 +279,7 @@ async def test_a_rate_limited_digest_holds_the_alerts_of_the_same_round(
     start = clock.now()
     await drain_all(d)
     assert notifier.log == []  # the digest hit the limit; the alert did not try
-    pending = await db.pending_deliveries(chat(1))
+    pending = await pending_deliveries(db, chat(1))
     assert len(pending) == 3
     assert {r.next_attempt_at for r in pending} == {start + timedelta(seconds=300)}
     assert sorted(r.attempts for r in pending) == [0, 0, 1]
@@ -303,7 +306,7 @@ async def test_only_the_clusters_housekeeper_sends_a_due_digest(
     standby = deliverer(db, notifier, clock, housekeeper=lambda: False)
     await drain_all(standby)
     assert notifier.log == []  # handed back, not sent, not an attempt
-    rows = await db.pending_deliveries(chat(1))
+    rows = await pending_deliveries(db, chat(1))
     assert {r.next_attempt_at for r in rows} == {clock.now() + DIGEST_HANDOFF}
     assert {r.attempts for r in rows} == {0}
     clock.advance(DIGEST_HANDOFF.total_seconds())
@@ -321,7 +324,7 @@ async def test_a_worker_that_is_not_the_housekeeper_does_no_housekeeping(
     standby = deliverer(db, notifier, clock, housekeeper=lambda: False, retention=timedelta(0))
     clock.advance(60)
     await standby._housekeep_hourly()
-    assert len(await db.pending_deliveries(chat(1))) == 1  # not expired by this worker
+    assert len(await pending_deliveries(db, chat(1))) == 1  # not expired by this worker
     housekeeper = deliverer(db, notifier, clock, retention=timedelta(0))
     await housekeeper._housekeep_hourly()
-    assert await db.pending_deliveries(chat(1)) == []
+    assert await pending_deliveries(db, chat(1)) == []

@@ -18,7 +18,7 @@ import pytest
 from bot.core.delivery import Deliverer
 from bot.storage import SqlStorage, open_storage
 from tests.core.delivery_support import TimeMachine, add_briefs, chat
-from tests.fakes import RecordingNotifier
+from tests.fakes import RecordingNotifier, count_pending
 
 LEASE = 60.0
 
@@ -129,7 +129,7 @@ async def test_restart_after_a_crash_loses_nothing(
     for _ in range(20):
         if not await second.drain():
             break
-    assert await reopened.count_pending() == 0
+    assert await count_pending(reopened) == 0
     await reopened.close()
 
     got = Counter((c, p[0]) for log in (doomed.log, survivor.log) for _, c, p in log)  # type: ignore[index]

@@ -12,7 +12,7 @@ from bot.core.errors import RateLimited, StorageError
 from bot.core.models import Brief, ChatRef
 from bot.storage import SqlStorage
 from tests.core.delivery_support import TimeMachine, add_briefs, chat
-from tests.fakes import RecordingNotifier
+from tests.fakes import RecordingNotifier, count_pending
 
 
 class JitteryNotifier(RecordingNotifier):
@@ -200,4 +200,4 @@ async def test_after_a_failed_round_the_claims_are_released_at_once(
     expected = {(f"c{n}", b.id) for n in (1, 2, 3) for b in briefs}
     assert set(sent) == expected  # nothing lost
     assert len(sent) - len(expected) <= 1  # only the send whose record failed repeats
-    assert await db.count_pending() == 0
+    assert await count_pending(db) == 0

@@ -9,7 +9,15 @@ from bot.core.errors import FeedUnavailableError, HostThrottledError
 from bot.core.models import ChatRef, Feed, FeedState, Platform
 from bot.core.pipeline import PRIME_SUMMARISED, STATE_BATCH, Pipeline
 from bot.core.ports import FetchResult
-from tests.fakes import FakeFeedSource, FakeStorage, FakeSummarizer, FixedClock, make_story
+from tests.fakes import (
+    FakeFeedSource,
+    FakeStorage,
+    FakeSummarizer,
+    FixedClock,
+    count_pending,
+    make_story,
+    pending_deliveries,
+)
 
 CHAT = ChatRef(Platform.CONSOLE, "c1")
 A = Feed("a", "https://a.example/rss", "Alpha News", ("world",))
@@ -44,7 +52,7 @@ async def test_first_poll_primes_without_pushing() -> None:
     source.items[A.url] = [make_story(1), make_story(2)]
     report = await pipeline.poll_due(FixedClock().now())
     assert report.new_briefs == 2 and report.polled == 2
-    assert await storage.count_pending() == 0
+    assert await count_pending(storage) == 0
     assert len(await storage.latest(["a"], 10)) == 2
     assert (await storage.get_feed_state("a")).primed
 
@@ -138,7 +146,7 @@ async def test_same_story_in_two_feeds_is_one_brief_with_two_sources() -> None:
     clock.advance(601)
     report = await pipeline.poll_due(clock.now())
     assert report.new_briefs == 2  # recorded in both feeds...
-    rows = await storage.pending_deliveries(CHAT)
+    rows = await pending_deliveries(storage, CHAT)
     assert len(rows) == 1  # ...but queued once for the chat that follows both
     brief = rows[0].brief
     assert {brief.source, *brief.also_sources} == {"Alpha News", "Beta Times"}
@@ -153,7 +161,7 @@ async def test_alert_reaches_chat_not_subscribed() -> None:
     source.items[A.url] = [make_story(1), make_story(2, title="Football in Kursk")]
     clock.advance(601)
     await pipeline.poll_due(clock.now())
-    rows = await storage.pending_deliveries(watcher)
+    rows = await pending_deliveries(storage, watcher)
     assert [(d.brief.link, d.alert_terms) for d in rows] == [("https://news.example/1", ("kursk",))]
 
 

@@ -10,6 +10,7 @@ from discord_payloads import TOKEN
 from fake_discord import FakeDiscord, InteractionLog
 
 from bot.adapters.discord_bot import DiscordAdapter
+from bot.adapters.discord_bot.settings import DiscordSettings
 from bot.config import Settings
 from bot.core.models import Feed, Story
 from tests.fakes import T0
@@ -35,13 +36,13 @@ def story(feed_id: str, n: int, title: str, summary: str = "", **kw: Any) -> Sto
     )
 
 
-def discord_settings(fake: FakeDiscord, **extra: Any) -> Settings:
+def discord_settings(fake: FakeDiscord, **extra: Any) -> DiscordSettings:
     return Settings(
         discord_token=TOKEN,
         discord_api_url=fake.api_url,
         discord_gateway_url=fake.gateway_url,
         **extra,
-    )
+    ).part(DiscordSettings)
 
 
 def crashed(bot: DiscordAdapter) -> None:

@@ -17,7 +17,7 @@ from bot.core.errors import ChatUnavailable, RateLimited
 from bot.core.models import Brief, ChatRef, Feed, Platform, Story
 from bot.core.pipeline import Pipeline
 from bot.storage import SqlStorage
-from tests.fakes import FakeFeedSource, FakeSummarizer, FixedClock
+from tests.fakes import FakeFeedSource, FakeSummarizer, FixedClock, pending_deliveries
 
 CHANNEL = ChatRef(Platform.DISCORD, str(TEXT_ID))
 NO_MENTIONS = {"parse": []}
@@ -100,7 +100,7 @@ async def test_subscribe_then_a_new_story_is_pushed_as_an_embed(
     assert embed["description"].startswith("Troops crossed the border on Tuesday.")
     assert embed["footer"]["text"] == "World News"
     assert embed["thumbnail"]["url"] == "https://img.example/a.jpg"
-    assert await storage.pending_deliveries(CHANNEL) == []
+    assert await pending_deliveries(storage, CHANNEL) == []
 
 
 async def test_alert_add_then_matching_story_arrives_with_its_prefix(
@@ -171,7 +171,7 @@ async def test_forbidden_marks_the_chat_and_tells_the_next_admin_once(
     fake.fail("POST", MESSAGES, 403, {"message": "Missing Permissions", "code": 50013})
     await world.publish(story("world-news", 5, "Blocked story"))
     assert (await storage.get_chat(CHANNEL)).failures == 1
-    assert len(await storage.pending_deliveries(CHANNEL)) == 1  # kept for later, not lost
+    assert len(await pending_deliveries(storage, CHANNEL)) == 1  # kept for later, not lost
     assert "Missing Permissions" in (await storage.get_chat(server_notice_ref(GUILD_ID))).notice
     # A member does not see the notice; the next admin does, once, privately.
     member = await run(fake, adapter, fake.command("list", permissions=MEMBER))
@@ -193,7 +193,7 @@ async def test_429_with_via_is_retried_by_discord_py(
     await world.publish(story("world-news", 5, "After a short wait"))
     assert fake.count("POST", MESSAGES) == 2
     assert len(fake.channel_messages) == 1
-    assert await storage.pending_deliveries(CHANNEL) == []
+    assert await pending_deliveries(storage, CHANNEL) == []
 
 
 @pytest.mark.parametrize(("retry_after", "via"), [(60.0, True), (0.05, False)])
@@ -217,7 +217,7 @@ async def test_429_that_discord_py_gives_up_on_becomes_rate_limited(
     # Through the outbox: the row waits and is delivered later, nothing lost.
     fake.rate_limit("POST", MESSAGES, retry_after, via=via)
     await world.publish(story("world-news", 5, "Delayed"))
-    (row,) = await storage.pending_deliveries(chat)
+    (row,) = await pending_deliveries(storage, chat)
     assert row.next_attempt_at > world.clock.now()
     world.clock.advance(3600)
     assert await world.deliverer.drain() == 1

@@ -15,6 +15,7 @@ from fake_discord import FakeDiscord
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.config import Settings
 from bot.core.models import ChatRef, Platform
+from bot.feeds.settings import FetchSettings
 from bot.feeds.source import HttpFeedSource, open_feed_source
 from bot.opml import parse_opml
 from bot.storage import SqlStorage
@@ -29,7 +30,7 @@ THREAD = ChatRef(Platform.DISCORD, str(THREAD_ID))
 async def source(clock: FixedClock) -> AsyncIterator[HttpFeedSource]:
     """The real feed source, loopback allowed (replaces the fake one of conftest)."""
     settings = Settings(_env_file=None, allow_private_urls=True)  # type: ignore[call-arg]
-    real = open_feed_source(settings, clock)
+    real = open_feed_source(settings.part(FetchSettings), clock)
     yield real
     await real.aclose()
 

@@ -12,6 +12,7 @@ from bot.core.models import ChatRef, Feed, Platform
 from bot.core.pipeline import Pipeline
 from bot.feeds.source import HttpFeedSource
 from bot.storage import SqlStorage
+from tests.fakes import pending_deliveries
 from tests.feeds.conftest import FakeClock, build_source
 from tests.feeds.helpers import Item, pipeline, rss
 from tests.feeds.loopback import LoopbackServer, Reply
@@ -36,11 +37,11 @@ class World:
 
     async def poll(self) -> list[str]:
         """Poll every feed a day later (all are due); return titles newly queued for the chat."""
-        before = {d.id for d in await self.storage.pending_deliveries(CHAT)}
+        before = {d.id for d in await pending_deliveries(self.storage, CHAT)}
         self.clock.advance(86400)
         report = await self.pipe.poll_due(self.clock.now())
         assert report.failed == 0, report.errors
-        after = await self.storage.pending_deliveries(CHAT)
+        after = await pending_deliveries(self.storage, CHAT)
         return [d.brief.title for d in after if d.id not in before]
 
 
@@ -139,7 +140,7 @@ async def test_two_feeds_bringing_the_same_new_story_at_once(world: World) -> No
     assert new in (["Delta arrives"], ["Delta, as Two tells it"])
     briefs = [b for b in await world.storage.latest(None, 10) if b.link == "https://news.test/d"]
     assert len(briefs) == 1 and len(briefs[0].also_sources) == 1
-    assert len(await world.storage.pending_deliveries(CHAT)) == 1
+    assert len(await pending_deliveries(world.storage, CHAT)) == 1
 
 
 async def test_poll_report_counts_every_feeds_new_stories(world: World) -> None:

@@ -9,7 +9,7 @@ import pytest
 from bot.core.commands import Commands
 from bot.core.errors import FeedParseError, UnsafeURLError
 from bot.core.models import ChatRef, Feed, FeedState, Platform, ReplyKind, Story
-from bot.feeds.article import article_text, needs_article
+from bot.feeds.article import extract_text, fetch_page, needs_article
 from bot.feeds.discover import feed_links, looks_like_html
 from bot.storage import SqlStorage
 from tests.feeds.conftest import PUBLIC_STANDIN, T0, FakeClock, build_source
@@ -158,7 +158,7 @@ async def test_long_feed_text_needs_no_article(clock: FakeClock) -> None:
         await source.aclose()
 
 
-async def test_article_text_for_the_cli(
+async def test_article_page_by_url_and_by_file(
     clock: FakeClock, server: LoopbackServer, tmp_path: Path
 ) -> None:
     server.route("/a", lambda r: Reply(200, ARTICLE, {"Content-Type": "text/html"}))
@@ -166,10 +166,11 @@ async def test_article_text_for_the_cli(
     (tmp_path / "empty.html").write_bytes(b"<html><body><nav>Home</nav></body></html>")
     source = build_source(clock)
     try:
-        by_url = await article_text(source.fetcher, server.url("/a"))  # the operator: trusted
-        by_file = await article_text(source.fetcher, str(tmp_path / "a.html"))
+        url = server.url("/a")
+        by_url = extract_text(await fetch_page(source.fetcher, url, trusted=True), url)
+        by_file = extract_text((tmp_path / "a.html").read_bytes())
         with pytest.raises(FeedParseError, match="no article text"):
-            await article_text(source.fetcher, str(tmp_path / "empty.html"))
+            extract_text((tmp_path / "empty.html").read_bytes())
     finally:
         await source.aclose()
     assert by_url == by_file

@@ -19,6 +19,7 @@ from bot.feeds.parse import MAX_ENTRIES, parse_bytes
 from bot.feeds.source import HttpFeedSource
 from bot.feeds.transport import StaticResolver
 from bot.storage import SqlStorage
+from tests.fakes import pending_deliveries
 from tests.feeds.conftest import T0, FakeClock, build_source
 from tests.feeds.helpers import EchoSummarizer, Item, Notices, rss
 from tests.feeds.loopback import LoopbackServer, Reply
@@ -70,7 +71,7 @@ async def test_an_idna_poison_link_costs_only_its_article(
     finally:
         await source.aclose()
     assert report.failed == 0 and report.new_briefs == 3 and report.skipped_entries == 0
-    queued = {d.brief.title for d in await storage.pending_deliveries(CHAT)}
+    queued = {d.brief.title for d in await pending_deliveries(storage, CHAT)}
     assert queued == {"Poison one", "Poison two", "Fine story"}
     state = await storage.get_feed_state("news")
     assert state.failures == 0 and state.last_error is None
@@ -112,7 +113,7 @@ async def test_an_import_error_in_extraction_keeps_the_teaser_and_stops_fetching
     finally:
         await source.aclose()
     assert first.failed == second.failed == 0 and first.new_briefs == second.new_briefs == 1
-    briefs = {d.brief.title: d.brief.summary for d in await storage.pending_deliveries(CHAT)}
+    briefs = {d.brief.title: d.brief.summary for d in await pending_deliveries(storage, CHAT)}
     assert briefs == {"First": "Teaser A.", "Second": "Teaser B."}
     # The page was fetched once; after the ImportError no more article requests are made.
     assert len(server.hits("/a")) == 1 and server.hits("/b") == []
@@ -146,7 +147,7 @@ async def test_a_flood_feed_pushes_at_most_n_and_the_other_feed_arrives_in_the_s
         again = await pipeline.poll_due(clock.now() + timedelta(hours=1))
     finally:
         await source.aclose()
-    queued = [d.brief for d in await storage.pending_deliveries(CHAT)]
+    queued = [d.brief for d in await pending_deliveries(storage, CHAT)]
     assert "Calm news" in {b.title for b in queued}
     pushed = [b.title for b in queued if b.feed_id == "flood"]
     assert len(pushed) == 50 and set(pushed) == {f"Flood {n}" for n in range(50)}  # the first
@@ -256,7 +257,7 @@ async def test_an_unexpected_enrich_error_keeps_the_teaser(storage: SqlStorage) 
     source.items[feed.url] = [make_story(2), make_story(1)]
     report = await pipeline.poll_due(T0 + timedelta(hours=1))
     assert report.failed == 0 and report.new_briefs == 1
-    (delivery,) = await storage.pending_deliveries(CHAT)
+    (delivery,) = await pending_deliveries(storage, CHAT)
     assert delivery.brief.summary == make_story(2).summary
 
 
@@ -303,5 +304,5 @@ async def test_skipped_entries_are_stored_in_batches_and_a_bad_batch_one_by_one(
     assert storage.seen_calls == 2  # two batches of SEEN_BATCH
     assert storage.story_calls == 50 + SEEN_BATCH  # the pushed ones, and the bad batch
     assert report.skipped_entries == 1 and report.failed == 0
-    assert len(await storage.pending_deliveries(CHAT)) == 50
+    assert len(await pending_deliveries(storage, CHAT)) == 50
     assert len(await storage.latest(["f"], 1000)) == 2 * SEEN_BATCH + 50

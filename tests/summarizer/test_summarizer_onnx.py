@@ -36,20 +36,26 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+@pytest.fixture(scope="module")
+def torch_vectors() -> np.ndarray:
+    """The reference vectors (torch fp32), computed once for this module."""
+    return SentenceEncoder(backend="torch").encode(SENTENCES)
+
+
 def _encode(model: OnnxMiniLM, sentences: list[str]) -> np.ndarray:
     return model.forward(model.tokenize(sentences, 64))
 
 
-def test_fp32_onnx_matches_torch(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fp32_onnx_matches_torch(
+    cache: Path, torch_vectors: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSBRIEF_ONNX_CACHE", str(cache))
-    torch_vectors = SentenceEncoder(backend="torch").encode(SENTENCES)
     onnx_vectors = SentenceEncoder(backend="onnx").encode(SENTENCES)
     assert onnx_vectors.shape == (len(SENTENCES), 384)
     np.testing.assert_allclose(onnx_vectors, torch_vectors, atol=1e-4)
 
 
-def test_int8_onnx_stays_close_to_torch(cache: Path) -> None:
-    torch_vectors = SentenceEncoder(backend="torch").encode(SENTENCES)
+def test_int8_onnx_stays_close_to_torch(cache: Path, torch_vectors: np.ndarray) -> None:
     int8 = OnnxMiniLM(default_model_dir(), quantized=True, num_threads=1, cache_dir=cache)
     cosines = (torch_vectors * _encode(int8, SENTENCES)).sum(axis=1)
     assert cosines.min() > 0.9

@@ -19,13 +19,21 @@ from typing import Any
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.delivery import Deliverer
 from bot.core.models import ChatRef, Feed, Platform, Story
 from bot.core.pipeline import Pipeline
 from bot.storage import SqlStorage, open_storage
-from tests.fakes import FakeEmbedder, FakeFeedSource, FakeSummarizer, FixedClock, make_story
+from tests.fakes import (
+    FakeEmbedder,
+    FakeFeedSource,
+    FakeSummarizer,
+    FixedClock,
+    count_pending,
+    make_story,
+)
 from tests.telegram.fake_bot_api import FakeBotApi, Sent
 from tests.telegram.fake_chats import TOKEN, FakeChat, command
 
@@ -84,7 +92,7 @@ class World:
         """Drain the outbox until it is empty, advancing the clock ``step`` s per idle round."""
         for _ in range(rounds):
             if not await self.deliverer.drain():
-                if not await self.storage.count_pending():
+                if not await count_pending(self.storage):
                     return
                 self.clock.advance(step)
 
@@ -120,7 +128,7 @@ async def world(
     embedder = FakeEmbedder(war="kursk sudzha incursion troops")
     commands = Commands(storage, source, clock, embedder=embedder)
     adapter = TelegramAdapter(
-        settings_for(fake.url, **bot_settings),
+        settings_for(fake.url, **bot_settings).part(TelegramSettings),
         commands,
         clock=clock,
         poll_timeout=timedelta(seconds=5),

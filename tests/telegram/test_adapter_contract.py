@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.core.commands import Commands
 from bot.storage import open_storage
 from tests import adapter_contract as contract
@@ -32,7 +33,10 @@ def make(fake: FakeBotApi, tmp_path: Path) -> contract.Make:
         clock = FixedClock()
         commands = kind(storage, FakeFeedSource(), clock)
         adapter = TelegramAdapter(
-            settings_for(fake.url), commands, clock=clock, poll_timeout=timedelta(seconds=5)
+            settings_for(fake.url).part(TelegramSettings),
+            commands,
+            clock=clock,
+            poll_timeout=timedelta(seconds=5),
         )
 
         async def say(name: str, options: dict[str, str], n: int) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.core.models import DeliveryState
+from tests.fakes import count_pending, pending_deliveries
 from tests.telegram.conftest import TECH, WORLD, World, tg
 from tests.telegram.fake_chats import FakeChat, bot_status_change, button_press
 from tests.telegram.tg_html import utf16_len
@@ -44,7 +45,7 @@ async def test_a_new_story_reaches_every_subscribed_chat_exactly_once(world: Wor
     assert all(m.links == [story.link] and m.parse_mode == "HTML" for m in pushed)
     assert [m.thread_id for m in pushed if m.chat_id == forum.id] == [7]
     assert world.fake.sent_to(tech_only.id)[replies:] == []
-    assert await world.storage.count_pending() == 0
+    assert await count_pending(world.storage) == 0
 
 
 async def test_an_alert_arrives_prefixed_with_what_matched(world: World) -> None:
@@ -76,7 +77,7 @@ async def test_a_429_storm_loses_nothing(world: World) -> None:
             "Story number 2 happened",
         ]
     assert len(world.fake.sent) - replies == 10
-    assert await world.storage.count_pending() == 0
+    assert await count_pending(world.storage) == 0
 
 
 async def test_a_blocked_chat_stops_receiving_until_it_talks_again(world: World) -> None:
@@ -175,7 +176,7 @@ async def test_network_errors_are_retried_later(world: World) -> None:
     world.fake.fail("sendMessage", 502, "Bad Gateway", times=2, chat_id=alice.id)
     await world.publish(WORLD, world.story(WORLD, title="Eventually"))
     await world.deliverer.drain()
-    (row,) = await world.storage.pending_deliveries(tg(alice.id))
+    (row,) = await pending_deliveries(world.storage, tg(alice.id))
     assert row.state == DeliveryState.PENDING and row.attempts == 1
     await world.deliver(rounds=10, step=60)
     assert [m.text.split("\n")[0] for m in world.fake.sent_to(alice.id)[1:]] == ["Eventually"]

@@ -13,6 +13,7 @@ from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.telegram_bot.notifier import TelegramNotifier
 from bot.core.commands import Commands, FetchLimits
 from bot.core.pacing import Pacer
+from bot.feeds.settings import FetchSettings
 from bot.feeds.source import open_feed_source
 from bot.opml import parse_opml
 from bot.storage import SqlStorage, open_storage
@@ -33,7 +34,7 @@ async def running(
     settings = settings_for(fake.url, allow_private_urls=True)
     storage = await open_storage(f"sqlite+aiosqlite:///{tmp_path / 'import.db'}")
     clock = FixedClock()
-    source = open_feed_source(settings, clock)
+    source = open_feed_source(settings.part(FetchSettings), clock)
     limits = FetchLimits(settings.chat_fetch_timeout_seconds, settings.chat_fetches_per_chat)
     commands = Commands(storage, source, clock, fetch_limits=limits, max_feeds=max_feeds)
     machine = TimeMachine()

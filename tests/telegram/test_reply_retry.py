@@ -12,6 +12,7 @@ import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.telegram_bot.notifier import TelegramNotifier
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.core.commands import Commands
 from bot.core.pacing import Pacer
 from bot.storage import open_storage
@@ -29,7 +30,7 @@ async def bot(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[TimeMachine]:
     clock = TimeMachine()
     pacer = Pacer(TelegramNotifier.pace, monotonic=clock.monotonic, sleep=clock.sleep)
     adapter = TelegramAdapter(
-        settings_for(fake.url),
+        settings_for(fake.url).part(TelegramSettings),
         Commands(storage, FakeFeedSource(), clock),
         clock=clock,
         poll_timeout=timedelta(seconds=5),

@@ -19,7 +19,9 @@ import pytest
 from aiohttp import web
 
 from bot.adapters.telegram_bot import TelegramAdapter
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.core.commands import Commands, FetchLimits
+from bot.feeds.settings import FetchSettings
 from bot.feeds.source import open_feed_source
 from bot.storage import open_storage
 from tests.fakes import FixedClock
@@ -78,10 +80,12 @@ async def running_bot(fake: FakeBotApi, tmp_path: Path, deadline: float) -> Asyn
     settings = settings_for(fake.url, allow_private_urls=True, chat_fetch_timeout_seconds=deadline)
     storage = await open_storage(f"sqlite+aiosqlite:///{tmp_path / 'tarpit.db'}")
     clock = FixedClock()
-    source = open_feed_source(settings, clock)
+    source = open_feed_source(settings.part(FetchSettings), clock)
     limits = FetchLimits(settings.chat_fetch_timeout_seconds, settings.chat_fetches_per_chat)
     commands = Commands(storage, source, clock, fetch_limits=limits)
-    adapter = TelegramAdapter(settings, commands, clock=clock, poll_timeout=timedelta(seconds=5))
+    adapter = TelegramAdapter(
+        settings.part(TelegramSettings), commands, clock=clock, poll_timeout=timedelta(seconds=5)
+    )
     await adapter.start()
     try:
         yield

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.core.commands import Commands
 from bot.storage import open_storage
 from tests.fakes import FakeFeedSource, FixedClock
@@ -47,7 +48,10 @@ async def test_the_token_is_in_no_log_line_at_debug(
     clock = FixedClock()
     commands = Commands(storage, FakeFeedSource(), clock)
     adapter = TelegramAdapter(
-        settings_for(fake.url), commands, clock=clock, poll_timeout=timedelta(seconds=1)
+        settings_for(fake.url).part(TelegramSettings),
+        commands,
+        clock=clock,
+        poll_timeout=timedelta(seconds=1),
     )
     await adapter.start()
     try:

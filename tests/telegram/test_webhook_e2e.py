@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.core.commands import Commands
 from bot.storage import open_storage
 from tests.fakes import FakeFeedSource, FixedClock
@@ -46,7 +47,7 @@ async def webhook_bot(
         telegram_webhook_secret=SECRET,
     )
     adapter = TelegramAdapter(
-        settings,
+        settings.part(TelegramSettings),
         Commands(storage, FakeFeedSource(), clock),
         clock=clock,
         poll_timeout=timedelta(seconds=5),

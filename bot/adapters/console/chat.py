@@ -35,7 +35,7 @@ async def _owner() -> bool:
 
 
 class ConsoleNotifier:
-    """Prints briefs, digests and notices as plain text (BRIEFS.md), a blank line between."""
+    """Prints briefs, digests and notices as plain text (docs/delivery.md), a blank line between."""
 
     platform = Platform.CONSOLE
     pace = Pace(per_chat_interval=0.0, per_second=1000.0)

@@ -44,9 +44,9 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord_bot.notifier import DiscordNotifier, new_pacer
+from bot.adapters.discord_bot.settings import DiscordSettings
 from bot.adapters.discord_bot.slash import NewsGroup, NewsTree
 from bot.adapters.discord_bot.watch import Watch
-from bot.config import Settings
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, StartupError
 from bot.core.pacing import Pacer
@@ -92,7 +92,7 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: DiscordSettings,
         commands: Commands,
         *,
         guild_ready_timeout: float = 2.0,

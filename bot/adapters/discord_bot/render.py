@@ -12,7 +12,7 @@ Decisions:
   embed timestamp on purpose: Discord renders it in each reader's own time zone and locale,
   where a "2 h ago" written into the message would be wrong an hour later.
 - An alert names what matched in the message content, ``Alert "kursk": ``, so it shows in the
-  push notification too (BRIEFS.md).
+  push notification too (docs/delivery.md, "How a brief reads").
 - Feed text is escaped for Discord markdown where Discord renders markdown (content and
   description). Mentions in it cannot ping anyone because every message is sent with
   ``allowed_mentions`` set to none (see ``NO_MENTIONS``).
@@ -48,48 +48,6 @@ ELLIPSIS = "…"
 # The core's command names (and aliases) -> their ``/news`` paths (``/unalert`` -> alert remove).
 _COMMAND_NAMES = {n: " ".join(c.path) for c in COMMANDS for n in (c.name, *c.aliases)}
 _COMMAND_REF = re.compile(r"(?<![\w/.:-])/(" + "|".join(_COMMAND_NAMES) + r")\b(?!/)")
-_ABBREVIATIONS = frozenset(
-    {
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "mt",
-        "jr",
-        "sr",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "gov",
-        "sen",
-        "rep",
-        "rev",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "vs",
-        "etc",
-        "no",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    }
-)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
 
 
 def no_mentions() -> discord.AllowedMentions:
@@ -150,18 +108,8 @@ def footer_text(brief: Brief) -> str:
 
 
 def first_sentence(text: str, limit: int = DIGEST_SUMMARY_MAX) -> str:
-    """The first sentence of ``text`` (cut at ``limit`` characters).
-
-    A full stop after a known abbreviation ("Mr.", "U.S.") or an initial ("J.") does not end
-    the sentence.
-    """
-    text = text.strip()
-    for match in _SENTENCE_END.finditer(text):
-        word = text[: match.start()].rsplit(None, 1)[-1].rstrip(".").lower()
-        initial = len(word) == 1 and word.isalpha()
-        if not initial and word not in _ABBREVIATIONS and "." not in word:
-            return truncate(text[: match.start()], limit)
-    return truncate(text, limit)
+    """The first sentence of ``text`` (``bot.core.sentence_ends``), cut at ``limit`` characters."""
+    return truncate(shared.first_sentence(text), limit)
 
 
 def _is_web_url(url: str) -> bool:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,13 +35,13 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram_bot.handlers import Handlers
 from bot.adapters.telegram_bot.notifier import TelegramNotifier, use_timedelta
+from bot.adapters.telegram_bot.settings import TelegramSettings
 from bot.adapters.telegram_bot.updates import ChatOrderedProcessor
-from bot.config import Settings
 from bot.core.command_table import COMMANDS
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, StartupError
 from bot.core.pacing import Pacer
-from bot.core.ports import Clock
+from bot.core.ports import Clock, SystemClock
 from bot.logs import MaskSecrets, mask_in_logs
 from bot.retry import retrying
 
@@ -52,11 +52,6 @@ CONCURRENT_UPDATES = 16
 POLL_TIMEOUT = timedelta(seconds=30)
 Claim = Callable[[str], Awaitable[None]]
 """Called with the bot's id at start; raises to refuse the bot."""
-
-
-class _UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 START = BotCommand("start", "what this bot does and how to start")
@@ -72,7 +67,7 @@ def bot_commands() -> list[BotCommand]:
     return menu
 
 
-def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB application for ``settings`` (no I/O happens here); from now on the token is
     masked in every log line (``bot.logs.mask_in_logs``)."""
     if settings.telegram_token is None:
@@ -97,7 +92,7 @@ class TelegramAdapter:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: TelegramSettings,
         commands: Commands,
         *,
         clock: Clock | None = None,
@@ -115,7 +110,7 @@ class TelegramAdapter:
         self._poll_timeout = poll_timeout
         self._app = build_application(settings)
         self._redactor = MaskSecrets([self._app.bot.token])  # for handlers added later
-        clock = clock or _UtcClock()
+        clock = clock or SystemClock()
         self.notifier = TelegramNotifier(
             self._app.bot,
             clock,

@@ -7,21 +7,23 @@ lengths are measured on what Telegram measures, and cuts are made in the plain s
 escaping: a cut can never land inside a tag or an entity. ``plain`` doubles as the text sent
 without a parse mode when Telegram refuses the HTML.
 
-Layout (BRIEFS.md): the headline in bold linking to the article, the summary, then the footer
-(``source · 2 h ago · also X``) in italics; an alert is prefixed ``Alert "kursk": ``. A brief
-that is too long loses the end of its summary, cut after the last whole sentence that fits.
+Layout (docs/delivery.md, "How a brief reads"): the headline in bold linking to the article,
+the summary, then the footer (``source · 2 h ago · also X``) in italics; an alert is prefixed
+``Alert "kursk": ``. A brief that is too long loses the end of its summary, cut after the last
+whole sentence that fits.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core import briefs
 from bot.core.models import Brief, Reply
+from bot.core.sentence_ends import sentence_ends
 
 TEXT_LIMIT = 4096
 """Longest text message, in UTF-16 code units after entity parsing."""
@@ -36,9 +38,6 @@ COMMAND_DATA = "cmd:"
 """Callback data prefix of a button that runs a command: ``cmd:/latest``."""
 SUBSCRIBE_URL_DATA = "suburl"
 """Callback data of the "Subscribe" button offered for a URL (the URL is in the message)."""
-
-_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*")
-_WIDE_STOPS = "。！？"
 
 
 @dataclass(frozen=True)
@@ -81,19 +80,6 @@ def _utf16_cut(text: str, budget: int) -> int:
     return len(text)
 
 
-def _sentence_ends(text: str) -> Iterator[int]:
-    """Offsets just after each sentence end (not after "e.g. the" or "3.5")."""
-    for match in _SENTENCE_END.finditer(text):
-        end = match.end()
-        if match.group()[0] in _WIDE_STOPS:
-            yield end
-            continue
-        rest = text[end:]
-        following = rest.lstrip()
-        if not following or (rest[:1].isspace() and not following[0].islower()):
-            yield end
-
-
 def clip_words(text: str, budget: int) -> str:
     """``text`` if it fits in ``budget`` UTF-16 units, else cut at a word and end with "…"."""
     if utf16_len(text) <= budget:
@@ -118,7 +104,7 @@ def trim_sentences(text: str, budget: int) -> str:
     if budget < 1:
         return ""
     cut = _utf16_cut(text, budget)
-    fitting = [end for end in _sentence_ends(text) if end <= cut]
+    fitting = [end for end in sentence_ends(text) if end <= cut]
     if fitting:
         return text[: fitting[-1]]
     return clip_words(text, budget)
