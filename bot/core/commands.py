@@ -21,6 +21,7 @@ from bot.core import schedule
 from bot.core.command_parse import Call, is_url, parse
 from bot.core.command_table import COMMANDS, LATEST_DEFAULT, LATEST_MAX
 from bot.core.errors import FeedError, UserInputError
+from bot.core.i18n import _, ngettext
 from bot.core.models import ChatRef, ChatSettings, Feed, FeedState, Reply, ReplyKind
 from bot.core.ports import Clock, FeedSource, Storage
 from bot.core.reasons import readable_reason, url_key
@@ -114,11 +115,11 @@ class Commands:
     async def help(self, chat: ChatRef) -> Reply:
         """What the bot does and every command."""
         lines = [
-            "newsbrief sends short, faithful briefs of new stories from news feeds.",
+            _("newsbrief sends short, faithful briefs of new stories from news feeds."),
             "",
             *(c.help_line() for c in COMMANDS),
             "",
-            "Start with /feeds, then /subscribe <feed id or topic>.",
+            _("Start with /feeds, then /subscribe <feed id or topic>."),
         ]
         return Reply("\n".join(lines), ReplyKind.INFO)
 
@@ -130,17 +131,20 @@ class Commands:
             chosen = [f for f in feeds if topic in f.topics]
             if not chosen:
                 return Reply(
-                    f'No feeds with the topic "{topic}". Topics: {", ".join(_topics(feeds))}.',
+                    _(
+                        'No feeds with the topic "{topic}". Topics: {topics}.',
+                        topic=topic,
+                        topics=", ".join(_topics(feeds)),
+                    ),
                     ReplyKind.ERROR,
                 )
             feeds = chosen
         if not feeds:
-            return Reply("No feeds yet. Add one with /subscribe <feed URL>.", ReplyKind.INFO)
+            return Reply(_("No feeds yet. Add one with /subscribe <feed URL>."), ReplyKind.INFO)
         body = "\n".join(_feed_line(f) for f in sorted(feeds, key=lambda f: f.id))
-        return Reply(
-            f"{_count(len(feeds), 'feed')}:\n{body}\n\n/subscribe <feed id | topic> to follow.",
-            ReplyKind.INFO,
-        )
+        heading = ngettext("{n} feed:", "{n} feeds:", len(feeds))
+        follow = _("/subscribe <feed id | topic> to follow.")
+        return Reply(f"{heading}\n{body}\n\n{follow}", ReplyKind.INFO)
 
     async def subscribe(self, chat: ChatRef, target: str) -> Reply:
         """Subscribe to a feed id, every feed of a topic, or a feed (or page) URL."""
@@ -153,11 +157,13 @@ class Commands:
             return Reply(str(exc), ReplyKind.ERROR)
         new = [f for f in feeds if f.id not in current]
         if len(current) + len(new) > self._max_feeds:
-            return Reply(
-                f"{target} has {_count(len(new), 'feed')} this chat does not follow yet, and "
-                f"{self._full(len(current))}",
-                ReplyKind.ERROR,
+            news = ngettext(
+                "{target} has {n} feed this chat does not follow yet.",
+                "{target} has {n} feeds this chat does not follow yet.",
+                len(new),
+                target=target,
             )
+            return Reply(f"{news} {self._full(len(current))}", ReplyKind.ERROR)
         now = self._clock.now()
         added = await self._storage.subscribe(chat, [f.id for f in feeds], now)
         resumed = [f for f in feeds if await self._resume(f.id)]
@@ -166,19 +172,28 @@ class Commands:
         if resumed:
             names = ", ".join(f"{f.title} ({f.id})" for f in resumed)
             return Reply(
-                f"Resumed {names}: it is polled again and new stories arrive here.{tail}",
+                _("Resumed {names}: it is polled again and new stories arrive here.", names=names)
+                + tail,
                 choices=("/latest",),
             )
         names = ", ".join(f"{f.title} ({f.id})" for f in feeds if f.id in added)
         if not added:
             already = ", ".join(f.id for f in feeds)
             return Reply(
-                f"This chat already follows {already}. /subscriptions lists them; "
-                f"/latest shows the newest stories.{tail}",
+                _(
+                    "This chat already follows {feeds}. /subscriptions lists them; "
+                    "/latest shows the newest stories.",
+                    feeds=already,
+                )
+                + tail,
                 ReplyKind.INFO,
             )
         return Reply(
-            f"Subscribed to {names}. New stories arrive here; /latest shows the last ones.{tail}",
+            _(
+                "Subscribed to {names}. New stories arrive here; /latest shows the last ones.",
+                names=names,
+            )
+            + tail,
             choices=("/latest",),
         )
 
@@ -187,7 +202,7 @@ class Commands:
     ) -> tuple[Feed, bool]:
         """``/subscribe <url>`` for an import (see ``bot.core.imports.Follower``)."""
         if not is_url(url):
-            raise UserInputError("not an http(s) address")
+            raise UserInputError(_("not an http(s) address"))
         [feed] = await self._resolve(chat, url, create=True, title=title, topics=topics)
         added = await self._storage.subscribe(chat, [feed.id], self._clock.now())
         await self._resume(feed.id)
@@ -198,9 +213,13 @@ class Commands:
         return max(0, self._max_feeds - len(await self._storage.subscriptions(chat)))
 
     def _full(self, following: int) -> str:
-        return (
-            f"This chat follows {_count(following, 'feed')}; the limit is {self._max_feeds}. "
-            "/unsubscribe one to free a slot (/subscriptions lists them)."
+        return ngettext(
+            "This chat follows {n} feed; the limit is {limit}. "
+            "/unsubscribe one to free a slot (/subscriptions lists them).",
+            "This chat follows {n} feeds; the limit is {limit}. "
+            "/unsubscribe one to free a slot (/subscriptions lists them).",
+            following,
+            limit=self._max_feeds,
         )
 
     async def _first_fetch(self, feed: Feed) -> str:
@@ -209,19 +228,28 @@ class Commands:
         if state.last_success_at is not None or state.primed:
             return ""
         if state.failures and state.last_error:
-            return (
-                f"{feed.id} is failing: {readable_reason(state.last_error)}. "
-                "It is tried again with growing pauses; /status shows how it goes."
+            return _(
+                "{feed} is failing: {reason}. "
+                "It is tried again with growing pauses; /status shows how it goes.",
+                feed=feed.id,
+                reason=readable_reason(state.last_error),
             )
-        return f"The first fetch of {feed.id} is pending: its stories appear within minutes."
+        return _(
+            "The first fetch of {feed} is pending: its stories appear within minutes.",
+            feed=feed.id,
+        )
 
     async def unsubscribe(self, chat: ChatRef, target: str) -> Reply:
         """Unsubscribe from a feed id, a topic, a URL (also a former URL), or ``all``."""
         if target.lower() == "all":
             removed = await self._storage.unsubscribe(chat, None)
             if not removed:
-                return Reply("This chat has no subscriptions.", ReplyKind.INFO)
-            return Reply(f"Unsubscribed from {_count(len(removed), 'feed')}.")
+                return Reply(_("This chat has no subscriptions."), ReplyKind.INFO)
+            return Reply(
+                ngettext(
+                    "Unsubscribed from {n} feed.", "Unsubscribed from {n} feeds.", len(removed)
+                )
+            )
         current = {f.id for f in await self._storage.subscriptions(chat)}
         try:
             feeds = await self._resolve(chat, target, create=False, among=current)
@@ -230,21 +258,27 @@ class Commands:
         removed = await self._storage.unsubscribe(chat, [f.id for f in feeds])
         if not removed:
             return Reply(
-                f'This chat does not follow "{target}". /subscriptions lists what it follows.',
+                _(
+                    'This chat does not follow "{target}". /subscriptions lists what it follows.',
+                    target=target,
+                ),
                 ReplyKind.ERROR,
             )
-        return Reply(f"Unsubscribed from {', '.join(sorted(removed))}.")
+        return Reply(_("Unsubscribed from {feeds}.", feeds=", ".join(sorted(removed))))
 
     async def subscriptions(self, chat: ChatRef) -> Reply:
         """This chat's feeds."""
         feeds = await self._storage.subscriptions(chat)
         if not feeds:
             return Reply(
-                "This chat follows no feeds yet. /feeds lists them; /subscribe <id> adds one.",
+                _("This chat follows no feeds yet. /feeds lists them; /subscribe <id> adds one."),
                 ReplyKind.INFO,
             )
         body = "\n".join(_feed_line(f) for f in feeds)
-        return Reply(f"This chat follows {_count(len(feeds), 'feed')}:\n{body}", ReplyKind.INFO)
+        heading = ngettext(
+            "This chat follows {n} feed:", "This chat follows {n} feeds:", len(feeds)
+        )
+        return Reply(f"{heading}\n{body}", ReplyKind.INFO)
 
     async def latest(
         self, chat: ChatRef, target: str | None = None, count: int | None = None
@@ -264,7 +298,9 @@ class Commands:
         if not briefs:
             return Reply(await self._why_empty(feed_ids), ReplyKind.INFO)
         return Reply(
-            "The latest story:" if len(briefs) == 1 else f"The latest {len(briefs)} stories:",
+            _("The latest story:")
+            if len(briefs) == 1
+            else ngettext("The latest {n} story:", "The latest {n} stories:", len(briefs)),
             ReplyKind.INFO,
             briefs=tuple(briefs),
         )
@@ -278,35 +314,46 @@ class Commands:
         existing = await self._storage.alerts(chat)
         if len(existing) >= MAX_ALERTS_PER_CHAT:
             return Reply(
-                f"This chat has {_count(len(existing), 'alert')}, the most allowed. "
-                "Remove one with /unalert <id> (/alerts lists them).",
+                ngettext(
+                    "This chat has {n} alert, the most allowed. "
+                    "Remove one with /unalert <id> (/alerts lists them).",
+                    "This chat has {n} alerts, the most allowed. "
+                    "Remove one with /unalert <id> (/alerts lists them).",
+                    len(existing),
+                ),
                 ReplyKind.ERROR,
             )
         if any(a.query.lower() == query.lower() for a in existing):
-            return Reply(f'This chat already has the alert "{query}".', ReplyKind.INFO)
+            return Reply(
+                _('This chat already has the alert "{query}".', query=query), ReplyKind.INFO
+            )
         created = await self._storage.add_alert(chat, query, self._clock.now())
         return Reply(
-            f'Alert {created.id} set: stories matching "{query}" from any feed arrive here. '
-            "/alerts lists your alerts."
+            _(
+                'Alert {id} set: stories matching "{query}" from any feed arrive here. '
+                "/alerts lists your alerts.",
+                id=created.id,
+                query=query,
+            )
         )
 
     async def alerts(self, chat: ChatRef) -> Reply:
         """This chat's alerts."""
         found = await self._storage.alerts(chat)
         if not found:
-            return Reply("No alerts here. Add one with /alert <words>.", ReplyKind.INFO)
+            return Reply(_("No alerts here. Add one with /alert <words>."), ReplyKind.INFO)
         body = "\n".join(f"{a.id}: {a.query}" for a in found)
-        return Reply(
-            f"{_count(len(found), 'alert')}:\n{body}\n\n/unalert <id> removes one.", ReplyKind.INFO
-        )
+        heading = ngettext("{n} alert:", "{n} alerts:", len(found))
+        return Reply(f"{heading}\n{body}\n\n{_('/unalert <id> removes one.')}", ReplyKind.INFO)
 
     async def unalert(self, chat: ChatRef, alert_id: int) -> Reply:
         """Remove an alert by its id."""
         if not await self._storage.remove_alert(chat, alert_id):
             return Reply(
-                f"This chat has no alert {alert_id}. /alerts shows the ids.", ReplyKind.ERROR
+                _("This chat has no alert {id}. /alerts shows the ids.", id=alert_id),
+                ReplyKind.ERROR,
             )
-        return Reply(f"Alert {alert_id} removed.")
+        return Reply(_("Alert {id} removed.", id=alert_id))
 
     async def digest(
         self, chat: ChatRef, times: str | None = None, timezone: str | None = None
@@ -315,22 +362,29 @@ class Commands:
         settings = await self._storage.get_chat(chat)
         if not times:
             if timezone:
-                return Reply("Give the times too, e.g. /digest 08:00 Europe/Kyiv.", ReplyKind.ERROR)
-            if settings.digest_times:
-                listed = ", ".join(settings.digest_times)
                 return Reply(
-                    f"Digests at {listed} ({settings.timezone}). /digest off pushes every story.",
+                    _("Give the times too, e.g. /digest 08:00 Europe/Kyiv."), ReplyKind.ERROR
+                )
+            if settings.digest_times:
+                return Reply(
+                    _(
+                        "Digests at {times} ({zone}). /digest off pushes every story.",
+                        times=", ".join(settings.digest_times),
+                        zone=settings.timezone,
+                    ),
                     ReplyKind.INFO,
                 )
             return Reply(
-                "Every story is pushed as it arrives. /digest 08:00 Europe/Kyiv sends one "
-                "digest a day instead (several times: 08:00,18:00).",
+                _(
+                    "Every story is pushed as it arrives. /digest 08:00 Europe/Kyiv sends one "
+                    "digest a day instead (several times: 08:00,18:00)."
+                ),
                 ReplyKind.INFO,
             )
         if times.lower() == "off":
             await self._storage.save_chat(replace(settings, digest_times=()))
             await self._storage.reschedule_pending(chat, self._clock.now())
-            return Reply("Digests off: every story is pushed as it arrives.")
+            return Reply(_("Digests off: every story is pushed as it arrives."))
         try:
             parsed = schedule.parse_times(times)
             zone = schedule.check_timezone(timezone) if timezone else settings.timezone
@@ -349,8 +403,13 @@ class Commands:
         await self._storage.reschedule_pending(chat, now)
         following = schedule.until(schedule.next_digest_time(now, parsed, zone), now)
         return Reply(
-            f"Digests at {', '.join(parsed)} ({zone}); the next one {following}. "
-            "Keyword alerts still arrive at once. /digest off to undo."
+            _(
+                "Digests at {times} ({zone}); the next one {when}. "
+                "Keyword alerts still arrive at once. /digest off to undo.",
+                times=", ".join(parsed),
+                zone=zone,
+                when=following,
+            )
         )
 
     async def quiet(
@@ -361,25 +420,31 @@ class Commands:
         if not hours:
             if timezone:
                 return Reply(
-                    "Give the hours too, e.g. /quiet 22:00-07:00 Europe/Kyiv.", ReplyKind.ERROR
+                    _("Give the hours too, e.g. /quiet 22:00-07:00 Europe/Kyiv."), ReplyKind.ERROR
                 )
             if settings.quiet_start and settings.quiet_end:
                 return Reply(
-                    f"Quiet hours {settings.quiet_start}-{settings.quiet_end} "
-                    f"({settings.timezone}): nothing is sent then; it arrives when they end. "
-                    "/quiet off to remove them.",
+                    _(
+                        "Quiet hours {start}-{end} ({zone}): nothing is sent then; it arrives "
+                        "when they end. /quiet off to remove them.",
+                        start=settings.quiet_start,
+                        end=settings.quiet_end,
+                        zone=settings.timezone,
+                    ),
                     ReplyKind.INFO,
                 )
             return Reply(
-                "No quiet hours. /quiet 22:00-07:00 Europe/Kyiv holds messages overnight and "
-                "sends them when the quiet hours end.",
+                _(
+                    "No quiet hours. /quiet 22:00-07:00 Europe/Kyiv holds messages overnight and "
+                    "sends them when the quiet hours end."
+                ),
                 ReplyKind.INFO,
             )
         now = self._clock.now()
         if hours.lower() == "off":
             await self._storage.save_chat(replace(settings, quiet_start=None, quiet_end=None))
             await self._storage.reschedule_pending(chat, now)
-            return Reply("Quiet hours off: messages arrive at any time.")
+            return Reply(_("Quiet hours off: messages arrive at any time."))
         try:
             start, end = schedule.parse_quiet(hours)
             zone = schedule.check_timezone(timezone) if timezone else settings.timezone
@@ -390,34 +455,47 @@ class Commands:
         )
         await self._storage.reschedule_pending(chat, now)
         return Reply(
-            f"Quiet hours {start}-{end} ({zone}): messages that come then wait until {end}. "
-            "/quiet off to undo."
+            _(
+                "Quiet hours {start}-{end} ({zone}): messages that come then wait until {end}. "
+                "/quiet off to undo.",
+                start=start,
+                end=end,
+                zone=zone,
+            )
         )
 
     async def status(self, chat: ChatRef) -> Reply:
         """Health of this chat's feeds: last success, next check, paused and why."""
         feeds = await self._storage.subscriptions(chat)
         if not feeds:
-            return Reply("This chat follows no feeds. /feeds lists them.", ReplyKind.INFO)
+            return Reply(_("This chat follows no feeds. /feeds lists them."), ReplyKind.INFO)
         now = self._clock.now()
         lines = []
         for feed in feeds:
             state = await self._storage.get_feed_state(feed.id)
             if state.paused_reason:
-                lines.append(f"{feed.id}: paused ({_paused(state)})")
+                lines.append(_("{feed}: paused ({reason})", feed=feed.id, reason=_paused(state)))
                 continue
-            ok = schedule.ago(state.last_success_at, now) if state.last_success_at else "never"
-            nxt = schedule.until(state.next_poll_at, now) if state.next_poll_at else "soon"
-            trouble = (
-                f", {_count(state.failures, 'failure')}: {readable_reason(state.last_error)}"
-                if state.failures
-                else ""
-            )
-            lines.append(f"{feed.id}: last success {ok}, next check {nxt}{trouble}")
+            ok = schedule.ago(state.last_success_at, now) if state.last_success_at else _("never")
+            nxt = schedule.until(state.next_poll_at, now) if state.next_poll_at else _("soon")
+            line = _("{feed}: last success {ok}, next check {next}", feed=feed.id, ok=ok, next=nxt)
+            if state.failures:
+                line += ngettext(
+                    ", {n} failure: {reason}",
+                    ", {n} failures: {reason}",
+                    state.failures,
+                    reason=readable_reason(state.last_error),
+                )
+            lines.append(line)
         alerts = await self._storage.alerts(chat)
         lines.append(
-            f"This chat uses {len(feeds)} of {self._max_feeds} feeds and "
-            f"{len(alerts)} of {MAX_ALERTS_PER_CHAT} alerts."
+            _(
+                "This chat uses {feeds} of {max_feeds} feeds and {alerts} of {max_alerts} alerts.",
+                feeds=len(feeds),
+                max_feeds=self._max_feeds,
+                alerts=len(alerts),
+                max_alerts=MAX_ALERTS_PER_CHAT,
+            )
         )
         return Reply("\n".join(lines), ReplyKind.INFO)
 
@@ -441,7 +519,9 @@ class Commands:
         """
         if is_url(target):
             if len(target) > MAX_URL_CHARS:
-                raise UserInputError(f"That address is over {MAX_URL_CHARS} characters long.")
+                raise UserInputError(
+                    _("That address is over {n} characters long.", n=MAX_URL_CHARS)
+                )
             known = await self._storage.find_feed_by_url(target)
             if known is None:
                 # Another spelling of a stored address: HTTP://Host/feed/ for http://host/feed.
@@ -455,7 +535,10 @@ class Commands:
                 return [known]
             if not create:
                 raise UserInputError(
-                    f"No feed with the URL {target}. /subscriptions lists this chat's feeds."
+                    _(
+                        "No feed with the URL {url}. /subscriptions lists this chat's feeds.",
+                        url=target,
+                    )
                 )
             found = await self._fetch(chat, target)
             found = replace(found, title=found.title or title, topics=found.topics or topics)
@@ -473,8 +556,18 @@ class Commands:
             return in_topic
         names = list(by_id) + _topics(feeds)
         close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        raise UserInputError(f'No feed or topic called "{target}".{hint} /feeds lists them all.')
+        if close:
+            raise UserInputError(
+                _(
+                    'No feed or topic called "{target}". Did you mean {close}? '
+                    "/feeds lists them all.",
+                    target=target,
+                    close=close[0],
+                )
+            )
+        raise UserInputError(
+            _('No feed or topic called "{target}". /feeds lists them all.', target=target)
+        )
 
     async def touch(self, chat: ChatRef) -> None:
         """Note that ``chat`` talked to the bot: a chat marked unavailable (it had blocked or
@@ -494,21 +587,30 @@ class Commands:
         running = self._fetching.get(chat, 0)
         if running >= limits.per_chat:
             raise UserInputError(
-                f"This chat already has {_count(running, 'feed check')} under way. "
-                "Wait for the answer, then try again."
+                ngettext(
+                    "This chat already has {n} feed check under way. "
+                    "Wait for the answer, then try again.",
+                    "This chat already has {n} feed checks under way. "
+                    "Wait for the answer, then try again.",
+                    running,
+                )
             )
         self._fetching[chat] = running + 1
         try:
             async with asyncio.timeout(limits.deadline_seconds) as deadline:
                 return await self._feeds.resolve(url)
         except FeedError as exc:
-            raise UserInputError(f"Cannot use {url}: {exc}") from exc
+            raise UserInputError(_("Cannot use {url}: {reason}", url=url, reason=exc)) from exc
         except TimeoutError as exc:
             if not deadline.expired():
                 raise
             raise UserInputError(
-                f"Timed out: {url} did not answer within {limits.deadline_seconds:g} s. "
-                "Check the address, or try again later."
+                _(
+                    "Timed out: {url} did not answer within {seconds} s. "
+                    "Check the address, or try again later.",
+                    url=url,
+                    seconds=f"{limits.deadline_seconds:g}",
+                )
             ) from exc
         finally:
             left = self._fetching[chat] - 1
@@ -546,32 +648,47 @@ class Commands:
     async def _why_empty(self, feed_ids: Sequence[str]) -> str:
         """What is true when ``/latest`` finds no stories: per feed, pending, failing or paused."""
         if not feed_ids:
-            return "There are no feeds yet. Add one with /subscribe <feed URL>."
+            return _("There are no feeds yet. Add one with /subscribe <feed URL>.")
         now = self._clock.now()
         lines = []
         for feed_id in feed_ids:
             state = await self._storage.get_feed_state(feed_id)
             if state.paused_reason == REMOVED_FROM_CATALOGUE:
-                lines.append(f"{feed_id}: {REMOVED_FROM_CATALOGUE}, no longer polled.")
+                lines.append(_("{feed}: removed from feeds.yaml, no longer polled.", feed=feed_id))
             elif state.paused_reason:
                 lines.append(
-                    f"{feed_id}: paused ({_paused(state)}). /subscribe {feed_id} resumes it."
+                    _(
+                        "{feed}: paused ({reason}). /subscribe {feed} resumes it.",
+                        feed=feed_id,
+                        reason=_paused(state),
+                    )
                 )
             elif state.failures:
-                since = (
-                    f"since its last success {schedule.ago(state.last_success_at, now)}"
-                    if state.last_success_at
-                    else "since it was added"
-                )
-                lines.append(
-                    f"{feed_id}: failing {since} ({_count(state.failures, 'failed poll')}): "
-                    f"{readable_reason(state.last_error)}."
-                )
+                reason = readable_reason(state.last_error)
+                if state.last_success_at:
+                    line = ngettext(
+                        "{feed}: failing since its last success {ago} ({n} failed poll): {reason}.",
+                        "{feed}: failing since its last success {ago} ({n} failed polls): "
+                        "{reason}.",
+                        state.failures,
+                        feed=feed_id,
+                        ago=schedule.ago(state.last_success_at, now),
+                        reason=reason,
+                    )
+                else:
+                    line = ngettext(
+                        "{feed}: failing since it was added ({n} failed poll): {reason}.",
+                        "{feed}: failing since it was added ({n} failed polls): {reason}.",
+                        state.failures,
+                        feed=feed_id,
+                        reason=reason,
+                    )
+                lines.append(line)
             elif state.last_success_at is None and not state.primed:
-                lines.append(f"{feed_id}: first fetch pending.")
+                lines.append(_("{feed}: first fetch pending.", feed=feed_id))
             else:
-                lines.append(f"{feed_id}: fetched, no stories in it yet.")
-        return "No stories yet.\n" + "\n".join(lines)
+                lines.append(_("{feed}: fetched, no stories in it yet.", feed=feed_id))
+        return _("No stories yet.") + "\n" + "\n".join(lines)
 
     async def take_notice(self, chat: ChatRef) -> str | None:
         """Return and clear the chat's pending notice for its admins (shown once)."""
@@ -580,11 +697,6 @@ class Commands:
             return None
         await self._storage.save_chat(replace(settings, notice=None))
         return settings.notice
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 feed``, ``3 feeds``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _paused(state: FeedState) -> str:
