@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.core.i18n import N_, _
+from bot.core.i18n import LANGUAGES, N_, _
 
 
 class Kind(enum.StrEnum):
@@ -129,6 +129,7 @@ TIMEZONE = Param(
     "timezone", Kind.TIMEZONE, N_("timezone"), N_("IANA time zone, e.g. Europe/Kyiv"), optional=True
 )
 LATEST_DEFAULT = 5
+LANGUAGES_OFFERED = tuple(LANGUAGES)
 LATEST_MAX = 20
 
 SLASH_GROUPS = {"alert": N_("keyword alerts for this chat")}
@@ -269,6 +270,22 @@ COMMANDS: tuple[Command, ...] = (
                 choices=("off",),
             ),
             TIMEZONE,
+            CHANNEL,
+        ),
+        Who.ADMINS_TO_CHANGE,
+    ),
+    Command(
+        "language",
+        N_("show or set the language the bot speaks here"),
+        (
+            Param(
+                "code",
+                Kind.TEXT,
+                N_("code"),
+                N_("Language code: en, uk, ru, de, es or fr"),
+                optional=True,
+                choices=LANGUAGES_OFFERED,
+            ),
             CHANNEL,
         ),
         Who.ADMINS_TO_CHANGE,

@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from bot.core import alerts as alert_syntax
-from bot.core import schedule
+from bot.core import i18n, schedule
 from bot.core.command_parse import Call, is_url, parse
 from bot.core.command_table import COMMANDS, LATEST_DEFAULT, LATEST_MAX
 from bot.core.errors import FeedError, UserInputError
-from bot.core.i18n import _, ngettext
+from bot.core.i18n import DEFAULT, LANGUAGES, _, language_of, ngettext, using
 from bot.core.models import ChatRef, ChatSettings, Feed, FeedState, Reply, ReplyKind
 from bot.core.ports import Clock, FeedSource, Storage
 from bot.core.reasons import readable_reason, url_key
@@ -344,7 +344,8 @@ class Commands:
             return Reply(_("No alerts here. Add one with /alert <words>."), ReplyKind.INFO)
         body = "\n".join(f"{a.id}: {a.query}" for a in found)
         heading = ngettext("{n} alert:", "{n} alerts:", len(found))
-        return Reply(f"{heading}\n{body}\n\n{_('/unalert <id> removes one.')}", ReplyKind.INFO)
+        remove = _("/unalert <id> removes one.")
+        return Reply(f"{heading}\n{body}\n\n{remove}", ReplyKind.INFO)
 
     async def unalert(self, chat: ChatRef, alert_id: int) -> Reply:
         """Remove an alert by its id."""
@@ -463,6 +464,48 @@ class Commands:
                 zone=zone,
             )
         )
+
+    async def language(self, chat: ChatRef, code: str | None = None) -> Reply:
+        """Show the chat's language and the choices, or set it."""
+        choices = ", ".join(f"{c} ({name})" for c, name in LANGUAGES.items())
+        if not code:
+            return Reply(
+                _(
+                    "The bot speaks {language} here. /language <code> changes it; "
+                    "the choices: {choices}.",
+                    language=LANGUAGES[i18n.current()],
+                    choices=choices,
+                ),
+                ReplyKind.INFO,
+            )
+        chosen = language_of(code)
+        if chosen is None:
+            return Reply(
+                _('No language "{code}". The choices: {choices}.', code=code, choices=choices),
+                ReplyKind.ERROR,
+            )
+        settings = await self._storage.get_chat(chat)
+        await self._storage.save_chat(replace(settings, language=chosen))
+        with using(chosen):
+            return Reply(
+                _(
+                    "The bot speaks {language} here now: replies, briefs, digests and notices.",
+                    language=LANGUAGES[chosen],
+                )
+            )
+
+    async def speaks(self, chat: ChatRef, locale: str | None = None) -> str:
+        """The language to answer ``chat`` in: the one it chose (``/language``), else that of
+        the caller's platform (``locale``) when it is one of ours, kept for the chat from then
+        on (so its briefs and notices come in it too), else English."""
+        settings = await self._storage.get_chat(chat)
+        if settings.language in LANGUAGES:
+            return settings.language
+        found = language_of(locale)
+        if found is None or found == DEFAULT:
+            return DEFAULT
+        await self._storage.save_chat(replace(settings, language=found))
+        return found
 
     async def status(self, chat: ChatRef) -> Reply:
         """Health of this chat's feeds: last success, next check, paused and why."""

@@ -211,3 +211,6 @@ class ChatSettings:
     notice: str | None = None
     """A message for the chat's admins, shown once at their next command (e.g. why a
     subscription was disabled)."""
+    language: str | None = None
+    """The language the bot speaks here (``bot.core.i18n.LANGUAGES``); ``None``: English, until
+    someone whose platform language is one of ours talks to the bot."""

@@ -113,6 +113,7 @@ def _settings(row: ChatRow) -> ChatSettings:
         available=row.available,
         failures=row.failures,
         notice=row.notice,
+        language=row.language,
     )
 
 
@@ -363,6 +364,7 @@ class SqlStorage(OwnersStore, SearchStore, SentenceStore, HealthStore):
             row.quiet_start, row.quiet_end = settings.quiet_start, settings.quiet_end
             row.last_digest_at, row.available = settings.last_digest_at, settings.available
             row.failures, row.notice = settings.failures, settings.notice
+            row.language = settings.language
 
     async def move_chat(self, old: ChatRef, new: ChatRef) -> None:
         async with self._tx() as s:

@@ -96,6 +96,7 @@ class ChatRow(Base):
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     notice: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class SubscriptionRow(Base):

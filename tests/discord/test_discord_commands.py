@@ -48,6 +48,7 @@ async def test_start_registers_the_news_group_globally(
             "digest",
             "quiet",
             "status",
+            "language",
             "help",
         ]
     )

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -34,6 +34,7 @@ from bot.config import Settings
 from bot.core.command_table import COMMANDS
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, NewsbriefError
+from bot.core.i18n import DEFAULT, LANGUAGES, N_, _, using
 from bot.core.pacing import Pacer
 from bot.core.ports import Clock
 
@@ -64,17 +65,27 @@ class _UtcClock:
         return datetime.now(UTC)
 
 
-START = BotCommand("start", "what this bot does and how to start")
+START = N_("what this bot does and how to start")
 """Telegram clients send /start when a user opens the bot: an alias of /help, listed first."""
 
 
-def bot_commands() -> list[BotCommand]:
-    """The command menu sent with ``setMyCommands``: /start, then ``COMMANDS`` with usage."""
-    menu = [START]
-    for c in COMMANDS:
-        text = f"{c.description} ({c.usage})" if c.usage else c.description
-        menu.append(BotCommand(c.name, text[:256]))
+def bot_commands(language: str = DEFAULT) -> list[BotCommand]:
+    """The command menu sent with ``setMyCommands`` for users of ``language``: /start, then
+    ``COMMANDS`` with usage."""
+    with using(language):
+        menu = [BotCommand("start", _(START))]
+        for c in COMMANDS:
+            text = f"{_(c.description)} ({c.usage})" if c.usage else _(c.description)
+            menu.append(BotCommand(c.name, text[:256]))
     return menu
+
+
+async def set_menus(bot: Bot) -> None:
+    """The default (English) menu, and one per other language (``language_code``)."""
+    await bot.set_my_commands(bot_commands())
+    for language in LANGUAGES:
+        if language != DEFAULT:
+            await bot.set_my_commands(bot_commands(language), language_code=language)
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -140,7 +151,7 @@ class TelegramAdapter:
                 f"cannot reach the Telegram Bot API at {self._settings.telegram_api_url}: {exc}"
             ) from exc
         try:
-            await app.bot.set_my_commands(bot_commands())
+            await set_menus(app.bot)
             mode = await self._receive()
             await app.start()
         except BaseException:
