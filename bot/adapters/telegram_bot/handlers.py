@@ -120,15 +120,15 @@ class Handlers:
         if message is None or not message.text:
             return
         private = message.chat.type == ChatType.PRIVATE
-        call = parse(
-            message.text,
-            bot_name=context.bot.username,
-            channel=is_channel_handle if private else None,
-        )
         where = Invocation(
             context.bot, message.chat, chat_ref(message), message.from_user, message.sender_chat
         )
         with using(await self._speaks(where.ref, where.user)):
+            call = parse(
+                message.text,
+                bot_name=context.bot.username,
+                channel=is_channel_handle if private else None,
+            )
             await self._start(where, call, update, context)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,68 @@
+"""The bot in the chat's language, end to end through the fake Bot API: the user's Telegram
+``language_code`` by default, ``/language`` to change it; feed text is never translated."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.i18n import LANGUAGES
+from tests.telegram.conftest import WORLD, World, tg
+from tests.telegram.fake_chats import FakeChat
+
+
+async def test_a_ukrainian_chat_gets_help_and_pushed_briefs_in_ukrainian(world: World) -> None:
+    olena = world.fake.chats.add(FakeChat(4646, language="uk"))
+    (help_,) = await world.say(olena, "/help")
+    assert help_.text.startswith("newsbrief надсилає короткі й точні виклади")
+    assert "/subscribe <id стрічки | тема | URL> - отримувати свіжі новини сюди" in help_.text
+    assert "/language [код] - показати або змінити мову бота в цьому чаті" in help_.text
+    (reply,) = await world.say(olena, "/subscribe world")
+    assert reply.text.startswith("Підписано на World News (world).")
+
+    story = world.story(WORLD, title="Ukrainian troops push into Kursk region", summary="Fast.")
+    await world.publish(WORLD, story)
+    await world.deliver()
+    (brief,) = world.fake.sent_to(olena.id)[2:]
+    title, summary, footer = brief.text.split("\n")[:3]
+    assert (title, summary) == ("Ukrainian troops push into Kursk region", "Fast.")  # as published
+    assert re.fullmatch(r"World News · \d+ хв тому", footer), footer
+    assert (await world.storage.get_chat(tg(olena.id))).language == "uk"
+
+
+async def test_language_shows_and_sets_the_chats_language(world: World) -> None:
+    alice = world.fake.chats.add(FakeChat(4747, language="pt-br"))  # not one of ours: English
+    (shown,) = await world.say(alice, "/language")
+    assert shown.text.startswith("The bot speaks English here. /language <code> changes it;")
+    assert "uk (Українська)" in shown.text
+    (wrong,) = await world.say(alice, "/language xx")
+    assert wrong.text.startswith('No language "xx". The choices: en (English), uk (')
+    (done,) = await world.say(alice, "/language de")
+    assert done.text == (
+        "Der Bot spricht hier jetzt Deutsch: Antworten, Meldungen, Digests und Hinweise."
+    )
+    (status,) = await world.say(alice, "/status")
+    assert status.text == "Dieser Chat hat keine Feeds abonniert. /feeds listet sie auf."
+    (unknown,) = await world.say(alice, "/nope")
+    assert unknown.text == 'Unbekannter Befehl "/nope". /help listet die Befehle auf.'
+
+
+async def test_a_chosen_language_wins_over_the_users_and_only_admins_change_it(
+    world: World,
+) -> None:
+    newsroom = world.fake.chats.add(
+        FakeChat(-100999, "supergroup", title="Newsroom", admins={11}, owner=10)
+    )
+    (refused,) = await world.say(newsroom, "/language fr", sender=12)
+    assert refused.text.startswith("Only this chat's administrators can use /language here.")
+    (done,) = await world.say(newsroom, "/language fr", sender=11)
+    assert done.text.startswith("Le bot parle désormais Français ici")
+    (seen,) = await world.say(newsroom, "/language", sender=12)  # anyone may look
+    assert seen.text.startswith("Le bot parle Français ici.")
+
+
+async def test_the_menu_is_registered_in_every_language(world: World) -> None:
+    assert set(world.fake.menus) == {"", *(c for c in LANGUAGES if c != "en")}
+    described = {m["command"]: m["description"] for m in world.fake.menus["uk"]}
+    assert described["start"] == "що вміє цей бот і як почати"
+    assert described["latest"] == "показати найновіші новини ([id стрічки | тема] [n])"
+    assert world.fake.menus[""] == world.fake.commands
