@@ -228,7 +228,9 @@ async def run(name: str, url: str, corpus: Corpus) -> None:
             f"  WORDS all kinds: p95 {p95(all_words):.1f} ms, naive p95 {p95(all_naive):.1f} ms,"
             f" ratio {p95(all_naive) / p95(all_words):.0f}x"
         )
-        vectors = [corpus.vector(corpus.rng.randrange(TOPICS), noise=0.03) for _ in range(RUNS)]
+        vectors = [
+            corpus.vector(corpus.rng.randrange(TOPICS), noise=0.03) for _ in range(RUNS)
+        ]
         it = iter(vectors)
         ours = await timed(lambda: meaning(storage, next(it)), RUNS)
         it = iter(vectors[:NAIVE_RUNS])
