@@ -139,3 +139,9 @@ def test_descriptions_fit_discord_and_telegram(language: str) -> None:
             assert len(_(text)) <= 100, (language, _(text))
         for c in COMMANDS:
             assert len(f"{_(c.description)} ({c.usage})") <= 256
+
+
+def test_the_language_option_names_every_language() -> None:
+    (code,) = next(c for c in COMMANDS if c.name == "language").typed
+    assert code.choices == tuple(LANGUAGES)
+    assert all(language in code.description for language in LANGUAGES)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import cast
@@ -742,13 +743,26 @@ class Commands:
         return settings.notice
 
 
+_PAUSED = re.compile(r"(\d+) failed polls in a row(, last: .*)?", re.DOTALL)
+
+
 def _paused(state: FeedState) -> str:
-    """A paused feed's reason, its stored error put in plain words (the pipeline stores plain
-    words now; a reason stored by an earlier version carries the raw error)."""
+    """A paused feed's reason in the current language. The pipeline stores it in English,
+    ``3 failed polls in a row, last: <plain words>``; it is said again from the state's count
+    and error (a reason stored by an earlier version carries the raw error)."""
     reason = state.paused_reason or ""
-    if state.last_error and state.last_error in reason:
-        return reason.replace(state.last_error, readable_reason(state.last_error))
-    return reason
+    match = _PAUSED.fullmatch(reason)
+    if match is None or (match.group(2) and not state.last_error):
+        return reason
+    failures = int(match.group(1))
+    if match.group(2):
+        return ngettext(
+            "{n} failed poll in a row, last: {reason}",
+            "{n} failed polls in a row, last: {reason}",
+            failures,
+            reason=readable_reason(state.last_error),
+        )
+    return ngettext("{n} failed poll in a row", "{n} failed polls in a row", failures)
 
 
 def _topics(feeds: Sequence[Feed]) -> list[str]:

@@ -11,7 +11,7 @@ from bot.core.commands import Commands
 from bot.core.delivery import Deliverer
 from bot.core.errors import FeedUnavailableError
 from bot.core.i18n import using
-from bot.core.models import ChatRef, Feed, Platform, ReplyKind
+from bot.core.models import ChatRef, Feed, FeedState, Platform, ReplyKind
 from bot.core.pipeline import Pipeline
 from bot.storage import SqlStorage
 from tests.core.delivery_support import TimeMachine, add_briefs, chat
@@ -125,3 +125,30 @@ async def test_a_scheduled_digest_is_headed_in_the_chats_language(
     [(heading, ids)] = notifier.digests_to(chat(1))
     assert heading == "Ваш огляд о 08:00: 21 новина (найобговорюваніші: 20; решта — у /latest)"
     assert len(ids) == 20
+
+
+async def test_status_says_why_a_feed_is_paused_in_the_chats_language() -> None:
+    storage = FakeStorage()
+    feed = Feed("a", "https://a.example/rss", "Alpha News", ("world",))
+    await storage.sync_catalogue([feed])
+    await storage.subscribe(CHAT, ["a"], FixedClock().now())
+    error = "HTTP 500 from https://a.example/rss"
+    await storage.save_feed_state(
+        FeedState(
+            "a",
+            failures=5,
+            last_error=error,
+            paused_reason="5 failed polls in a row, last: the server had an error (HTTP 500)",
+        )
+    )
+    commands = _commands(storage)
+    text, _ = await _run(commands, CHAT, "/status")
+    assert text.startswith(
+        "a: paused (5 failed polls in a row, last: the server had an error (HTTP 500))\n"
+    )
+    await storage.save_chat(replace(await storage.get_chat(CHAT), language="uk"))
+    text, _ = await _run(commands, CHAT, "/status")
+    assert text.startswith(
+        "a: призупинено (5 невдалих перевірок поспіль, остання: на сервері сталася помилка "
+        "(HTTP 500))\n"
+    )
