@@ -48,8 +48,9 @@ BABEL := $(BIN)/pybabel
 
 locales: install-dev
 	$(BABEL) extract -F babel.cfg --no-location --sort-output --project newsbrief \
-		--msgid-bugs-address "" -o $(LOCALES)/messages.pot .
-	$(BABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching
+		-o $(LOCALES)/messages.pot .
+	$(BABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching \
+		--ignore-obsolete
 	$(BABEL) compile -d $(LOCALES) -D messages --statistics
 
 locale: install-dev
