@@ -54,3 +54,14 @@ async def test_a_ukrainian_caller_gets_ukrainian_replies_kept_for_the_channel(
     assert (await storage.get_chat(channel)).language == "uk"
     later = await run(fake, adapter, fake.command("status"))  # an English-speaking member
     assert later.messages[0].content.startswith("world-news: останній успіх")
+
+
+async def test_a_caller_language_not_ours_falls_back_to_the_servers(
+    fake: FakeDiscord, adapter: DiscordAdapter
+) -> None:
+    payload = fake.command("status")
+    payload["locale"], payload["guild_locale"] = "pt-BR", "de"
+    log = await run(fake, adapter, payload)
+    assert log.messages[0].content == (
+        "Dieser Chat hat keine Feeds abonniert. /news feeds listet sie auf."
+    )

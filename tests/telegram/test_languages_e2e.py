@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from bot.core.i18n import LANGUAGES
+from bot.core.models import Feed
 from tests.telegram.conftest import WORLD, World, tg
-from tests.telegram.fake_chats import FakeChat
+from tests.telegram.fake_chats import FakeChat, button_press
 
 
 async def test_a_ukrainian_chat_gets_help_and_pushed_briefs_in_ukrainian(world: World) -> None:
@@ -66,3 +67,20 @@ async def test_the_menu_is_registered_in_every_language(world: World) -> None:
     assert described["start"] == "що вміє цей бот і як почати"
     assert described["latest"] == "показати найновіші новини ([id стрічки | тема] [n])"
     assert world.fake.menus[""] == world.fake.commands
+
+
+async def test_a_french_user_gets_the_subscribe_offer_and_its_button_in_french(
+    world: World,
+) -> None:
+    url = "https://blog.example/feed.xml"
+    world.source.resolvable[url] = Feed("blog-example", url, "Example Blog")
+    marie = world.fake.chats.add(FakeChat(4848, language="fr"))
+    (offer,) = await world.say(marie, url)
+    assert offer.text == f"Abonner ce chat à {url}\u00a0?"
+    keyboard = offer.params["reply_markup"]["inline_keyboard"]
+    assert keyboard == [[{"text": "S’abonner", "callback_data": "suburl"}]]
+    message = world.fake.chats.message(marie, offer.message_id, offer.text, None, offer.params)
+    before = len(world.fake.sent_to(marie.id))
+    await world.fake.push(button_press(marie, marie.id, message, "suburl"))
+    await world.fake.wait_until(lambda: len(world.fake.sent_to(marie.id)) > before)
+    assert world.fake.sent_to(marie.id)[-1].text.startswith("Abonné à Example Blog (blog-example).")

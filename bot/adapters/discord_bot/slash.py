@@ -121,9 +121,11 @@ class CatalogueTranslator(app_commands.Translator):
 
 
 def locale_of(interaction: Interaction) -> str | None:
-    """The caller's Discord language (``uk``, ``es-ES``)."""
-    locale = getattr(interaction, "locale", None)
-    return getattr(locale, "value", None)
+    """The caller's Discord language (``uk``, ``es-ES``) when it is one of ours, else the
+    server's (``guild_locale``)."""
+    mine = getattr(getattr(interaction, "locale", None), "value", None)
+    server = getattr(getattr(interaction, "guild_locale", None), "value", None)
+    return mine if language_of(mine) or not server else server
 
 
 def option_type(param: Param) -> Any:
