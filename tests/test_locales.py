@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import string
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,12 @@ def test_the_language_option_names_every_language() -> None:
     (code,) = next(c for c in COMMANDS if c.name == "language").typed
     assert code.choices == tuple(LANGUAGES)
     assert all(language in code.description for language in LANGUAGES)
+
+
+def test_the_catalogues_are_package_data() -> None:
+    """An installed bot (``pip install .``, the image) finds its compiled catalogues."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["bot"]
+    shipped = {path for pattern in patterns for path in (ROOT / "bot").glob(pattern)}
+    for language in TRANSLATED:
+        assert LOCALE_DIR / language / "LC_MESSAGES" / "messages.mo" in shipped
