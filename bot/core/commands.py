@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from bot.core import alerts as alert_syntax
-from bot.core import i18n, schedule
+from bot.core import schedule
 from bot.core.command_parse import Call, is_url, parse
 from bot.core.command_table import COMMANDS, LATEST_DEFAULT, LATEST_MAX
 from bot.core.errors import FeedError, UserInputError
@@ -469,12 +469,14 @@ class Commands:
     async def language(self, chat: ChatRef, code: str | None = None) -> Reply:
         """Show the chat's language and the choices, or set it."""
         choices = ", ".join(f"{c} ({name})" for c, name in LANGUAGES.items())
+        settings = await self._storage.get_chat(chat)
         if not code:
+            # ``speaks`` keeps a caller's language for the chat: an unset one is English.
             return Reply(
                 _(
                     "The bot speaks {language} here. /language <code> changes it; "
                     "the choices: {choices}.",
-                    language=LANGUAGES[i18n.current()],
+                    language=LANGUAGES.get(settings.language or DEFAULT, LANGUAGES[DEFAULT]),
                     choices=choices,
                 ),
                 ReplyKind.INFO,
@@ -485,7 +487,6 @@ class Commands:
                 _('No language "{code}". The choices: {choices}.', code=code, choices=choices),
                 ReplyKind.ERROR,
             )
-        settings = await self._storage.get_chat(chat)
         await self._storage.save_chat(replace(settings, language=chosen))
         with using(chosen):
             return Reply(

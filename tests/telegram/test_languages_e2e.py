@@ -84,3 +84,23 @@ async def test_a_french_user_gets_the_subscribe_offer_and_its_button_in_french(
     await world.fake.push(button_press(marie, marie.id, message, "suburl"))
     await world.fake.wait_until(lambda: len(world.fake.sent_to(marie.id)) > before)
     assert world.fake.sent_to(marie.id)[-1].text.startswith("Abonné à Example Blog (blog-example).")
+
+
+async def test_a_channels_language_is_shown_and_set_from_a_private_chat(world: World) -> None:
+    olena = world.fake.chats.add(FakeChat(4949, language="uk"))
+    channel = world.fake.chats.add(
+        FakeChat(
+            -100600,
+            "channel",
+            title="Daily",
+            username="daily_uk",
+            admins={4949},
+            bot_admin=True,
+            bot_can_post=True,
+        )
+    )
+    (shown,) = await world.say(olena, "/language @daily_uk")
+    assert shown.text.startswith("@daily_uk: Бот говорить тут мовою English.")  # not hers
+    (done,) = await world.say(olena, "/language @daily_uk uk")
+    assert done.text.startswith("@daily_uk: Тепер бот говорить тут мовою Українська")
+    assert (await world.storage.get_chat(tg(channel.id))).language == "uk"
