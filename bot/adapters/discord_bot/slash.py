@@ -9,6 +9,10 @@ can receive briefs) and autocomplete for feeds, topics and time zones. The typed
 go straight to the core (``command_parse.bind``), and the reply comes back through
 ``respond.Responder``.
 
+Descriptions are localised from the bot's catalogues (``CatalogueTranslator``, set on the tree
+before it is synced), and a command is answered in the channel's language (``Commands.speaks``:
+the one set with ``/news language``, else the caller's Discord locale, else the server's).
+
 ``channel`` lets an admin act on another channel, which is the only way to subscribe a forum
 channel (Discord offers no slash commands inside a forum, only inside its posts).
 

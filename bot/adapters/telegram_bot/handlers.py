@@ -8,8 +8,10 @@ it), run the call through ``Commands.run`` (which also notes that the chat is re
 show the chat's pending notice to an administrator, and send the rendered reply into the same
 chat and forum topic. In a private chat a command that takes a channel may name one first
 (``/subscribe @channel <target>``): it then acts on a channel the user administers. A bare URL
-in a private chat is answered with a "Subscribe" button. Any exception ends in ``on_error``:
-logged with its traceback, and the user gets a polite answer.
+in a private chat is answered with a "Subscribe" button. Everything is said in the chat's
+language (``Commands.speaks``: the one set with ``/language``, else the user's Telegram
+``language_code`` when the bot speaks it). Any exception ends in ``on_error``: logged with its
+traceback, and the user gets a polite answer.
 """
 
 from __future__ import annotations
