@@ -104,3 +104,11 @@ async def test_a_channels_language_is_shown_and_set_from_a_private_chat(world: W
     (done,) = await world.say(olena, "/language @daily_uk uk")
     assert done.text.startswith("@daily_uk: Тепер бот говорить тут мовою Українська")
     assert (await world.storage.get_chat(tg(channel.id))).language == "uk"
+
+
+async def test_the_apology_comes_in_the_users_language(world: World) -> None:
+    olena = world.fake.chats.add(FakeChat(5050, language="uk"))
+    world.fake.chats.add(FakeChat(-100700, "channel", username="some_channel", admins={5050}))
+    world.fake.fail("getChatMember", 500, "Internal Server Error")
+    (reply,) = await world.say(olena, "/subscribe @some_channel world")
+    assert reply.text == "Вибачте, у мене щось пішло не так. Спробуйте ще раз за хвилину."

@@ -41,7 +41,7 @@ from bot.adapters.telegram_bot.permissions import is_admin, is_channel_handle, m
 from bot.core.command_parse import Call, bind, parse
 from bot.core.command_table import NAMES, find
 from bot.core.commands import Commands
-from bot.core.i18n import N_, _, using
+from bot.core.i18n import N_, _, language_of, using
 from bot.core.models import ChatRef, Platform, Reply, ReplyKind
 from bot.core.ports import Clock
 
@@ -182,8 +182,11 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
+        user = update.effective_user
+        # The user's own language, not the chat's: the failure may be the database's.
         try:
-            await self._send(chat_ref(message), Reply(_(SORRY), ReplyKind.ERROR))
+            with using(language_of(user.language_code if user else None)):
+                await self._send(chat_ref(message), Reply(_(SORRY), ReplyKind.ERROR))
         except TelegramError as exc:
             logger.warning("could not apologise in %s: %s", message.chat.id, exc)
 
