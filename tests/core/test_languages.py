@@ -57,8 +57,7 @@ async def test_language_shows_sets_and_refuses_unknown_codes() -> None:
     assert kind is ReplyKind.ERROR and text.startswith('No language "klingon". The choices: en')
     text, _ = await _run(commands, CHAT, "/language RU")
     assert (
-        text
-        == "Теперь бот говорит здесь на языке Русский: ответы, новости, дайджесты и уведомления."
+        text == "Теперь язык бота здесь: Русский — в ответах, новостях, дайджестах и уведомлениях."
     )
     assert (await storage.get_chat(CHAT)).language == "ru"
     text, _ = await _run(commands, CHAT, "/latest")
@@ -68,7 +67,7 @@ async def test_language_shows_sets_and_refuses_unknown_codes() -> None:
         "Использование: /unalert <id>. Номера показывает /alerts."
     )
     text, _ = await _run(commands, CHAT, "/language es-ES")
-    assert text.startswith("Ahora el bot habla aquí en Español")
+    assert text.startswith("Ahora el idioma del bot aquí es Español: respuestas")
 
 
 async def test_a_paused_feed_is_told_to_each_chat_in_its_language() -> None:

@@ -56,9 +56,9 @@ async def test_a_chosen_language_wins_over_the_users_and_only_admins_change_it(
     (refused,) = await world.say(newsroom, "/language fr", sender=12)
     assert refused.text.startswith("Only this chat's administrators can use /language here.")
     (done,) = await world.say(newsroom, "/language fr", sender=11)
-    assert done.text.startswith("Le bot parle désormais Français ici")
+    assert done.text.startswith("La langue du bot ici est désormais Français\u00a0: réponses")
     (seen,) = await world.say(newsroom, "/language", sender=12)  # anyone may look
-    assert seen.text.startswith("Le bot parle Français ici.")
+    assert seen.text.startswith("Langue du bot ici\u00a0: Français.")
 
 
 async def test_the_menu_is_registered_in_every_language(world: World) -> None:
@@ -100,9 +100,9 @@ async def test_a_channels_language_is_shown_and_set_from_a_private_chat(world: W
         )
     )
     (shown,) = await world.say(olena, "/language @daily_uk")
-    assert shown.text.startswith("@daily_uk: Бот говорить тут мовою English.")  # not hers
+    assert shown.text.startswith("@daily_uk: Мова бота тут: English.")  # not hers
     (done,) = await world.say(olena, "/language @daily_uk uk")
-    assert done.text.startswith("@daily_uk: Тепер бот говорить тут мовою Українська")
+    assert done.text.startswith("@daily_uk: Тепер мова бота тут: Українська — у відповідях")
     assert (await world.storage.get_chat(tg(channel.id))).language == "uk"
 
 
