@@ -148,7 +148,7 @@ class DiscordNotifier:
         self, chat: ChatRef, message_id: str, brief: Brief, *, alert_terms: Sequence[str] = ()
     ) -> None:
         """Rewrite a posted brief with its sources as they are now."""
-        channel_id, _, own_id = message_id.partition(":")
+        channel_id, _sep, own_id = message_id.partition(":")
         try:
             partial = self._client.get_partial_messageable(int(channel_id))
             await partial.get_partial_message(int(own_id)).edit(
