@@ -12,7 +12,7 @@ export NO_PROXY := 127.0.0.1,localhost,::1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install install-dev lint typecheck pytest clean
+.PHONY: run test install install-dev lint typecheck pytest clean locales locale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,21 @@ pytest: install-dev
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# The bot's words: extract them, merge them into every catalogue, compile the shipped .mo files
+# (README "Languages"). `make locale LANG_CODE=pt` starts a catalogue for a new language.
+LOCALES := bot/locale
+BABEL := $(BIN)/pybabel
+
+locales: install-dev
+	$(BABEL) extract -F babel.cfg --no-location --sort-output --project newsbrief \
+		-o $(LOCALES)/messages.pot .
+	$(BABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BABEL) compile -d $(LOCALES) -D messages --statistics
+
+locale: install-dev
+	$(BABEL) init -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l $(LANG_CODE)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

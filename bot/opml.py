@@ -20,6 +20,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from bot.core.errors import UserInputError
+from bot.core.i18n import _
 from bot.core.imports import Outline
 from bot.core.models import Feed
 
@@ -37,8 +38,12 @@ def check_size(size: int) -> None:
     """Refuse a file of ``size`` bytes that is larger than an OPML list is read."""
     if size > MAX_OPML_BYTES:
         raise OpmlError(
-            f"That file is {size / 1e6:.1f} MB; an OPML list is read up to "
-            f"{MAX_OPML_BYTES // (1024 * 1024)} MB. Split it, or export fewer feeds."
+            _(
+                "That file is {size} MB; an OPML list is read up to {max} MB. "
+                "Split it, or export fewer feeds.",
+                size=f"{size / 1e6:.1f}",
+                max=MAX_OPML_BYTES // (1024 * 1024),
+            )
         )
 
 
@@ -49,16 +54,22 @@ def parse_opml(data: bytes) -> list[Outline]:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise OpmlError(
-            "That file declares a DTD or XML entities, which newsbrief refuses to read. "
-            "Export the list again from your feed reader."
+            _(
+                "That file declares a DTD or XML entities, which newsbrief refuses to read. "
+                "Export the list again from your feed reader."
+            )
         ) from exc
     except ET.ParseError as exc:
-        raise OpmlError(f"That file is not XML ({exc}). Send an .opml file.") from exc
+        raise OpmlError(
+            _("That file is not XML ({error}). Send an .opml file.", error=exc)
+        ) from exc
     if root.tag.lower() != "opml":
-        raise OpmlError(f"That XML file is not OPML (its root is <{root.tag}>, not <opml>).")
+        raise OpmlError(
+            _("That XML file is not OPML (its root is <{root}>, not <opml>).", root=root.tag)
+        )
     body = root.find("body")
     if body is None:
-        raise OpmlError("That OPML file has no <body>, so it lists no feeds.")
+        raise OpmlError(_("That OPML file has no <body>, so it lists no feeds."))
     seen: set[str] = set()
     outlines: list[Outline] = []
     for outline in _walk(body, ()):

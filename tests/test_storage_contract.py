@@ -195,6 +195,17 @@ async def test_unavailable_chat_keeps_rows(storage: Storage) -> None:
     assert len(await storage.claim_deliveries(T0, 10, 60)) == 1
 
 
+async def test_a_chats_language_is_kept_and_follows_a_moved_chat(storage: Storage) -> None:
+    assert (await storage.get_chat(CHAT)).language is None
+    await storage.save_chat(replace(await storage.get_chat(CHAT), language="uk"))
+    assert (await storage.get_chat(CHAT)).language == "uk"
+    await storage.save_chat(replace(await storage.get_chat(CHAT), timezone="Europe/Kyiv"))
+    assert (await storage.get_chat(CHAT)).language == "uk"
+    moved = ChatRef(Platform.TELEGRAM, "-100100")
+    await storage.move_chat(CHAT, moved)
+    assert (await storage.get_chat(moved)).language == "uk"
+
+
 async def test_move_chat_keeps_subscriptions_alerts_and_rows(storage: Storage) -> None:
     await storage.sync_catalogue(FEEDS)
     old, new = ChatRef(Platform.TELEGRAM, "-100"), ChatRef(Platform.TELEGRAM, "-100200")

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.errors import UserInputError
+from bot.core.i18n import _
 from bot.core.models import ChatRef
 
 MAX_QUERY_CHARS = 200
@@ -110,21 +111,30 @@ class Query:
         return tuple(dict.fromkeys(hit))
 
 
-def parse_query(text: str) -> Query:
-    """Parse an alert query or raise ``UserInputError`` saying how to write one."""
+def parse_query(text: str, *, search: bool = False) -> Query:
+    """Parse an alert query (with ``search``: the words of ``/latest <words>``) or raise
+    ``UserInputError`` saying how to write one."""
     if len(text) > MAX_QUERY_CHARS:
-        raise UserInputError(f"An alert may be at most {MAX_QUERY_CHARS} characters long.")
+        raise UserInputError(
+            _("A search may be at most {n} characters long.", n=MAX_QUERY_CHARS)
+            if search
+            else _("An alert may be at most {n} characters long.", n=MAX_QUERY_CHARS)
+        )
     groups: list[tuple[str, ...]] = []
     current: list[str] = []
     excluded: list[str] = []
     tokens = _TOKEN.findall(text)
     terms = [t for t in tokens if t != "OR"]
     if len(terms) > MAX_TERMS:
-        raise UserInputError(f"An alert may have at most {MAX_TERMS} terms.")
+        raise UserInputError(
+            _("A search may have at most {n} terms.", n=MAX_TERMS)
+            if search
+            else _("An alert may have at most {n} terms.", n=MAX_TERMS)
+        )
     for token in tokens:
         if token == "OR":
             if not current:
-                raise UserInputError('"OR" must stand between two terms, e.g. kursk OR sudzha.')
+                raise UserInputError(_('"OR" must stand between two terms, e.g. kursk OR sudzha.'))
             groups.append(tuple(current))
             current = []
             continue
@@ -136,10 +146,12 @@ def parse_query(text: str) -> Query:
     if current:
         groups.append(tuple(dict.fromkeys(current)))
     elif groups:
-        raise UserInputError('"OR" must stand between two terms, e.g. kursk OR sudzha.')
+        raise UserInputError(_('"OR" must stand between two terms, e.g. kursk OR sudzha.'))
     if not groups:
         raise UserInputError(
-            "An alert needs at least one word to look for, e.g. /alert kursk OR sudzha."
+            _("A search needs at least one word to look for, e.g. /latest kursk OR sudzha.")
+            if search
+            else _("An alert needs at least one word to look for, e.g. /alert kursk OR sudzha.")
         )
     return Query(tuple(groups), tuple(dict.fromkeys(excluded)))
 

@@ -12,19 +12,23 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core import schedule
+from bot.core.i18n import _, ngettext
 from bot.core.models import Brief
 from bot.core.sentence_ends import sentence_ends
 
 SEPARATOR = " · "
-RELATED = "Related: "
-"""Before the headline of a brief ``/latest <words>`` found by meaning, not by its words."""
+
+
+def related_label() -> str:
+    """Before the headline of a brief ``/latest <words>`` found by meaning, not by its words."""
+    return _("Related: ")
 
 
 def footer(brief: Brief, now: datetime) -> str:
     """``Sky News · 2 h ago · also BBC, Reuters``."""
     parts = [brief.source, schedule.ago(brief.published, now)]
     if brief.also_sources:
-        parts.append("also " + ", ".join(brief.also_sources))
+        parts.append(_("also {sources}", sources=", ".join(brief.also_sources)))
     return SEPARATOR.join(p for p in parts if p)
 
 
@@ -32,14 +36,14 @@ def alert_prefix(terms: Sequence[str]) -> str:
     """``Alert "kursk": `` (every matched alert named), or ``""`` when not an alert."""
     if not terms:
         return ""
-    return "Alert " + ", ".join(f'"{t}"' for t in terms) + ": "
+    return _("Alert {terms}: ", terms=", ".join(f'"{t}"' for t in terms))
 
 
 def plain(
     brief: Brief, now: datetime, *, alert_terms: Sequence[str] = (), related: bool = False
 ) -> str:
     """The brief as plain text: headline, summary, footer and link on their own lines."""
-    lines = [(RELATED if related else alert_prefix(alert_terms)) + brief.title]
+    lines = [(related_label() if related else alert_prefix(alert_terms)) + brief.title]
     if brief.summary:
         lines.append(brief.summary)
     lines.append(footer(brief, now))
@@ -50,8 +54,9 @@ def plain(
 
 def digest_heading(label: str, count: int) -> str:
     """``Your 08:00 briefing: 7 stories``."""
-    noun = "story" if count == 1 else "stories"
-    return f"Your {label} briefing: {count} {noun}"
+    return ngettext(
+        "Your {label} briefing: {n} story", "Your {label} briefing: {n} stories", count, label=label
+    )
 
 
 def first_sentence(summary: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from bot.core.command_table import Command, Kind, Param, Who, find
+from bot.core.i18n import _
 from bot.core.models import Reply, ReplyKind
 from bot.core.ports import Upload
 
@@ -85,17 +86,19 @@ def parse(
     text = text.strip()
     if not text.startswith("/"):
         return None
-    word, _, rest = text[1:].partition(" ")
-    name, _, addressee = word.partition("@")
+    word, _sep, rest = text[1:].partition(" ")
+    name, _sep, addressee = word.partition("@")
     if addressee and bot_name and addressee.lower() != bot_name.lower():
         return None
     command = find(name)
     if command is None:
-        return Reply(f'Unknown command "/{name}". /help lists the commands.', ReplyKind.ERROR)
+        return Reply(
+            _('Unknown command "/{name}". /help lists the commands.', name=name), ReplyKind.ERROR
+        )
     rest = rest.strip()
     handle = ""
     if channel is not None and command.channel:
-        first, _, after = rest.partition(" ")
+        first, _sep, after = rest.partition(" ")
         if channel(first):
             handle, rest = first, after.strip()
     words = _words(command, rest)
@@ -123,7 +126,7 @@ def bind(name: str, options: Mapping[str, object]) -> Call | Reply:
             raw = raw.strip() or None
         if raw is None:
             if not param.optional:
-                return Reply(param.missing or usage(command), ReplyKind.ERROR)
+                return Reply(_(param.missing) if param.missing else usage(command), ReplyKind.ERROR)
             args.append(None)
             continue
         value = _value(param, raw)
@@ -135,8 +138,8 @@ def bind(name: str, options: Mapping[str, object]) -> Call | Reply:
 
 def usage(command: Command) -> str:
     """The usage answer: ``Usage: /unalert <id>. /alerts shows the ids.``"""
-    hint = f" {command.hint}" if command.hint else ""
-    return f"Usage: /{command.name} {command.usage}.{hint}"
+    hint = f" {_(command.hint)}" if command.hint else ""
+    return _("Usage: /{name} {usage}.", name=command.name, usage=command.usage) + hint
 
 
 def _words(command: Command, rest: str) -> dict[str, str] | Reply:

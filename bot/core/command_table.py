@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.core.importance import MAX_IMPORTANCE
+from bot.core.i18n import LANGUAGES, N_, _
 
 
 class Kind(enum.StrEnum):
@@ -117,7 +117,7 @@ class Command:
     @property
     def usage(self) -> str:
         """``<feed id | topic | URL>``, ``[feed id | topic] [n]`` (channels left out)."""
-        return " ".join(f"[{p.usage}]" if p.optional else f"<{p.usage}>" for p in self.typed)
+        return " ".join(f"[{_(p.usage)}]" if p.optional else f"<{_(p.usage)}>" for p in self.typed)
 
     @property
     def changes_chat(self) -> bool:
@@ -125,41 +125,44 @@ class Command:
         return self.who != Who.ANYONE
 
     def help_line(self) -> str:
-        """``/name usage - description``."""
-        return f"/{self.name} {self.usage}".rstrip() + f" - {self.description}"
+        """``/name usage - description``, in the current language."""
+        return f"/{self.name} {self.usage}".rstrip() + f" - {_(self.description)}"
 
 
 CHANNEL = Param(
-    "channel", Kind.CHANNEL, "channel", "Another channel, thread or forum", optional=True
+    "channel", Kind.CHANNEL, "channel", N_("Another channel, thread or forum"), optional=True
 )
 TIMEZONE = Param(
-    "timezone", Kind.TIMEZONE, "timezone", "IANA time zone, e.g. Europe/Kyiv", optional=True
+    "timezone", Kind.TIMEZONE, N_("timezone"), N_("IANA time zone, e.g. Europe/Kyiv"), optional=True
 )
 LATEST_DEFAULT = 5
+LANGUAGES_OFFERED = tuple(LANGUAGES)
 LATEST_MAX = 20
 
-SLASH_GROUPS = {"alert": "keyword alerts for this chat"}
+SLASH_GROUPS = {"alert": N_("keyword alerts for this chat")}
 """Descriptions of the groups in ``Command.slash`` paths."""
 
 COMMANDS: tuple[Command, ...] = (
-    Command("help", "what this bot does and how to use it", aliases=("start",), private=True),
+    Command("help", N_("what this bot does and how to use it"), aliases=("start",), private=True),
     Command(
         "feeds",
-        "list the feeds you can subscribe to",
-        (Param("topic", Kind.TOPIC, "topic", "Only this topic", optional=True),),
+        N_("list the feeds you can subscribe to"),
+        (Param("topic", Kind.TOPIC, N_("topic"), N_("Only this topic"), optional=True),),
         private=True,
     ),
     Command(
         "subscribe",
-        "get new stories here",
+        N_("get new stories here"),
         (
             Param(
                 "target",
                 Kind.FEED,
-                "feed id | topic | URL",
-                "Feed id, topic or feed URL",
-                missing="Tell me what to follow: /subscribe <feed id | topic | feed URL>. "
-                "/feeds lists the feeds and topics.",
+                N_("feed id | topic | URL"),
+                N_("Feed id, topic or feed URL"),
+                missing=N_(
+                    "Tell me what to follow: /subscribe <feed id | topic | feed URL>. "
+                    "/feeds lists the feeds and topics."
+                ),
             ),
             CHANNEL,
         ),
@@ -168,16 +171,18 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "unsubscribe",
-        "stop a subscription",
+        N_("stop a subscription"),
         (
             Param(
                 "target",
                 Kind.FEED,
-                "feed id | topic | URL | all",
-                "Feed id, topic, URL, or all",
+                N_("feed id | topic | URL | all"),
+                N_("Feed id, topic, URL, or all"),
                 choices=("all",),
-                missing="Tell me what to stop: /unsubscribe <feed id | topic | URL | all>. "
-                "/subscriptions lists what this chat follows.",
+                missing=N_(
+                    "Tell me what to stop: /unsubscribe <feed id | topic | URL | all>. "
+                    "/subscriptions lists what this chat follows."
+                ),
             ),
             CHANNEL,
         ),
@@ -185,20 +190,22 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "subscriptions",
-        "list this chat's subscriptions",
+        N_("list this chat's subscriptions"),
         (CHANNEL,),
         aliases=("list",),
         slash=("list",),
     ),
     Command(
         "latest",
-        "show the newest briefs, or search them",
+        N_("show the newest briefs, or search them"),
         (
             Param(
                 "query",
                 Kind.FEED,
-                "feed id | topic | words",
-                'Feed id, topic, or words to search: kursk, "interest rates", ukraine -football',
+                N_("feed id | topic | words"),
+                N_(
+                    'Feed id, topic, or words to search: kursk, "interest rates", ukraine -football'
+                ),
                 optional=True,
                 rest=True,
             ),
@@ -206,7 +213,7 @@ COMMANDS: tuple[Command, ...] = (
                 "count",
                 Kind.NUMBER,
                 "n",
-                f"How many (1-{LATEST_MAX})",
+                N_("How many (1-20)"),
                 optional=True,
                 low=1,
                 high=LATEST_MAX,
@@ -216,16 +223,18 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "alert",
-        'alert on keywords, e.g. kursk OR sudzha -"football"',
+        N_('alert on keywords, e.g. kursk OR sudzha -"football"'),
         (
             Param(
                 "query",
                 Kind.TEXT,
-                "words",
-                'Words, "a phrase", OR between alternatives, -word to exclude',
+                N_("words"),
+                N_('Words, "a phrase", OR between alternatives, -word to exclude'),
                 rest=True,
-                missing='Tell me what to watch for: /alert kursk OR sudzha, /alert "interest '
-                'rates" ecb, /alert ukraine -football.',
+                missing=N_(
+                    'Tell me what to watch for: /alert kursk OR sudzha, /alert "interest '
+                    'rates" ecb, /alert ukraine -football.'
+                ),
             ),
             CHANNEL,
         ),
@@ -234,22 +243,22 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "unalert",
-        "remove a keyword alert",
-        (Param("id", Kind.NUMBER, "id", "The alert's number (see /alerts)", low=1), CHANNEL),
+        N_("remove a keyword alert"),
+        (Param("id", Kind.NUMBER, "id", N_("The alert's number (see /alerts)"), low=1), CHANNEL),
         Who.ADMINS,
         slash=("alert", "remove"),
-        hint="/alerts shows the ids.",
+        hint=N_("/alerts shows the ids."),
     ),
-    Command("alerts", "list this chat's keyword alerts", (CHANNEL,), slash=("alert", "list")),
+    Command("alerts", N_("list this chat's keyword alerts"), (CHANNEL,), slash=("alert", "list")),
     Command(
         "digest",
-        "get digests instead of pushes",
+        N_("get digests instead of pushes"),
         (
             Param(
                 "times",
                 Kind.TIME,
                 "off | HH:MM[,HH:MM]",
-                "off, or local times like 08:00 or 08:00,18:00",
+                N_("off, or local times like 08:00 or 08:00,18:00"),
                 optional=True,
                 choices=("off",),
             ),
@@ -260,13 +269,13 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "quiet",
-        "hold messages during quiet hours",
+        N_("hold messages during quiet hours"),
         (
             Param(
                 "hours",
                 Kind.TIME,
                 "off | HH:MM-HH:MM",
-                "off, or local hours like 22:00-07:00",
+                N_("off, or local hours like 22:00-07:00"),
                 optional=True,
                 choices=("off",),
             ),
@@ -275,18 +284,20 @@ COMMANDS: tuple[Command, ...] = (
         ),
         Who.ADMINS_TO_CHANGE,
     ),
-    Command("status", "health of this chat's feeds", (CHANNEL,)),
+    Command("status", N_("health of this chat's feeds"), (CHANNEL,)),
     Command(
         "import",
-        "follow every feed of an OPML file",
+        N_("follow every feed of an OPML file"),
         (
             Param(
                 "file",
                 Kind.FILE,
-                "OPML file",
-                "An OPML file (.opml or .xml) of feeds, as feed readers export it",
-                missing="Send an OPML file (.opml or .xml, as feed readers export it) with "
-                "/import as its caption, or answer /import to a message that carries one.",
+                N_("OPML file"),
+                N_("An OPML file (.opml or .xml) of feeds, as feed readers export it"),
+                missing=N_(
+                    "Send an OPML file (.opml or .xml, as feed readers export it) with "
+                    "/import as its caption, or answer /import to a message that carries one."
+                ),
             ),
         ),
         Who.ADMINS,
@@ -294,18 +305,34 @@ COMMANDS: tuple[Command, ...] = (
         progress=True,
         handler="import_feeds",
     ),
-    Command("export", "this chat's subscriptions as an OPML file", handler="export_feeds"),
+    Command("export", N_("this chat's subscriptions as an OPML file"), handler="export_feeds"),
     Command(
         "importance",
-        "push only stories several sources carry",
+        N_("push only stories several sources carry"),
         (
             Param(
                 "sources",
                 Kind.TEXT,
                 "n | off",
-                f"off, or how many sources must carry a story (2-{MAX_IMPORTANCE})",
+                N_("off, or how many sources must carry a story (2-10)"),
                 optional=True,
                 choices=("off",),
+            ),
+            CHANNEL,
+        ),
+        Who.ADMINS_TO_CHANGE,
+    ),
+    Command(
+        "language",
+        N_("show or set the language the bot speaks here"),
+        (
+            Param(
+                "code",
+                Kind.TEXT,
+                N_("code"),
+                N_("Language code: en, uk, ru, de, es or fr"),
+                optional=True,
+                choices=LANGUAGES_OFFERED,
             ),
             CHANNEL,
         ),

@@ -22,6 +22,7 @@ from bot.core import schedule
 from bot.core.command_parse import Call, is_url, number, parse
 from bot.core.command_table import COMMANDS, LATEST_DEFAULT, LATEST_MAX
 from bot.core.errors import FeedError, UserInputError
+from bot.core.i18n import DEFAULT, LANGUAGES, _, language_of, ngettext, using
 from bot.core.importance import MAX_IMPORTANCE
 from bot.core.imports import Ticker, import_outlines
 from bot.core.models import ChatRef, ChatSettings, Document, Feed, FeedState, Reply, ReplyKind
@@ -132,11 +133,11 @@ class Commands:
     async def help(self, chat: ChatRef) -> Reply:
         """What the bot does and every command."""
         lines = [
-            "newsbrief sends short, faithful briefs of new stories from news feeds.",
+            _("newsbrief sends short, faithful briefs of new stories from news feeds."),
             "",
             *(c.help_line() for c in COMMANDS),
             "",
-            "Start with /feeds, then /subscribe <feed id or topic>.",
+            _("Start with /feeds, then /subscribe <feed id or topic>."),
         ]
         return Reply("\n".join(lines), ReplyKind.INFO)
 
@@ -148,17 +149,20 @@ class Commands:
             chosen = [f for f in feeds if topic in f.topics]
             if not chosen:
                 return Reply(
-                    f'No feeds with the topic "{topic}". Topics: {", ".join(_topics(feeds))}.',
+                    _(
+                        'No feeds with the topic "{topic}". Topics: {topics}.',
+                        topic=topic,
+                        topics=", ".join(_topics(feeds)),
+                    ),
                     ReplyKind.ERROR,
                 )
             feeds = chosen
         if not feeds:
-            return Reply("No feeds yet. Add one with /subscribe <feed URL>.", ReplyKind.INFO)
+            return Reply(_("No feeds yet. Add one with /subscribe <feed URL>."), ReplyKind.INFO)
         body = "\n".join(_feed_line(f) for f in sorted(feeds, key=lambda f: f.id))
-        return Reply(
-            f"{_count(len(feeds), 'feed')}:\n{body}\n\n/subscribe <feed id | topic> to follow.",
-            ReplyKind.INFO,
-        )
+        heading = ngettext("{n} feed:", "{n} feeds:", len(feeds))
+        follow = _("/subscribe <feed id | topic> to follow.")
+        return Reply(f"{heading}\n{body}\n\n{follow}", ReplyKind.INFO)
 
     async def subscribe(self, chat: ChatRef, target: str) -> Reply:
         """Subscribe to a feed id, every feed of a topic, or a feed (or page) URL."""
@@ -171,11 +175,13 @@ class Commands:
             return Reply(str(exc), ReplyKind.ERROR)
         new = [f for f in feeds if f.id not in current]
         if len(current) + len(new) > self._max_feeds:
-            return Reply(
-                f"{target} has {_count(len(new), 'feed')} this chat does not follow yet, and "
-                f"{self._full(len(current))}",
-                ReplyKind.ERROR,
+            news = ngettext(
+                "{target} has {n} feed this chat does not follow yet.",
+                "{target} has {n} feeds this chat does not follow yet.",
+                len(new),
+                target=target,
             )
+            return Reply(f"{news} {self._full(len(current))}", ReplyKind.ERROR)
         now = self._clock.now()
         added = await self._storage.subscribe(chat, [f.id for f in feeds], now)
         resumed = [f for f in feeds if await self._resume(f.id)]
@@ -184,19 +190,28 @@ class Commands:
         if resumed:
             names = ", ".join(f"{f.title} ({f.id})" for f in resumed)
             return Reply(
-                f"Resumed {names}: it is polled again and new stories arrive here.{tail}",
+                _("Resumed {names}: it is polled again and new stories arrive here.", names=names)
+                + tail,
                 choices=("/latest",),
             )
         names = ", ".join(f"{f.title} ({f.id})" for f in feeds if f.id in added)
         if not added:
             already = ", ".join(f.id for f in feeds)
             return Reply(
-                f"This chat already follows {already}. /subscriptions lists them; "
-                f"/latest shows the newest stories.{tail}",
+                _(
+                    "This chat already follows {feeds}. /subscriptions lists them; "
+                    "/latest shows the newest stories.",
+                    feeds=already,
+                )
+                + tail,
                 ReplyKind.INFO,
             )
         return Reply(
-            f"Subscribed to {names}. New stories arrive here; /latest shows the last ones.{tail}",
+            _(
+                "Subscribed to {names}. New stories arrive here; /latest shows the last ones.",
+                names=names,
+            )
+            + tail,
             choices=("/latest",),
         )
 
@@ -205,7 +220,7 @@ class Commands:
     ) -> tuple[Feed, bool]:
         """``/subscribe <url>`` for an import (see ``bot.core.imports.Follower``)."""
         if not is_url(url):
-            raise UserInputError("not an http(s) address")
+            raise UserInputError(_("not an http(s) address"))
         [feed] = await self._resolve(chat, url, create=True, title=title, topics=topics)
         added = await self._storage.subscribe(chat, [feed.id], self._clock.now())
         await self._resume(feed.id)
@@ -222,7 +237,7 @@ class Commands:
         one import at a time per chat (a second would take the first's fetch slots)."""
         if chat in self._importing:
             return Reply(
-                "This chat is already importing a list. Wait for its summary, then try again.",
+                _("This chat is already importing a list. Wait for its summary, then try again."),
                 ReplyKind.ERROR,
             )
         self._importing.add(chat)
@@ -257,21 +272,30 @@ class Commands:
         feeds = await self._storage.subscriptions(chat)
         if not feeds:
             return Reply(
-                "This chat follows no feeds, so there is nothing to export. /feeds lists them.",
+                _("This chat follows no feeds, so there is nothing to export. /feeds lists them."),
                 ReplyKind.INFO,
             )
         data = render_opml(f"newsbrief: {chat}", feeds, self._clock.now())
         return Reply(
-            f"This chat's {_count(len(feeds), 'feed')} as OPML: open the file in a feed reader, "
-            "or /import it in another chat.",
+            ngettext(
+                "This chat's {n} feed as OPML: open the file in a feed reader, "
+                "or /import it in another chat.",
+                "This chat's {n} feeds as OPML: open the file in a feed reader, "
+                "or /import it in another chat.",
+                len(feeds),
+            ),
             ReplyKind.INFO,
             document=Document(export_name(chat), data),
         )
 
     def _full(self, following: int) -> str:
-        return (
-            f"This chat follows {_count(following, 'feed')}; the limit is {self._max_feeds}. "
-            "/unsubscribe one to free a slot (/subscriptions lists them)."
+        return ngettext(
+            "This chat follows {n} feed; the limit is {limit}. "
+            "/unsubscribe one to free a slot (/subscriptions lists them).",
+            "This chat follows {n} feeds; the limit is {limit}. "
+            "/unsubscribe one to free a slot (/subscriptions lists them).",
+            following,
+            limit=self._max_feeds,
         )
 
     async def _first_fetch(self, feed: Feed) -> str:
@@ -280,19 +304,28 @@ class Commands:
         if state.last_success_at is not None or state.primed:
             return ""
         if state.failures and state.last_error:
-            return (
-                f"{feed.id} is failing: {readable_reason(state.last_error)}. "
-                "It is tried again with growing pauses; /status shows how it goes."
+            return _(
+                "{feed} is failing: {reason}. "
+                "It is tried again with growing pauses; /status shows how it goes.",
+                feed=feed.id,
+                reason=readable_reason(state.last_error),
             )
-        return f"The first fetch of {feed.id} is pending: its stories appear within minutes."
+        return _(
+            "The first fetch of {feed} is pending: its stories appear within minutes.",
+            feed=feed.id,
+        )
 
     async def unsubscribe(self, chat: ChatRef, target: str) -> Reply:
         """Unsubscribe from a feed id, a topic, a URL (also a former URL), or ``all``."""
         if target.lower() == "all":
             removed = await self._storage.unsubscribe(chat, None)
             if not removed:
-                return Reply("This chat has no subscriptions.", ReplyKind.INFO)
-            return Reply(f"Unsubscribed from {_count(len(removed), 'feed')}.")
+                return Reply(_("This chat has no subscriptions."), ReplyKind.INFO)
+            return Reply(
+                ngettext(
+                    "Unsubscribed from {n} feed.", "Unsubscribed from {n} feeds.", len(removed)
+                )
+            )
         current = {f.id for f in await self._storage.subscriptions(chat)}
         try:
             feeds = await self._resolve(chat, target, create=False, among=current)
@@ -301,21 +334,27 @@ class Commands:
         removed = await self._storage.unsubscribe(chat, [f.id for f in feeds])
         if not removed:
             return Reply(
-                f'This chat does not follow "{target}". /subscriptions lists what it follows.',
+                _(
+                    'This chat does not follow "{target}". /subscriptions lists what it follows.',
+                    target=target,
+                ),
                 ReplyKind.ERROR,
             )
-        return Reply(f"Unsubscribed from {', '.join(sorted(removed))}.")
+        return Reply(_("Unsubscribed from {feeds}.", feeds=", ".join(sorted(removed))))
 
     async def subscriptions(self, chat: ChatRef) -> Reply:
         """This chat's feeds."""
         feeds = await self._storage.subscriptions(chat)
         if not feeds:
             return Reply(
-                "This chat follows no feeds yet. /feeds lists them; /subscribe <id> adds one.",
+                _("This chat follows no feeds yet. /feeds lists them; /subscribe <id> adds one."),
                 ReplyKind.INFO,
             )
         body = "\n".join(_feed_line(f) for f in feeds)
-        return Reply(f"This chat follows {_count(len(feeds), 'feed')}:\n{body}", ReplyKind.INFO)
+        heading = ngettext(
+            "This chat follows {n} feed:", "This chat follows {n} feeds:", len(feeds)
+        )
+        return Reply(f"{heading}\n{body}", ReplyKind.INFO)
 
     async def latest(
         self, chat: ChatRef, query: str | None = None, count: int | None = None
@@ -338,7 +377,9 @@ class Commands:
         if not briefs:
             return Reply(await self._why_empty(feed_ids), ReplyKind.INFO)
         return Reply(
-            "The latest story:" if len(briefs) == 1 else f"The latest {len(briefs)} stories:",
+            _("The latest story:")
+            if len(briefs) == 1
+            else ngettext("The latest {n} story:", "The latest {n} stories:", len(briefs)),
             ReplyKind.INFO,
             briefs=tuple(briefs),
         )
@@ -352,22 +393,36 @@ class Commands:
         matched = tuple(f.brief for f in found if not f.related)
         related = tuple(f.brief for f in found if f.related)
         if not found:
-            return Reply(f'No stories match "{query}". {no_feed}', ReplyKind.INFO)
+            return Reply(
+                _('No stories match "{query}". {no_feed}', query=query, no_feed=no_feed),
+                ReplyKind.INFO,
+            )
+        if not matched:
+            text = ngettext(
+                'No stories match "{query}"; {n} related by meaning:',
+                'No stories match "{query}"; {n} related by meaning:',
+                len(related),
+                query=query,
+            )
+            return Reply(text, ReplyKind.INFO, related=related)
         head = (
-            f'No stories match "{query}"'
-            if not matched
-            else f'The latest story matching "{query}"'
+            _('The latest story matching "{query}"', query=query)
             if len(matched) == 1
-            else f'The latest {len(matched)} stories matching "{query}"'
+            else ngettext(
+                'The latest {n} story matching "{query}"',
+                'The latest {n} stories matching "{query}"',
+                len(matched),
+                query=query,
+            )
         )
         tail = (
-            f", then {len(related)} related by meaning:"
-            if matched
-            else (f"; {len(related)} related by meaning:")
+            ngettext(
+                ", then {n} related by meaning:", ", then {n} related by meaning:", len(related)
+            )
+            if related
+            else ":"
         )
-        return Reply(
-            head + (tail if related else ":"), ReplyKind.INFO, briefs=matched, related=related
-        )
+        return Reply(head + tail, ReplyKind.INFO, briefs=matched, related=related)
 
     async def alert(self, chat: ChatRef, query: str) -> Reply:
         """Add a keyword alert."""
@@ -378,35 +433,47 @@ class Commands:
         existing = await self._storage.alerts(chat)
         if len(existing) >= MAX_ALERTS_PER_CHAT:
             return Reply(
-                f"This chat has {_count(len(existing), 'alert')}, the most allowed. "
-                "Remove one with /unalert <id> (/alerts lists them).",
+                ngettext(
+                    "This chat has {n} alert, the most allowed. "
+                    "Remove one with /unalert <id> (/alerts lists them).",
+                    "This chat has {n} alerts, the most allowed. "
+                    "Remove one with /unalert <id> (/alerts lists them).",
+                    len(existing),
+                ),
                 ReplyKind.ERROR,
             )
         if any(a.query.lower() == query.lower() for a in existing):
-            return Reply(f'This chat already has the alert "{query}".', ReplyKind.INFO)
+            return Reply(
+                _('This chat already has the alert "{query}".', query=query), ReplyKind.INFO
+            )
         created = await self._storage.add_alert(chat, query, self._clock.now())
         return Reply(
-            f'Alert {created.id} set: stories matching "{query}" from any feed arrive here. '
-            "/alerts lists your alerts."
+            _(
+                'Alert {id} set: stories matching "{query}" from any feed arrive here. '
+                "/alerts lists your alerts.",
+                id=created.id,
+                query=query,
+            )
         )
 
     async def alerts(self, chat: ChatRef) -> Reply:
         """This chat's alerts."""
         found = await self._storage.alerts(chat)
         if not found:
-            return Reply("No alerts here. Add one with /alert <words>.", ReplyKind.INFO)
+            return Reply(_("No alerts here. Add one with /alert <words>."), ReplyKind.INFO)
         body = "\n".join(f"{a.id}: {a.query}" for a in found)
-        return Reply(
-            f"{_count(len(found), 'alert')}:\n{body}\n\n/unalert <id> removes one.", ReplyKind.INFO
-        )
+        heading = ngettext("{n} alert:", "{n} alerts:", len(found))
+        remove = _("/unalert <id> removes one.")
+        return Reply(f"{heading}\n{body}\n\n{remove}", ReplyKind.INFO)
 
     async def unalert(self, chat: ChatRef, alert_id: int) -> Reply:
         """Remove an alert by its id."""
         if not await self._storage.remove_alert(chat, alert_id):
             return Reply(
-                f"This chat has no alert {alert_id}. /alerts shows the ids.", ReplyKind.ERROR
+                _("This chat has no alert {id}. /alerts shows the ids.", id=alert_id),
+                ReplyKind.ERROR,
             )
-        return Reply(f"Alert {alert_id} removed.")
+        return Reply(_("Alert {id} removed.", id=alert_id))
 
     async def digest(
         self, chat: ChatRef, times: str | None = None, timezone: str | None = None
@@ -415,22 +482,29 @@ class Commands:
         settings = await self._storage.get_chat(chat)
         if not times:
             if timezone:
-                return Reply("Give the times too, e.g. /digest 08:00 Europe/Kyiv.", ReplyKind.ERROR)
-            if settings.digest_times:
-                listed = ", ".join(settings.digest_times)
                 return Reply(
-                    f"Digests at {listed} ({settings.timezone}). /digest off pushes every story.",
+                    _("Give the times too, e.g. /digest 08:00 Europe/Kyiv."), ReplyKind.ERROR
+                )
+            if settings.digest_times:
+                return Reply(
+                    _(
+                        "Digests at {times} ({zone}). /digest off pushes every story.",
+                        times=", ".join(settings.digest_times),
+                        zone=settings.timezone,
+                    ),
                     ReplyKind.INFO,
                 )
             return Reply(
-                "Every story is pushed as it arrives. /digest 08:00 Europe/Kyiv sends one "
-                "digest a day instead (several times: 08:00,18:00).",
+                _(
+                    "Every story is pushed as it arrives. /digest 08:00 Europe/Kyiv sends one "
+                    "digest a day instead (several times: 08:00,18:00)."
+                ),
                 ReplyKind.INFO,
             )
         if times.lower() == "off":
             await self._storage.save_chat(replace(settings, digest_times=()))
             await self._storage.reschedule_pending(chat, self._clock.now())
-            return Reply("Digests off: every story is pushed as it arrives.")
+            return Reply(_("Digests off: every story is pushed as it arrives."))
         try:
             parsed = schedule.parse_times(times)
             zone = schedule.check_timezone(timezone) if timezone else settings.timezone
@@ -449,8 +523,13 @@ class Commands:
         await self._storage.reschedule_pending(chat, now)
         following = schedule.until(schedule.next_digest_time(now, parsed, zone), now)
         return Reply(
-            f"Digests at {', '.join(parsed)} ({zone}); the next one {following}. "
-            "Keyword alerts still arrive at once. /digest off to undo."
+            _(
+                "Digests at {times} ({zone}); the next one {when}. "
+                "Keyword alerts still arrive at once. /digest off to undo.",
+                times=", ".join(parsed),
+                zone=zone,
+                when=following,
+            )
         )
 
     async def quiet(
@@ -461,25 +540,31 @@ class Commands:
         if not hours:
             if timezone:
                 return Reply(
-                    "Give the hours too, e.g. /quiet 22:00-07:00 Europe/Kyiv.", ReplyKind.ERROR
+                    _("Give the hours too, e.g. /quiet 22:00-07:00 Europe/Kyiv."), ReplyKind.ERROR
                 )
             if settings.quiet_start and settings.quiet_end:
                 return Reply(
-                    f"Quiet hours {settings.quiet_start}-{settings.quiet_end} "
-                    f"({settings.timezone}): nothing is sent then; it arrives when they end. "
-                    "/quiet off to remove them.",
+                    _(
+                        "Quiet hours {start}-{end} ({zone}): nothing is sent then; it arrives "
+                        "when they end. /quiet off to remove them.",
+                        start=settings.quiet_start,
+                        end=settings.quiet_end,
+                        zone=settings.timezone,
+                    ),
                     ReplyKind.INFO,
                 )
             return Reply(
-                "No quiet hours. /quiet 22:00-07:00 Europe/Kyiv holds messages overnight and "
-                "sends them when the quiet hours end.",
+                _(
+                    "No quiet hours. /quiet 22:00-07:00 Europe/Kyiv holds messages overnight and "
+                    "sends them when the quiet hours end."
+                ),
                 ReplyKind.INFO,
             )
         now = self._clock.now()
         if hours.lower() == "off":
             await self._storage.save_chat(replace(settings, quiet_start=None, quiet_end=None))
             await self._storage.reschedule_pending(chat, now)
-            return Reply("Quiet hours off: messages arrive at any time.")
+            return Reply(_("Quiet hours off: messages arrive at any time."))
         try:
             start, end = schedule.parse_quiet(hours)
             zone = schedule.check_timezone(timezone) if timezone else settings.timezone
@@ -490,8 +575,13 @@ class Commands:
         )
         await self._storage.reschedule_pending(chat, now)
         return Reply(
-            f"Quiet hours {start}-{end} ({zone}): messages that come then wait until {end}. "
-            "/quiet off to undo."
+            _(
+                "Quiet hours {start}-{end} ({zone}): messages that come then wait until {end}. "
+                "/quiet off to undo.",
+                start=start,
+                end=end,
+                zone=zone,
+            )
         )
 
     async def importance(self, chat: ChatRef, sources: str | None = None) -> Reply:
@@ -500,55 +590,121 @@ class Commands:
         if not sources:
             if settings.importance > 1:
                 return Reply(
-                    f"Stories are pushed here once {settings.importance} different sources "
-                    "carry them; the others stay in /latest and digests. /importance off "
-                    "pushes every story.",
+                    ngettext(
+                        "Stories are pushed here once {n} different source carries them; the "
+                        "others stay in /latest and digests. /importance off pushes every story.",
+                        "Stories are pushed here once {n} different sources carry them; the "
+                        "others stay in /latest and digests. /importance off pushes every story.",
+                        settings.importance,
+                    ),
                     ReplyKind.INFO,
                 )
             return Reply(
-                "Every story is pushed at its first source. /importance 2 pushes only "
-                "stories at least two different sources carry.",
+                _(
+                    "Every story is pushed at its first source. /importance 2 pushes only "
+                    "stories at least two different sources carry."
+                ),
                 ReplyKind.INFO,
             )
         n = 1 if sources.lower() == "off" else number(sources)
         if n is None or not 1 <= n <= MAX_IMPORTANCE:
             return Reply(
-                f"Give a number of sources from 1 to {MAX_IMPORTANCE}, or off: /importance 2.",
+                _(
+                    "Give a number of sources from 1 to {max}, or off: /importance 2.",
+                    max=MAX_IMPORTANCE,
+                ),
                 ReplyKind.ERROR,
             )
         await self._storage.save_chat(replace(settings, importance=n))
         if n == 1:
-            return Reply("Importance off: every story is pushed at its first source.")
+            return Reply(_("Importance off: every story is pushed at its first source."))
         return Reply(
-            f"Stories are now pushed once {n} different sources carry them, as the last of "
-            "them joins (within the dedup window); the others stay in /latest and digests. "
-            "Keyword alerts still arrive at once. /importance off to undo."
+            ngettext(
+                "Stories are now pushed once {n} different source carries them, as the last of "
+                "them joins (within the dedup window); the others stay in /latest and digests. "
+                "Keyword alerts still arrive at once. /importance off to undo.",
+                "Stories are now pushed once {n} different sources carry them, as the last of "
+                "them joins (within the dedup window); the others stay in /latest and digests. "
+                "Keyword alerts still arrive at once. /importance off to undo.",
+                n,
+            )
         )
+
+    async def language(self, chat: ChatRef, code: str | None = None) -> Reply:
+        """Show the chat's language and the choices, or set it."""
+        choices = ", ".join(f"{c} ({name})" for c, name in LANGUAGES.items())
+        settings = await self._storage.get_chat(chat)
+        if not code:
+            # ``speaks`` keeps a caller's language for the chat: an unset one is English.
+            return Reply(
+                _(
+                    "The bot speaks {language} here. /language <code> changes it; "
+                    "the choices: {choices}.",
+                    language=LANGUAGES.get(settings.language or DEFAULT, LANGUAGES[DEFAULT]),
+                    choices=choices,
+                ),
+                ReplyKind.INFO,
+            )
+        chosen = language_of(code)
+        if chosen is None:
+            return Reply(
+                _('No language "{code}". The choices: {choices}.', code=code, choices=choices),
+                ReplyKind.ERROR,
+            )
+        await self._storage.save_chat(replace(settings, language=chosen))
+        with using(chosen):
+            return Reply(
+                _(
+                    "The bot speaks {language} here now: replies, briefs, digests and notices.",
+                    language=LANGUAGES[chosen],
+                )
+            )
+
+    async def speaks(self, chat: ChatRef, locale: str | None = None) -> str:
+        """The language to answer ``chat`` in: the one it chose (``/language``), else that of
+        the caller's platform (``locale``) when it is one of ours, kept for the chat from then
+        on (so its briefs and notices come in it too), else English."""
+        settings = await self._storage.get_chat(chat)
+        if settings.language in LANGUAGES:
+            return settings.language
+        found = language_of(locale)
+        if found is None or found == DEFAULT:
+            return DEFAULT
+        await self._storage.save_chat(replace(settings, language=found))
+        return found
 
     async def status(self, chat: ChatRef) -> Reply:
         """Health of this chat's feeds: last success, next check, paused and why."""
         feeds = await self._storage.subscriptions(chat)
         if not feeds:
-            return Reply("This chat follows no feeds. /feeds lists them.", ReplyKind.INFO)
+            return Reply(_("This chat follows no feeds. /feeds lists them."), ReplyKind.INFO)
         now = self._clock.now()
         lines = []
         for feed in feeds:
             state = await self._storage.get_feed_state(feed.id)
             if state.paused_reason:
-                lines.append(f"{feed.id}: paused ({_paused(state)})")
+                lines.append(_("{feed}: paused ({reason})", feed=feed.id, reason=_paused(state)))
                 continue
-            ok = schedule.ago(state.last_success_at, now) if state.last_success_at else "never"
-            nxt = schedule.until(state.next_poll_at, now) if state.next_poll_at else "soon"
-            trouble = (
-                f", {_count(state.failures, 'failure')}: {readable_reason(state.last_error)}"
-                if state.failures
-                else ""
-            )
-            lines.append(f"{feed.id}: last success {ok}, next check {nxt}{trouble}")
+            ok = schedule.ago(state.last_success_at, now) if state.last_success_at else _("never")
+            nxt = schedule.until(state.next_poll_at, now) if state.next_poll_at else _("soon")
+            line = _("{feed}: last success {ok}, next check {next}", feed=feed.id, ok=ok, next=nxt)
+            if state.failures:
+                line += ngettext(
+                    ", {n} failure: {reason}",
+                    ", {n} failures: {reason}",
+                    state.failures,
+                    reason=readable_reason(state.last_error),
+                )
+            lines.append(line)
         alerts = await self._storage.alerts(chat)
         lines.append(
-            f"This chat uses {len(feeds)} of {self._max_feeds} feeds and "
-            f"{len(alerts)} of {MAX_ALERTS_PER_CHAT} alerts."
+            _(
+                "This chat uses {feeds} of {max_feeds} feeds and {alerts} of {max_alerts} alerts.",
+                feeds=len(feeds),
+                max_feeds=self._max_feeds,
+                alerts=len(alerts),
+                max_alerts=MAX_ALERTS_PER_CHAT,
+            )
         )
         return Reply("\n".join(lines), ReplyKind.INFO)
 
@@ -572,7 +728,9 @@ class Commands:
         """
         if is_url(target):
             if len(target) > MAX_URL_CHARS:
-                raise UserInputError(f"That address is over {MAX_URL_CHARS} characters long.")
+                raise UserInputError(
+                    _("That address is over {n} characters long.", n=MAX_URL_CHARS)
+                )
             known = await self._storage.find_feed_by_url(target)
             if known is None:
                 # Another spelling of a stored address: HTTP://Host/feed/ for http://host/feed.
@@ -586,7 +744,10 @@ class Commands:
                 return [known]
             if not create:
                 raise UserInputError(
-                    f"No feed with the URL {target}. /subscriptions lists this chat's feeds."
+                    _(
+                        "No feed with the URL {url}. /subscriptions lists this chat's feeds.",
+                        url=target,
+                    )
                 )
             found = await self._fetch(chat, target)
             found = replace(found, title=found.title or title, topics=found.topics or topics)
@@ -604,8 +765,18 @@ class Commands:
             return in_topic
         names = list(by_id) + _topics(feeds)
         close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        raise UserInputError(f'No feed or topic called "{target}".{hint} /feeds lists them all.')
+        if close:
+            raise UserInputError(
+                _(
+                    'No feed or topic called "{target}". Did you mean {close}? '
+                    "/feeds lists them all.",
+                    target=target,
+                    close=close[0],
+                )
+            )
+        raise UserInputError(
+            _('No feed or topic called "{target}". /feeds lists them all.', target=target)
+        )
 
     async def touch(self, chat: ChatRef) -> None:
         """Note that ``chat`` talked to the bot: a chat marked unavailable (it had blocked or
@@ -625,21 +796,30 @@ class Commands:
         running = self._fetching.get(chat, 0)
         if running >= limits.per_chat:
             raise UserInputError(
-                f"This chat already has {_count(running, 'feed check')} under way. "
-                "Wait for the answer, then try again."
+                ngettext(
+                    "This chat already has {n} feed check under way. "
+                    "Wait for the answer, then try again.",
+                    "This chat already has {n} feed checks under way. "
+                    "Wait for the answer, then try again.",
+                    running,
+                )
             )
         self._fetching[chat] = running + 1
         try:
             async with asyncio.timeout(limits.deadline_seconds) as deadline:
                 return await self._feeds.resolve(url)
         except FeedError as exc:
-            raise UserInputError(f"Cannot use {url}: {exc}") from exc
+            raise UserInputError(_("Cannot use {url}: {reason}", url=url, reason=exc)) from exc
         except TimeoutError as exc:
             if not deadline.expired():
                 raise
             raise UserInputError(
-                f"Timed out: {url} did not answer within {limits.deadline_seconds:g} s. "
-                "Check the address, or try again later."
+                _(
+                    "Timed out: {url} did not answer within {seconds} s. "
+                    "Check the address, or try again later.",
+                    url=url,
+                    seconds=f"{limits.deadline_seconds:g}",
+                )
             ) from exc
         finally:
             left = self._fetching[chat] - 1
@@ -677,32 +857,47 @@ class Commands:
     async def _why_empty(self, feed_ids: Sequence[str]) -> str:
         """What is true when ``/latest`` finds no stories: per feed, pending, failing or paused."""
         if not feed_ids:
-            return "There are no feeds yet. Add one with /subscribe <feed URL>."
+            return _("There are no feeds yet. Add one with /subscribe <feed URL>.")
         now = self._clock.now()
         lines = []
         for feed_id in feed_ids:
             state = await self._storage.get_feed_state(feed_id)
             if state.paused_reason == REMOVED_FROM_CATALOGUE:
-                lines.append(f"{feed_id}: {REMOVED_FROM_CATALOGUE}, no longer polled.")
+                lines.append(_("{feed}: removed from feeds.yaml, no longer polled.", feed=feed_id))
             elif state.paused_reason:
                 lines.append(
-                    f"{feed_id}: paused ({_paused(state)}). /subscribe {feed_id} resumes it."
+                    _(
+                        "{feed}: paused ({reason}). /subscribe {feed} resumes it.",
+                        feed=feed_id,
+                        reason=_paused(state),
+                    )
                 )
             elif state.failures:
-                since = (
-                    f"since its last success {schedule.ago(state.last_success_at, now)}"
-                    if state.last_success_at
-                    else "since it was added"
-                )
-                lines.append(
-                    f"{feed_id}: failing {since} ({_count(state.failures, 'failed poll')}): "
-                    f"{readable_reason(state.last_error)}."
-                )
+                reason = readable_reason(state.last_error)
+                if state.last_success_at:
+                    line = ngettext(
+                        "{feed}: failing since its last success {ago} ({n} failed poll): {reason}.",
+                        "{feed}: failing since its last success {ago} ({n} failed polls): "
+                        "{reason}.",
+                        state.failures,
+                        feed=feed_id,
+                        ago=schedule.ago(state.last_success_at, now),
+                        reason=reason,
+                    )
+                else:
+                    line = ngettext(
+                        "{feed}: failing since it was added ({n} failed poll): {reason}.",
+                        "{feed}: failing since it was added ({n} failed polls): {reason}.",
+                        state.failures,
+                        feed=feed_id,
+                        reason=reason,
+                    )
+                lines.append(line)
             elif state.last_success_at is None and not state.primed:
-                lines.append(f"{feed_id}: first fetch pending.")
+                lines.append(_("{feed}: first fetch pending.", feed=feed_id))
             else:
-                lines.append(f"{feed_id}: fetched, no stories in it yet.")
-        return "No stories yet.\n" + "\n".join(lines)
+                lines.append(_("{feed}: fetched, no stories in it yet.", feed=feed_id))
+        return _("No stories yet.") + "\n" + "\n".join(lines)
 
     async def take_notice(self, chat: ChatRef) -> str | None:
         """Return and clear the chat's pending notice for its admins (shown once)."""
@@ -719,18 +914,26 @@ def export_name(chat: ChatRef) -> str:
     return "newsbrief-" + re.sub(r"[^A-Za-z0-9]+", "-", " ".join(parts)).strip("-") + ".opml"
 
 
-def _count(n: int, noun: str) -> str:
-    """``1 feed``, ``3 feeds``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+_PAUSED = re.compile(r"(\d+) failed polls in a row(, last: .*)?", re.DOTALL)
 
 
 def _paused(state: FeedState) -> str:
-    """A paused feed's reason, its stored error put in plain words (the pipeline stores plain
-    words now; a reason stored by an earlier version carries the raw error)."""
+    """A paused feed's reason in the current language. The pipeline stores it in English,
+    ``3 failed polls in a row, last: <plain words>``; it is said again from the state's count
+    and error (a reason stored by an earlier version carries the raw error)."""
     reason = state.paused_reason or ""
-    if state.last_error and state.last_error in reason:
-        return reason.replace(state.last_error, readable_reason(state.last_error))
-    return reason
+    match = _PAUSED.fullmatch(reason)
+    if match is None or (match.group(2) and not state.last_error):
+        return reason
+    failures = int(match.group(1))
+    if match.group(2):
+        return ngettext(
+            "{n} failed poll in a row, last: {reason}",
+            "{n} failed polls in a row, last: {reason}",
+            failures,
+            reason=readable_reason(state.last_error),
+        )
+    return ngettext("{n} failed poll in a row", "{n} failed polls in a row", failures)
 
 
 def _topics(feeds: Sequence[Feed]) -> list[str]:

@@ -57,6 +57,7 @@ from datetime import datetime, timedelta
 
 from bot.core import briefs, schedule
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, MessageGone, RateLimited
+from bot.core.i18n import _, ngettext, using
 from bot.core.models import ChatRef, ChatSettings, Delivery, Edit, Notice, Platform
 from bot.core.pacing import Monotonic, Pacer, RateGate, Sleep
 from bot.core.ports import Clock, Notifier, Storage
@@ -313,44 +314,63 @@ class Deliverer:
                 # A few at a time: hundreds of chats starting a round at once must not queue
                 # their lookups ahead of the outcomes of the sends in flight.
                 settings = await self._storage.get_chat(chat)
-            # Edits first, in quiet hours too: rewriting a message makes no sound.
-            await self._send_edits(notifier, chat, edits)
-            now = self._clock.now()
-            if settings.quiet_start and settings.quiet_end:
-                end = schedule.quiet_until(
-                    now, settings.quiet_start, settings.quiet_end, settings.timezone
-                )
-                if end is not None:
-                    # Notices too: held (not an attempt) until the quiet hours end.
-                    await self._release(rows, end, "quiet hours")
-                    if notices:
-                        await self._storage.release_notices(
-                            [n.id for n in notices], end, "quiet hours"
-                        )
+            with using(settings.language):
+                await self._deliver(notifier, settings, rows, notices, edits)
+
+    async def _deliver(
+        self,
+        notifier: Notifier,
+        settings: ChatSettings,
+        rows: list[Delivery],
+        notices: list[Notice],
+        edits: list[Edit],
+    ) -> None:
+        """One chat's due edits, notices and rows, in its language: held for quiet hours or a
+        rate limit, a digest, pushes one by one."""
+        chat = settings.chat
+        # Edits first, in quiet hours too: rewriting a message makes no sound.
+        await self._send_edits(notifier, chat, edits)
+        now = self._clock.now()
+        if settings.quiet_start and settings.quiet_end:
+            end = schedule.quiet_until(
+                now, settings.quiet_start, settings.quiet_end, settings.timezone
+            )
+            if end is not None:
+                # Notices too: held (not an attempt) until the quiet hours end.
+                await self._release(rows, end, "quiet hours")
+                if notices:
+                    await self._storage.release_notices([n.id for n in notices], end, "quiet hours")
+                return
+        if not await self._send_notices(notifier, chat, notices):
+            await self._release(rows, self._clock.now(), "held back behind a notice")
+            return
+        if not rows:
+            return
+        if await self._held_by_rate_limit(chat, rows):
+            return
+        if settings.digest_times:
+            regular = [r for r in rows if not r.alert_terms]
+            rows = [r for r in rows if r.alert_terms]
+            if regular:
+                await self._digest_rows(notifier, settings, regular, now)
+                if await self._held_by_rate_limit(chat, rows):
                     return
-            if not await self._send_notices(notifier, chat, notices):
-                await self._release(rows, self._clock.now(), "held back behind a notice")
-                return
-            if not rows:
-                return
-            if await self._held_by_rate_limit(chat, rows):
-                return
-            if settings.digest_times:
-                regular = [r for r in rows if not r.alert_terms]
-                rows = [r for r in rows if r.alert_terms]
-                if regular:
-                    await self._digest_rows(notifier, settings, regular, now)
-                    if await self._held_by_rate_limit(chat, rows):
-                        return
-            if self._coalesce and len(rows) >= self._coalesce:
-                await self._send_digest(notifier, chat, f"{len(rows)} new stories", rows)
-                return
-            rows, combined = await self._within_alert_limit(notifier, chat, rows, now)
-            await self._send_each(notifier, settings, rows)
-            if combined and not await self._held_by_rate_limit(chat, combined):
-                terms = ", ".join(dict.fromkeys(t for r in combined for t in r.alert_terms))
-                heading = f"Alerts: {len(combined)} matches ({terms})"
-                await self._send_digest(notifier, chat, heading, combined)
+        if self._coalesce and len(rows) >= self._coalesce:
+            await self._send_digest(
+                notifier, chat, ngettext("{n} new story", "{n} new stories", len(rows)), rows
+            )
+            return
+        rows, combined = await self._within_alert_limit(notifier, chat, rows, now)
+        await self._send_each(notifier, settings, rows)
+        if combined and not await self._held_by_rate_limit(chat, combined):
+            terms = ", ".join(dict.fromkeys(t for r in combined for t in r.alert_terms))
+            heading = ngettext(
+                "Alerts: {n} match ({terms})",
+                "Alerts: {n} matches ({terms})",
+                len(combined),
+                terms=terms,
+            )
+            await self._send_digest(notifier, chat, heading, combined)
 
     async def _held_by_rate_limit(self, chat: ChatRef, rows: list[Delivery]) -> bool:
         """A chat that sent a Retry-After gets nothing until then: its rows wait (not an
@@ -388,7 +408,7 @@ class Deliverer:
         ordered = sorted(rows, key=_coverage, reverse=True)
         shown = ordered[: self._digest_max] if self._digest_max else ordered
         if len(shown) < len(ordered):
-            heading += f" (the {len(shown)} most covered; /latest for more)"
+            heading += " " + _("(the {n} most covered; /latest for more)", n=len(shown))
         pacer = self._pacers[chat.platform]
         await pacer.turn(chat)
         async with pacer.sending(chat):
@@ -470,11 +490,14 @@ class Deliverer:
         if noticed_until is None or noticed_until <= now:
             self._alert_notice_until[chat] = free_at
             settings = await self._storage.get_chat(chat)
-            text = (
-                f"Alert limit reached: this chat gets at most {self._alerts_per_hour} alert "
-                f"messages an hour. {len(alert_rows)} more matches wait until "
-                f"{schedule.local_time(free_at, settings.timezone)} ({settings.timezone}) and "
-                "then arrive together. Narrow your alerts with -words; /alerts lists them."
+            text = _(
+                "Alert limit reached: this chat gets at most {limit} alert messages an hour. "
+                "{waiting} more matches wait until {time} ({zone}) and then arrive together. "
+                "Narrow your alerts with -words; /alerts lists them.",
+                limit=self._alerts_per_hour,
+                waiting=len(alert_rows),
+                time=schedule.local_time(free_at, settings.timezone),
+                zone=settings.timezone,
             )
             # Once per limit window.
             await self.notify(chat, text, key=f"alert-limit:{free_at.isoformat()}")

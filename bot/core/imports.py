@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.core.errors import UserInputError
+from bot.core.i18n import _, ngettext
 from bot.core.models import ChatRef, Feed
 from bot.core.ports import Clock, ShowProgress
 
@@ -68,25 +69,36 @@ class ImportReport:
     limit: int = 0
 
     def summary(self) -> str:
+        """The summary reply, in the current language."""
         if not self.total:
-            return "That list has no feeds in it (no <outline> with an xmlUrl)."
-        lines = [
-            f"Import done: {self.total} in the list, {len(self.added)} added, "
-            f"{len(self.already)} already followed, {len(self.refused)} refused"
-            + (f", {self.over_limit} over the limit" if self.over_limit else "")
-            + "."
-        ]
+            return _("That list has no feeds in it (no <outline> with an xmlUrl).")
+        counts = _(
+            "Import done: {total} in the list, {added} added, {already} already followed, "
+            "{refused} refused",
+            total=self.total,
+            added=len(self.added),
+            already=len(self.already),
+            refused=len(self.refused),
+        )
+        if self.over_limit:
+            counts += _(", {n} over the limit", n=self.over_limit)
+        lines = [counts + "."]
         for url, reason in self.refused[:SHOWN_REFUSALS]:
             lines.append(f"- {url}: {reason}")
         if len(self.refused) > SHOWN_REFUSALS:
-            lines.append(f"- and {len(self.refused) - SHOWN_REFUSALS} more refused.")
+            lines.append(_("- and {n} more refused.", n=len(self.refused) - SHOWN_REFUSALS))
         if self.over_limit:
             lines.append(
-                f"A chat follows at most {self.limit} feeds: /unsubscribe some, then import "
-                "the list again (feeds already followed are skipped)."
+                ngettext(
+                    "A chat follows at most {n} feed: /unsubscribe some, then import "
+                    "the list again (feeds already followed are skipped).",
+                    "A chat follows at most {n} feeds: /unsubscribe some, then import "
+                    "the list again (feeds already followed are skipped).",
+                    self.limit,
+                )
             )
         if self.added:
-            lines.append("/subscriptions lists what this chat follows.")
+            lines.append(_("/subscriptions lists what this chat follows."))
         return "\n".join(lines)
 
 
@@ -158,7 +170,7 @@ class Ticker:
     async def start(self, total: int) -> None:
         async with self._lock:
             self._shown, self._at = 0, self._clock.now()
-            await self._show(f"Checking {total} feed{'s' if total != 1 else ''}…")
+            await self._show(ngettext("Checking {n} feed…", "Checking {n} feeds…", total))
 
     async def __call__(self, done: int, total: int) -> None:
         last = done >= total
@@ -171,4 +183,4 @@ class Ticker:
             if not last and (now - self._at).total_seconds() < self._interval:
                 return
             self._shown, self._at = done, now
-            await self._show(f"{done} of {total} checked")
+            await self._show(_("{done} of {total} checked", done=done, total=total))

@@ -195,7 +195,7 @@ class Reply:
     """The neutral answer to a chat command; each adapter renders it its own way.
 
     ``text`` is plain text (adapters escape it). ``briefs`` are rendered as briefs below it,
-    then ``related`` ones, each headline after ``bot.core.briefs.RELATED``.
+    then ``related`` ones, each headline after ``bot.core.briefs.related_label()``.
     ``private`` asks the adapter to show the reply only to the caller where it can
     (Discord ephemeral messages).
     """
@@ -232,3 +232,6 @@ class ChatSettings:
     subscription was disabled)."""
     importance: int = 1
     """Push a story once at least this many sources carry it (``/importance``); 1: at once."""
+    language: str | None = None
+    """The language the bot speaks here (``bot.core.i18n.LANGUAGES``); ``None``: English, until
+    someone whose platform language is one of ours talks to the bot."""

@@ -35,6 +35,7 @@ from bot.core import briefs, schedule
 from bot.core.alerts import AlertIndex
 from bot.core.dedup import StoryMatcher
 from bot.core.errors import FeedError, HostThrottledError, StorageError
+from bot.core.i18n import _, using
 from bot.core.models import Brief, ChatRef, Feed, FeedState, Story
 from bot.core.ports import Deduper, FeedSource, FetchResult, Storage, Summarised, Summarizer
 from bot.core.reasons import readable_reason
@@ -330,10 +331,15 @@ class Pipeline:
         if paused:
             await self._tell(
                 feed,
-                f"The feed {feed.title} ({feed.id}) is paused after {failures} failed polls "
-                f"(last error: {readable_reason(error)}). It resumes when you subscribe to it "
-                "again: "
-                f"/subscribe {feed.id}",
+                lambda: _(
+                    "The feed {title} ({feed}) is paused after {failures} failed polls "
+                    "(last error: {reason}). It resumes when you subscribe to it again: "
+                    "/subscribe {feed}",
+                    title=feed.title,
+                    feed=feed.id,
+                    failures=failures,
+                    reason=readable_reason(error),
+                ),
             )
 
     async def _ingest(
@@ -383,9 +389,15 @@ class Pipeline:
         if deliver and passed_over:
             await self._tell(
                 feed,
-                f"The feed {feed.title} ({feed.id}) had {len(new) + passed_over:,} new entries "
-                f"at once: the newest {len(new)} are on their way, {passed_over:,} older ones "
-                "were skipped.",
+                lambda: _(
+                    "The feed {title} ({feed}) had {total} new entries at once: the newest "
+                    "{sent} are on their way, {skipped} older ones were skipped.",
+                    title=feed.title,
+                    feed=feed.id,
+                    total=f"{len(new) + passed_over:,}",
+                    sent=len(new),
+                    skipped=f"{passed_over:,}",
+                ),
             )
         interval = schedule.next_interval(
             state.interval_seconds if state.primed else None,
@@ -482,13 +494,16 @@ class Pipeline:
             story.feed_id, f"entry:{type(exc).__name__}", "feed %s: skipped an entry", exc
         )
 
-    async def _tell(self, feed: Feed, text: str) -> None:
-        """Send one line to every chat subscribed to ``feed`` (the notice path)."""
+    async def _tell(self, feed: Feed, text: Callable[[], str]) -> None:
+        """Send one line to every chat subscribed to ``feed`` (the notice path), written by
+        ``text`` in each chat's language."""
         if self._notify is None:
             return
         for chat in await self._storage.subscribers(feed.id):
             try:
-                await self._notify(chat, text)
+                with using((await self._storage.get_chat(chat)).language):
+                    line = text()
+                await self._notify(chat, line)
             except Exception:  # one chat's failure must not stop the others' notice
                 logger.exception("could not tell %s about feed %s", chat, feed.id)
 

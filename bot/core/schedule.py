@@ -13,6 +13,7 @@ from datetime import time as dt_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import UserInputError
+from bot.core.i18n import _
 
 MAX_BACKOFF = timedelta(days=1)
 HOST_BACKOFF_BASE = timedelta(minutes=1)
@@ -95,8 +96,11 @@ def parse_times(text: str) -> tuple[str, ...]:
         match = _TIME.match(part.strip())
         if not match:
             raise UserInputError(
-                f'"{part.strip()}" is not a time. Use 24-hour HH:MM, e.g. /digest 08:00 or '
-                "/digest 07:30,19:00 Europe/Kyiv."
+                _(
+                    '"{text}" is not a time. Use 24-hour HH:MM, e.g. /digest 08:00 or '
+                    "/digest 07:30,19:00 Europe/Kyiv.",
+                    text=part.strip(),
+                )
             )
         out.add(f"{int(match.group(1)):02d}:{match.group(2)}")
     return tuple(sorted(out))
@@ -110,8 +114,11 @@ MAX_TIMEZONE_CHARS = 64
 def check_timezone(name: str) -> str:
     """Return ``name`` if it is an IANA time zone, else raise ``UserInputError``."""
     problem = UserInputError(
-        f'"{name[:MAX_TIMEZONE_CHARS]}" is not a time zone. Use an IANA name such as '
-        "Europe/Kyiv, America/New_York or UTC."
+        _(
+            '"{name}" is not a time zone. Use an IANA name such as '
+            "Europe/Kyiv, America/New_York or UTC.",
+            name=name[:MAX_TIMEZONE_CHARS],
+        )
     )
     if len(name) > MAX_TIMEZONE_CHARS:
         raise problem
@@ -125,26 +132,26 @@ def check_timezone(name: str) -> str:
 def _span(delta: timedelta) -> str:
     seconds = int(abs(delta.total_seconds()))
     if seconds < 60:
-        return f"{seconds} s"
+        return _("{n} s", n=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min"
+        return _("{n} min", n=seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
+        return _("{n} h", n=seconds // 3600)
+    return _("{n} d", n=seconds // 86400)
 
 
 def ago(when: datetime, now: datetime) -> str:
     """``"2 h ago"``; ``"just now"`` under a minute."""
     if now - when < timedelta(minutes=1):
-        return "just now"
-    return f"{_span(now - when)} ago"
+        return _("just now")
+    return _("{span} ago", span=_span(now - when))
 
 
 def until(when: datetime, now: datetime) -> str:
     """``"in 5 min"``; ``"now"`` when the time has come."""
     if when <= now:
-        return "now"
-    return f"in {_span(when - now)}"
+        return _("now")
+    return _("in {span}", span=_span(when - now))
 
 
 # -- digests and quiet hours (delivery) ----------------------------------------------------
@@ -212,13 +219,16 @@ def parse_quiet(text: str) -> tuple[str, str]:
     match = _RANGE.match(text)
     if not match:
         raise UserInputError(
-            f'"{text.strip()}" is not a time range. Use HH:MM-HH:MM, e.g. /quiet 22:00-07:00 '
-            "or /quiet 23:30-06:30 Europe/Kyiv."
+            _(
+                '"{text}" is not a time range. Use HH:MM-HH:MM, e.g. /quiet 22:00-07:00 '
+                "or /quiet 23:30-06:30 Europe/Kyiv.",
+                text=text.strip(),
+            )
         )
     (start,) = parse_times(match.group(1))
     (end,) = parse_times(match.group(2))
     if start == end:
-        raise UserInputError("Quiet hours must start and end at different times.")
+        raise UserInputError(_("Quiet hours must start and end at different times."))
     return start, end
 
 

@@ -34,7 +34,6 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.alerts import Document, Query, normalize, parse_query
-from bot.core.errors import UserInputError
 from bot.core.models import Brief, ChatRef
 from bot.core.ports import Storage
 
@@ -95,11 +94,7 @@ def unpack(blobs: Sequence[bytes], size: int) -> npt.NDArray[np.float32]:
 
 def parse_search(text: str) -> Query:
     """Parse the words of ``/latest <words>``, or raise ``UserInputError`` saying how."""
-    try:
-        return parse_query(text)
-    except UserInputError as exc:
-        message = str(exc).replace("An alert", "A search").replace("/alert", "/latest")
-        raise UserInputError(message) from None
+    return parse_query(text, search=True)
 
 
 def query_words(query: Query) -> str:

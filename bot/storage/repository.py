@@ -124,6 +124,7 @@ def _settings(row: ChatRow) -> ChatSettings:
         failures=row.failures,
         notice=row.notice,
         importance=row.importance,
+        language=row.language,
     )
 
 
@@ -443,6 +444,7 @@ class SqlStorage(
             row.last_digest_at, row.available = settings.last_digest_at, settings.available
             row.failures, row.notice = settings.failures, settings.notice
             row.importance = settings.importance
+            row.language = settings.language
 
     async def move_chat(self, old: ChatRef, new: ChatRef) -> None:
         async with self._tx() as s:

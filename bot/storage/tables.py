@@ -102,6 +102,7 @@ class ChatRow(Base):
     notice: Mapped[str | None] = mapped_column(Text)
     importance: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     """Push a story once this many sources carry it (``bot.core.importance``)."""
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class SubscriptionRow(Base):

@@ -50,6 +50,7 @@ async def test_start_registers_the_news_group_globally(
             "status",
             "import",
             "export",
+            "language",
             "help",
             "importance",
         ]

@@ -155,6 +155,8 @@ class FakeBotApi:
         """Message ids a user deleted: editing them is refused."""
         self.flood_refusals = 0
         self.commands: list[JSON] = []
+        self.menus: dict[str, list[JSON]] = {}
+        """The command menu per ``language_code`` ("" for the default one)."""
         self.webhook: JSON = {}
         self.files: dict[str, StoredFile] = {}
         self.downloads: list[str] = []
@@ -347,11 +349,14 @@ class FakeBotApi:
         )
 
     async def _m_setMyCommands(self, p: JSON) -> web.Response:
-        self.commands = list(p.get("commands") or [])
+        menu = list(p.get("commands") or [])
+        self.menus[str(p.get("language_code") or "")] = menu
+        if not p.get("language_code"):
+            self.commands = menu
         return _ok(True)
 
     async def _m_getMyCommands(self, p: JSON) -> web.Response:
-        return _ok(self.commands)
+        return _ok(self.menus.get(str(p.get("language_code") or ""), []))
 
     async def _m_deleteWebhook(self, p: JSON) -> web.Response:
         self.webhook = {}

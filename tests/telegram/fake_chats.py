@@ -34,6 +34,8 @@ class FakeChat:
     bot_can_post: bool = False
     blocked: bool = False
     migrated_to: int | None = None
+    language: str = ""
+    """A private chat's user's ``language_code`` (empty: none sent)."""
 
     def as_json(self) -> JSON:
         out: JSON = {"id": self.id, "type": self.type}
@@ -48,8 +50,11 @@ class FakeChat:
         return out
 
 
-def user(user_id: int, name: str = "") -> JSON:
-    return {"id": user_id, "is_bot": False, "first_name": name or f"User {user_id}"}
+def user(user_id: int, name: str = "", language: str = "") -> JSON:
+    out: JSON = {"id": user_id, "is_bot": False, "first_name": name or f"User {user_id}"}
+    if language:
+        out["language_code"] = language
+    return out
 
 
 class FakeChats:
@@ -209,7 +214,7 @@ def command(
     if sender is not None:
         message["from"] = user(sender)
     elif chat.type == "private":
-        message["from"] = user(chat.id)
+        message["from"] = user(chat.id, language=chat.language)
     if sender_chat is not None:
         message["sender_chat"] = sender_chat.as_json()
         message.setdefault("from", user(ANONYMOUS_ADMIN_BOT, "Group"))

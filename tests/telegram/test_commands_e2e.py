@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from bot.core.commands import COMMANDS
+from bot.core.i18n import LANGUAGES
 from bot.core.models import ChatSettings
 from tests.telegram.conftest import TECH, WORLD, World, tg
 from tests.telegram.fake_chats import BOT_ID, TOKEN, FakeChat, button_press, command
@@ -28,7 +29,8 @@ async def test_start_registers_the_command_menu_and_answers(world: World) -> Non
     assert names == ["start", *(c.name for c in COMMANDS)]
     await world.fake.wait_until(lambda: world.fake.attempts("getUpdates") > 0)
     methods = [m for m, _ in world.fake.calls]
-    assert methods[:4] == ["getMe", "setMyCommands", "deleteWebhook", "getUpdates"]
+    menus = ["setMyCommands"] * len(LANGUAGES)  # the default menu, then one per other language
+    assert methods[: len(menus) + 3] == ["getMe", *menus, "deleteWebhook", "getUpdates"]
 
     (reply,) = await world.say(private(world), "/start")
     assert "/subscribe" in reply.text and "/latest" in reply.text

@@ -175,3 +175,24 @@ async def test_a_refused_progress_edit_is_not_fatal(
         assert summary.text.startswith("Import done: 1 in the list, 1 added")
         assert fake.attempts("editMessageText") == 1  # skipped, not retried
         assert await urls(storage, alice) == [many_feeds.url(1)]
+
+
+async def test_an_import_speaks_the_users_language_from_progress_to_summary(
+    fake: FakeBotApi, many_feeds: ManyFeeds, tmp_path: Path
+) -> None:
+    """The import runs as a task of its own (it fetches): it keeps the chat's language."""
+    olena = fake.chats.add(FakeChat(4646, "private", title="Olena", language="uk"))
+    listed = [many_feeds.url(n) for n in (1, 2)]
+    async with running(fake, tmp_path) as storage:
+        document = fake.add_document(opml(*listed), "mine.opml")
+        await fake.push(command(olena, "/import", document=document))
+        progress, summary = await said(fake, olena, 2)
+        assert progress.text == "Перевіряю 2 стрічки…"
+        assert progress.edits == ["перевірено 2 з 2"]
+        assert summary.text.startswith(
+            "Імпорт завершено: у списку 2, додано 2, уже в підписках 0, відхилено 0."
+        )
+        assert len(await urls(storage, olena)) == 2
+        await fake.push(command(olena, "/export", message_id=2))
+        (*_, exported) = await said(fake, olena, 3)
+        assert exported.text.startswith("2 стрічки цього чату у форматі OPML")

@@ -10,7 +10,7 @@ from tests.telegram.fake_chats import FakeChat
 
 
 def table_menu() -> list[dict[str, str]]:
-    menu = [{"command": START.command, "description": START.description}]
+    menu = [{"command": "start", "description": START}]
     for c in COMMANDS:
         text = f"{c.description} ({c.usage})" if c.usage else c.description
         menu.append({"command": c.name, "description": text})

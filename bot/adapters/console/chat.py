@@ -21,6 +21,7 @@ from bot.core import briefs as brief_text
 from bot.core.command_parse import parse
 from bot.core.commands import Commands
 from bot.core.errors import MessageGone
+from bot.core.i18n import using
 from bot.core.models import Brief, ChatRef, Platform, Reply, ReplyKind
 from bot.core.ports import Clock, Pace
 
@@ -135,15 +136,17 @@ class ConsoleAdapter:
         logger.info("console input ended; still delivering briefs until interrupted")
 
     async def _run(self, text: str) -> None:
-        """Parse and run one line; the console's user owns its chat (an administrator)."""
-        call = parse(text)
-        if isinstance(call, Reply):
-            self.notifier.reply(call)
-        elif call is not None:
-            answer = await self._commands.run(CONSOLE_CHAT, call, admin=_owner)
-            if answer.notice:
-                self.notifier.write(answer.notice)
-            self.notifier.reply(answer.reply)
+        """Parse and run one line in the chat's language (``/language``; English by default);
+        the console's user owns its chat (an administrator)."""
+        with using(await self._commands.speaks(CONSOLE_CHAT)):
+            call = parse(text)
+            if isinstance(call, Reply):
+                self.notifier.reply(call)
+            elif call is not None:
+                answer = await self._commands.run(CONSOLE_CHAT, call, admin=_owner)
+                if answer.notice:
+                    self.notifier.write(answer.notice)
+                self.notifier.reply(answer.reply)
 
     async def stop(self) -> None:
         """Stop serving commands."""

@@ -45,7 +45,7 @@ from discord.http import Route
 
 from bot.adapters.discord_bot.notifier import DiscordNotifier, new_pacer
 from bot.adapters.discord_bot.settings import DiscordSettings
-from bot.adapters.discord_bot.slash import NewsGroup, NewsTree
+from bot.adapters.discord_bot.slash import CatalogueTranslator, NewsGroup, NewsTree
 from bot.adapters.discord_bot.watch import Watch
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, StartupError
@@ -389,6 +389,7 @@ class DiscordAdapter:
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         try:
+            await self.tree.set_translator(CatalogueTranslator())
             synced = await self.tree.sync(guild=guild)
         except discord.Forbidden as exc:
             await self.stop()

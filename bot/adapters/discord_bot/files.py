@@ -10,6 +10,7 @@ from __future__ import annotations
 import discord
 
 from bot.core.errors import UserInputError
+from bot.core.i18n import _
 
 
 class DiscordUpload:
@@ -31,6 +32,8 @@ class DiscordUpload:
             return await self._attachment.read()
         except discord.HTTPException as exc:
             raise UserInputError(
-                f"Discord did not hand me that file ({exc.status} {exc.text or 'no reason'}). "
-                "Attach it again."
+                _(
+                    "Discord did not hand me that file ({reason}). Attach it again.",
+                    reason=f"{exc.status} {exc.text or 'no reason'}",
+                )
             ) from exc

@@ -55,6 +55,7 @@ from bot.core.errors import (
     NewsbriefError,
     RateLimited,
 )
+from bot.core.i18n import _
 from bot.core.models import Brief, ChatRef, Platform
 from bot.core.pacing import Pacer
 from bot.core.ports import Pace
@@ -147,7 +148,7 @@ class DiscordNotifier:
         self, chat: ChatRef, message_id: str, brief: Brief, *, alert_terms: Sequence[str] = ()
     ) -> None:
         """Rewrite a posted brief with its sources as they are now."""
-        channel_id, _, own_id = message_id.partition(":")
+        channel_id, _sep, own_id = message_id.partition(":")
         try:
             partial = self._client.get_partial_messageable(int(channel_id))
             await partial.get_partial_message(int(own_id)).edit(
@@ -264,11 +265,13 @@ class DiscordNotifier:
         channel_id = chat.thread_id or chat.chat_id
         guild = getattr(channel, "guild", None)
         where = server_notice_ref(guild.id) if isinstance(guild, discord.Guild) else chat
-        text = (
-            f"newsbrief could not post in <#{channel_id}>: {reason}. Give the bot View Channel, "
+        text = _(
+            "newsbrief could not post in {channel}: {reason}. Give the bot View Channel, "
             "Send Messages and Embed Links there (in a forum: Create Posts; in a thread: Send "
             "Messages in Threads, and unlock or unarchive it), then run /news subscribe in that "
-            "channel again to resume deliveries."
+            "channel again to resume deliveries.",
+            channel=f"<#{channel_id}>",
+            reason=reason,
         )
         try:
             await self._leave_notice(where, text)

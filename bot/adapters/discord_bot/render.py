@@ -29,6 +29,7 @@ import discord
 
 from bot.core import briefs as shared
 from bot.core.command_table import COMMANDS
+from bot.core.i18n import _
 from bot.core.models import Brief
 
 CONTENT_MAX = 2000
@@ -103,7 +104,7 @@ def footer_text(brief: Brief) -> str:
     """
     parts = [brief.source or brief.feed_id]
     if brief.also_sources:
-        parts.append("also " + ", ".join(brief.also_sources))
+        parts.append(_("also {sources}", sources=", ".join(brief.also_sources)))
     return truncate(shared.SEPARATOR.join(parts), FOOTER_MAX)
 
 
@@ -122,7 +123,7 @@ def brief_embed(
     """One brief as an embed (``compact``: one sentence, for digests; ``related``: found by
     meaning, its title after ``Related:``)."""
     summary = first_sentence(brief.summary) if compact else brief.summary
-    label = shared.RELATED if related else ""
+    label = shared.related_label() if related else ""
     embed = discord.Embed(
         title=truncate(label + (brief.title or brief.link or brief.source), TITLE_MAX),
         url=brief.link if _is_web_url(brief.link) else None,
@@ -154,7 +155,7 @@ def brief_message(brief: Brief, alert_terms: Sequence[str] = ()) -> Outgoing:
 
 def thread_name(text: str) -> str:
     """A forum post or thread name: one line, 1-100 characters."""
-    line = " ".join(text.split()) or "News"
+    line = " ".join(text.split()) or _("News")
     return truncate(line, THREAD_NAME_MAX)
 
 

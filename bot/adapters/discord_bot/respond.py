@@ -40,6 +40,7 @@ from bot.adapters.discord_bot import render
 from bot.adapters.discord_bot.notifier import retry_after_header, server_notice_ref
 from bot.core.commands import Commands
 from bot.core.errors import ChatUnavailable, DeliveryError, RateLimited
+from bot.core.i18n import N_, _
 from bot.core.models import ChatRef, Document, Platform, Reply, ReplyKind
 from bot.core.pacing import Pacer
 from bot.core.ports import ShowProgress
@@ -51,7 +52,7 @@ Target = discord.app_commands.AppCommandChannel | discord.app_commands.AppComman
 
 DEFERRED_PUBLIC = "newsbrief_deferred_public"
 """Key in ``Interaction.extras``: the interaction was deferred visibly to everyone."""
-REFUSED = (
+REFUSED = N_(
     "Only members with the Manage Channels permission can change what this channel "
     "receives. /news latest, /news feeds and /news help are open to everyone."
 )
@@ -206,10 +207,12 @@ class Responder:
         """
         chat = chat_of(interaction, target)
         if chat is None:
-            await answer_privately(interaction, "This command works in a server channel or a DM.")
+            await answer_privately(
+                interaction, _("This command works in a server channel or a DM.")
+            )
             return
         if changes and not may_change(interaction, target):
-            await answer_privately(interaction, REFUSED)
+            await answer_privately(interaction, _(REFUSED))
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         interaction.extras[DEFERRED_PUBLIC] = not private
@@ -236,4 +239,8 @@ class Responder:
             notice = await self._commands.take_notice(ref)
             if notice:
                 logger.info("showing the pending notice of %s to an admin", ref)
-                await send(interaction, render.reply_messages("Notice: " + notice), private=True)
+                await send(
+                    interaction,
+                    render.reply_messages(_("Notice: {notice}", notice=notice)),
+                    private=True,
+                )

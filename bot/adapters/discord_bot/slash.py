@@ -9,6 +9,10 @@ can receive briefs, a ``file`` as an attachment) and autocomplete for feeds, top
 zones. The typed option values go straight to the core (``command_parse.bind``), and the reply
 comes back through ``respond.Responder``.
 
+Descriptions are localised from the bot's catalogues (``CatalogueTranslator``, set on the tree
+before it is synced), and a command is answered in the channel's language (``Commands.speaks``:
+the one set with ``/news language``, else the caller's Discord locale, else the server's).
+
 ``channel`` lets an admin act on another channel, which is the only way to subscribe a forum
 channel (Discord offers no slash commands inside a forum, only inside its posts).
 
@@ -44,6 +48,7 @@ from bot.adapters.discord_bot.respond import (
 from bot.core.command_parse import bind
 from bot.core.command_table import COMMANDS, SLASH_GROUPS, Command, Kind, Param
 from bot.core.commands import Commands
+from bot.core.i18n import DEFAULT, N_, _, language_of, using
 from bot.core.models import ChatRef, Feed, Reply
 
 logger = logging.getLogger(__name__)
@@ -51,8 +56,8 @@ logger = logging.getLogger(__name__)
 MAX_CHOICES = 25
 CHOICE_NAME_MAX = 100
 DESCRIPTION_MAX = 100
-SORRY = "Sorry, something went wrong on my side; it has been logged. Please try again later."
-NEWS = "News briefs in this channel"
+SORRY = N_("Sorry, something went wrong on my side; it has been logged. Please try again later.")
+NEWS = N_("News briefs in this channel")
 
 Complete = Callable[[Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
@@ -97,6 +102,38 @@ def describe(text: str, *, capital: bool = False) -> str:
     return (text[:1].upper() + text[1:] if capital else text)[:DESCRIPTION_MAX]
 
 
+def described(text: str, *, capital: bool = False) -> app_commands.locale_str:
+    """``describe(text)``, carrying its English source for :class:`CatalogueTranslator`."""
+    return app_commands.locale_str(describe(text, capital=capital), source=text, capital=capital)
+
+
+class CatalogueTranslator(app_commands.Translator):
+    """Discord's localised command and option descriptions, from the bot's catalogues (the
+    languages of ``bot.core.i18n``; English stays the default)."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        language = language_of(locale.value)
+        source = string.extras.get("source")
+        if language is None or language == DEFAULT or not isinstance(source, str):
+            return None
+        with using(language):
+            text = describe(_(source), capital=bool(string.extras.get("capital")))
+        return text if text != string.message else None
+
+
+def locale_of(interaction: Interaction) -> str | None:
+    """The caller's Discord language (``uk``, ``es-ES``) when it is one of ours, else the
+    server's (``guild_locale``)."""
+    mine = getattr(getattr(interaction, "locale", None), "value", None)
+    server = getattr(getattr(interaction, "guild_locale", None), "value", None)
+    return mine if language_of(mine) or not server else server
+
+
 def option_type(param: Param) -> Any:
     """The annotation discord.py turns into the option of ``param``."""
     kind: Any = str
@@ -114,7 +151,7 @@ class NewsGroup(app_commands.Group):
     """``/news``: every command of the table, at its ``slash`` path."""
 
     def __init__(self, commands: Commands) -> None:
-        super().__init__(name="news", description=NEWS)
+        super().__init__(name="news", description=described(NEWS))
         self._commands = commands
         self._responder = Responder(commands)
         self._zones: tuple[str, ...] = ()
@@ -125,7 +162,7 @@ class NewsGroup(app_commands.Group):
             for name in parents:
                 if name not in groups:
                     groups[name] = app_commands.Group(
-                        name=name, description=describe(SLASH_GROUPS[name], capital=True)
+                        name=name, description=described(SLASH_GROUPS[name], capital=True)
                     )
                     self.add_command(groups[name])
                 parent = groups[name]
@@ -154,10 +191,12 @@ class NewsGroup(app_commands.Group):
             ]
         )
         callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-            p.name: describe(p.description) for p in command.params
+            p.name: described(p.description) for p in command.params
         }
         made: app_commands.Command[Any, ..., None] = app_commands.Command(
-            name=leaf, description=describe(command.description, capital=True), callback=callback
+            name=leaf,
+            description=described(command.description, capital=True),
+            callback=callback,
         )
         for param in command.params:
             complete = self._completion(param)
@@ -166,13 +205,23 @@ class NewsGroup(app_commands.Group):
         return made
 
     async def _run(self, interaction: Interaction, command: Command, options: Any) -> None:
-        """Check the typed options in the core, then let the responder run the call."""
+        """Check the typed options in the core, then let the responder run the call, in the
+        chat's language (by default the caller's Discord language, see ``Commands.speaks``)."""
         target: Target | None = None
         for param in command.params:
             if param.kind == Kind.CHANNEL:
                 target = options.pop(param.name, None)
             elif param.kind == Kind.FILE and options.get(param.name) is not None:
                 options[param.name] = DiscordUpload(options[param.name])
+        chat = chat_of(interaction, target)
+        locale = locale_of(interaction)
+        language = await self._commands.speaks(chat, locale) if chat else language_of(locale)
+        with using(language):
+            await self._run_in_language(interaction, command, options, target)
+
+    async def _run_in_language(
+        self, interaction: Interaction, command: Command, options: Any, target: Target | None
+    ) -> None:
         call = bind(command.name, options)
         if isinstance(call, Reply):
             await answer_privately(interaction, call.text)
@@ -215,7 +264,9 @@ class NewsGroup(app_commands.Group):
     async def _targets(self, interaction: Interaction) -> list[tuple[str, str]]:
         feeds = await self._visible(interaction)
         topics = sorted({t for f in feeds for t in f.topics})
-        return [(f"{f.id} · {f.title}", f.id) for f in feeds] + [(f"topic: {t}", t) for t in topics]
+        return [(f"{f.id} · {f.title}", f.id) for f in feeds] + [
+            (_("topic: {topic}", topic=t), t) for t in topics
+        ]
 
     async def _topics(self, interaction: Interaction) -> list[tuple[str, str]]:
         feeds = await self._visible(interaction)
@@ -237,10 +288,13 @@ class NewsTree(app_commands.CommandTree[discord.Client]):
         command = interaction.command.qualified_name if interaction.command else "?"
         if isinstance(error, app_commands.TransformerError):
             logger.info("bad option value in /%s: %s", command, error)
-            text = f"I cannot use {error.value!r} there. Check the option and try again."
+            text = _(
+                "I cannot use {value} there. Check the option and try again.",
+                value=repr(error.value),
+            )
         else:
             logger.error("/%s failed", command, exc_info=error)
-            text = SORRY
+            text = _(SORRY)
         try:
             await answer_privately(interaction, text)
         except discord.HTTPException:

@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -40,6 +40,7 @@ from bot.adapters.telegram_bot.updates import ChatOrderedProcessor
 from bot.core.command_table import COMMANDS
 from bot.core.commands import Commands
 from bot.core.errors import ConfigError, StartupError
+from bot.core.i18n import DEFAULT, LANGUAGES, N_, _, using
 from bot.core.pacing import Pacer
 from bot.core.ports import Clock, SystemClock
 from bot.logs import MaskSecrets, mask_in_logs
@@ -54,17 +55,27 @@ Claim = Callable[[str], Awaitable[None]]
 """Called with the bot's id at start; raises to refuse the bot."""
 
 
-START = BotCommand("start", "what this bot does and how to start")
+START = N_("what this bot does and how to start")
 """Telegram clients send /start when a user opens the bot: an alias of /help, listed first."""
 
 
-def bot_commands() -> list[BotCommand]:
-    """The command menu sent with ``setMyCommands``: /start, then ``COMMANDS`` with usage."""
-    menu = [START]
-    for c in COMMANDS:
-        text = f"{c.description} ({c.usage})" if c.usage else c.description
-        menu.append(BotCommand(c.name, text[:256]))
+def bot_commands(language: str = DEFAULT) -> list[BotCommand]:
+    """The command menu sent with ``setMyCommands`` for users of ``language``: /start, then
+    ``COMMANDS`` with usage."""
+    with using(language):
+        menu = [BotCommand("start", _(START))]
+        for c in COMMANDS:
+            text = f"{_(c.description)} ({c.usage})" if c.usage else _(c.description)
+            menu.append(BotCommand(c.name, text[:256]))
     return menu
+
+
+async def set_menus(bot: Bot) -> None:
+    """The default (English) menu, and one per other language (``language_code``)."""
+    await bot.set_my_commands(bot_commands())
+    for language in LANGUAGES:
+        if language != DEFAULT:
+            await bot.set_my_commands(bot_commands(language), language_code=language)
 
 
 def build_application(settings: TelegramSettings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -151,7 +162,7 @@ class TelegramAdapter:
             await self._connect()
             if self._claim is not None:
                 await self._claim(str(app.bot.id))
-            await app.bot.set_my_commands(bot_commands())
+            await set_menus(app.bot)
             mode = await self._receive()
             await app.start()
         except BaseException as exc:

@@ -12,6 +12,7 @@ from telegram import Document, Message
 from telegram.error import TelegramError
 
 from bot.core.errors import UserInputError
+from bot.core.i18n import _
 
 
 def document_of(message: Message) -> Document | None:
@@ -43,6 +44,9 @@ class TelegramUpload:
             return bytes(await file.download_as_bytearray())
         except TelegramError as exc:
             raise UserInputError(
-                f"Telegram did not hand me that file ({exc.message}). Send it again, or a "
-                "smaller one."
+                _(
+                    "Telegram did not hand me that file ({reason}). Send it again, or a "
+                    "smaller one.",
+                    reason=exc.message,
+                )
             ) from exc

@@ -10,8 +10,10 @@ chat and forum topic. In a private chat a command that takes a channel may name 
 (``/subscribe @channel <target>``): it then acts on a channel the user administers. A bare URL
 in a private chat is answered with a "Subscribe" button. A command that takes a file
 (``/import``) is the caption of a document, or answers a message that carries one
-(``files.document_of``); its progress is one message edited as it goes. Any exception ends in
-``on_error``: logged with its traceback, and the user gets a polite answer.
+(``files.document_of``); its progress is one message edited as it goes. Everything is said in
+the chat's language (``Commands.speaks``: the one set with ``/language``, else the user's
+Telegram ``language_code`` when the bot speaks it). Any exception ends in ``on_error``: logged
+with its traceback, and the user gets a polite answer.
 """
 
 from __future__ import annotations
@@ -42,12 +44,13 @@ from bot.adapters.telegram_bot.permissions import is_admin, is_channel_handle, m
 from bot.core.command_parse import Call, bind, parse
 from bot.core.command_table import NAMES, find
 from bot.core.commands import Commands
+from bot.core.i18n import N_, _, language_of, using
 from bot.core.models import ChatRef, Platform, Reply, ReplyKind
 from bot.core.ports import Clock
 
 logger = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+SORRY = N_("Sorry, something went wrong on my side. Please try again in a minute.")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
@@ -130,17 +133,18 @@ class Handlers:
         if not text:
             return
         private = message.chat.type == ChatType.PRIVATE
-        document = document_of(message)
-        call = parse(
-            text,
-            bot_name=context.bot.username,
-            channel=is_channel_handle if private else None,
-            upload=TelegramUpload(document) if document is not None else None,
-        )
         where = Invocation(
             context.bot, message.chat, chat_ref(message), message.from_user, message.sender_chat
         )
-        await self._start(where, call, update, context)
+        document = document_of(message)
+        with using(await self._speaks(where.ref, where.user)):
+            call = parse(
+                text,
+                bot_name=context.bot.username,
+                channel=is_channel_handle if private else None,
+                upload=TelegramUpload(document) if document is not None else None,
+            )
+            await self._start(where, call, update, context)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Text in a private chat: offer to subscribe to a bare URL, else point at /help."""
@@ -149,11 +153,13 @@ class Handlers:
             return
         ref = chat_ref(message)
         url = message.text.strip()
-        if _URL.fullmatch(url):
-            await self._notifier.reply(ref, render.subscribe_offer(url), label="subscribe offer")
-            return
-        hint = "Send me a feed or page URL to subscribe to it, or /help for the commands."
-        await self._send(ref, Reply(hint, ReplyKind.INFO))
+        with using(await self._speaks(ref, message.from_user)):
+            if _URL.fullmatch(url):
+                offer = render.subscribe_offer(url)
+                await self._notifier.reply(ref, offer, label="subscribe offer")
+                return
+            hint = _("Send me a feed or page URL to subscribe to it, or /help for the commands.")
+            await self._send(ref, Reply(hint, ReplyKind.INFO))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button under one of our messages: subscribe to an offered URL, or run a command."""
@@ -168,7 +174,8 @@ class Handlers:
             await message.edit_reply_markup(None)
         call = button_call(query.data, message.text or "")
         where = Invocation(context.bot, message.chat, chat_ref(message), query.from_user, None)
-        await self._start(where, call, update, context)
+        with using(await self._speaks(where.ref, where.user)):
+            await self._start(where, call, update, context)
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was (re-)added to a chat or unblocked: the chat can receive again."""
@@ -188,10 +195,17 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
+        user = update.effective_user
+        # The user's own language, not the chat's: the failure may be the database's.
         try:
-            await self._send(chat_ref(message), Reply(SORRY, ReplyKind.ERROR))
+            with using(language_of(user.language_code if user else None)):
+                await self._send(chat_ref(message), Reply(_(SORRY), ReplyKind.ERROR))
         except TelegramError as exc:
             logger.warning("could not apologise in %s: %s", message.chat.id, exc)
+
+    async def _speaks(self, ref: ChatRef, user: User | None) -> str:
+        """The chat's language (the user's Telegram language by default, see ``speaks``)."""
+        return await self._commands.speaks(ref, user.language_code if user else None)
 
     # -- the command path ------------------------------------------------------------------
     async def _start(
@@ -230,8 +244,11 @@ class Handlers:
             await self._send(
                 where.ref,
                 Reply(
-                    f"Only this chat's administrators can use /{name} here. "
-                    "Anyone can ask for /latest.",
+                    _(
+                        "Only this chat's administrators can use /{name} here. "
+                        "Anyone can ask for /latest.",
+                        name=name,
+                    ),
                     ReplyKind.ERROR,
                 ),
             )

@@ -18,6 +18,7 @@ from telegram import Bot, Chat, ChatMember, ChatMemberAdministrator, User
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
 
+from bot.core.i18n import _
 from bot.core.models import ChatRef, Platform
 
 logger = logging.getLogger(__name__)
@@ -65,25 +66,37 @@ async def managed_channel(bot: Bot, handle: str, user_id: int) -> ChannelCheck:
         logger.info("channel %s not visible: %s", handle, exc)
         return ChannelCheck(
             None,
-            problem=f"I cannot see {handle}. Add me to the channel as an administrator "
-            "allowed to post messages, then try again.",
+            problem=_(
+                "I cannot see {channel}. Add me to the channel as an administrator "
+                "allowed to post messages, then try again.",
+                channel=handle,
+            ),
         )
     if info.type != ChatType.CHANNEL:
         return ChannelCheck(
-            None, problem=f"{handle} is not a channel. In a group, send the command there."
+            None,
+            problem=_(
+                "{channel} is not a channel. In a group, send the command there.", channel=handle
+            ),
         )
     name = f"@{info.username}" if info.username else (info.title or handle)
     member = await _member(bot, info.id, user_id)
     if member is None or member.status not in ADMIN_STATUSES:
         return ChannelCheck(
-            None, problem=f"Only administrators of {name} can change what it receives."
+            None,
+            problem=_(
+                "Only administrators of {channel} can change what it receives.", channel=name
+            ),
         )
     me = await _member(bot, info.id, bot.id)
     if not (isinstance(me, ChatMemberAdministrator) and me.can_post_messages):
         return ChannelCheck(
             None,
-            problem=f"I cannot post in {name}. Make me an administrator allowed to post "
-            "messages, then try again.",
+            problem=_(
+                "I cannot post in {channel}. Make me an administrator allowed to post "
+                "messages, then try again.",
+                channel=name,
+            ),
         )
     return ChannelCheck(ChatRef(Platform.TELEGRAM, str(info.id)), title=name)
 

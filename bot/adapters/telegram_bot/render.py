@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core import briefs
+from bot.core.i18n import _
 from bot.core.models import Brief, Reply
 from bot.core.sentence_ends import sentence_ends
 
@@ -170,9 +171,9 @@ def brief(
     limit: int = TEXT_LIMIT,
 ) -> Rendered:
     """One brief as one message of at most ``limit`` (the summary gives way)."""
-    label = briefs.RELATED if related else briefs.alert_prefix(alert_terms)
+    label = briefs.related_label() if related else briefs.alert_prefix(alert_terms)
     prefix = clip_words(label, HEADLINE_LIMIT)
-    title = clip_words(_one_line(item.title) or "Untitled story", HEADLINE_LIMIT)
+    title = clip_words(_one_line(item.title) or _("Untitled story"), HEADLINE_LIMIT)
     head = join([text(prefix), tag("b", link(text(title), item.link))], "")
     foot = tag("i", text(clip_words(_one_line(briefs.footer(item, now)), HEADLINE_LIMIT)))
     summary = trim_sentences(item.summary.strip(), limit - head.length - foot.length - 2)
@@ -185,10 +186,10 @@ def brief_buttons(item: Brief, *, is_alert: bool) -> tuple[Button, ...]:
     """The optional row under a pushed brief: "Read" and (not for alerts) "Unsubscribe"."""
     row: list[Button] = []
     if _is_http(item.link):
-        row.append(Button("Read", url=item.link))
+        row.append(Button(_("Read"), url=item.link))
     data = UNSUBSCRIBE_DATA + item.feed_id
     if not is_alert and len(data.encode()) <= CALLBACK_DATA_LIMIT:
-        row.append(Button("Unsubscribe", data=data))
+        row.append(Button(_("Unsubscribe"), data=data))
     return tuple(row)
 
 
@@ -201,7 +202,7 @@ def digest(heading: str, items: Sequence[Brief], *, limit: int = TEXT_LIMIT) -> 
 
 def digest_line(item: Brief) -> Rendered:
     """``• <headline, linked> — <first sentence of the summary>``."""
-    title = clip_words(_one_line(item.title) or "Untitled story", HEADLINE_LIMIT)
+    title = clip_words(_one_line(item.title) or _("Untitled story"), HEADLINE_LIMIT)
     sentence = clip_words(_one_line(briefs.first_sentence(item.summary)), HEADLINE_LIMIT)
     parts = [text("• "), link(text(title), item.link)]
     if sentence:
@@ -249,11 +250,12 @@ def subscribe_offer(url: str) -> Rendered:
     The URL stays in the message text so that the button's callback can read it back (callback
     data holds only 64 bytes).
     """
-    body = join([text("Subscribe this chat to "), text(url), text("?")], "")
-    return replace(body, buttons=((Button("Subscribe", data=SUBSCRIBE_URL_DATA),),))
+    body = text(_("Subscribe this chat to {url}?", url=url))
+    return replace(body, buttons=((Button(_("Subscribe"), data=SUBSCRIBE_URL_DATA),),))
 
 
 def offered_url(message_text: str) -> str | None:
-    """The URL of a :func:`subscribe_offer` message, as Telegram sends it back."""
-    match = re.fullmatch(r"Subscribe this chat to (\S+)\?", message_text.strip())
+    """The URL of a :func:`subscribe_offer` message (in any language), as Telegram sends it
+    back: the address before the closing question mark."""
+    match = re.search(r"(https?://\S+?)\s?\?\s*$", message_text.strip())
     return match.group(1) if match else None
