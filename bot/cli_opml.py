@@ -20,8 +20,8 @@ from bot.core.commands import Commands, FetchLimits
 from bot.core.errors import UserInputError
 from bot.core.imports import import_outlines
 from bot.core.models import ChatRef, Platform
+from bot.core.opml import parse_opml, render_opml
 from bot.core.ports import SystemClock
-from bot.opml import parse_opml, render_opml
 
 STDOUT = "-"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.models import Feed
-from bot.opml import MAX_OPML_BYTES, OpmlError, parse_opml, render_opml
+from bot.core.opml import MAX_OPML_BYTES, OpmlError, parse_opml, render_opml
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 

@@ -26,10 +26,10 @@ from bot.core.i18n import DEFAULT, LANGUAGES, _, language_of, ngettext, using
 from bot.core.importance import MAX_IMPORTANCE
 from bot.core.imports import Ticker, import_outlines
 from bot.core.models import ChatRef, ChatSettings, Document, Feed, FeedState, Reply, ReplyKind
+from bot.core.opml import check_size, parse_opml, render_opml
 from bot.core.ports import Clock, FeedSource, ShowProgress, Storage, Upload
 from bot.core.reasons import readable_reason, url_key
 from bot.core.search import Embedder, search_latest
-from bot.opml import check_size, parse_opml, render_opml
 
 __all__ = ["COMMANDS", "LATEST_MAX", "Answer", "Commands", "FetchLimits"]
 

@@ -9,7 +9,7 @@ from bot.core.command_parse import Call, parse
 from bot.core.commands import Commands, export_name
 from bot.core.imports import Outline, Ticker, import_outlines
 from bot.core.models import ChatRef, Feed, Platform, Reply, ReplyKind
-from bot.opml import MAX_OPML_BYTES, parse_opml
+from bot.core.opml import MAX_OPML_BYTES, parse_opml
 from tests.fakes import FakeFeedSource, FakeStorage, FixedClock
 
 CHAT = ChatRef(Platform.TELEGRAM, "42")

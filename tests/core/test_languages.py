@@ -14,9 +14,9 @@ from bot.core.delivery import Deliverer
 from bot.core.errors import FeedUnavailableError, UserInputError
 from bot.core.i18n import using
 from bot.core.models import ChatRef, Feed, FeedState, Platform, ReplyKind
+from bot.core.opml import parse_opml
 from bot.core.pipeline import Pipeline
 from bot.core.search import parse_search
-from bot.opml import parse_opml
 from bot.storage import SqlStorage
 from tests.core.delivery_support import TimeMachine, add_briefs, chat
 from tests.fakes import FakeFeedSource, FakeStorage, FakeSummarizer, FixedClock, RecordingNotifier

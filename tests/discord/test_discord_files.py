@@ -15,9 +15,9 @@ from fake_discord import FakeDiscord
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.config import Settings
 from bot.core.models import ChatRef, Platform
+from bot.core.opml import parse_opml
 from bot.feeds.settings import FetchSettings
 from bot.feeds.source import HttpFeedSource, open_feed_source
-from bot.opml import parse_opml
 from bot.storage import SqlStorage
 from tests.fakes import FixedClock
 from tests.loopback import BOMB, ManyFeeds, opml

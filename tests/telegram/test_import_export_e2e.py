@@ -12,10 +12,10 @@ from pathlib import Path
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.telegram_bot.notifier import TelegramNotifier
 from bot.core.commands import Commands, FetchLimits
+from bot.core.opml import parse_opml
 from bot.core.pacing import Pacer
 from bot.feeds.settings import FetchSettings
 from bot.feeds.source import open_feed_source
-from bot.opml import parse_opml
 from bot.storage import SqlStorage, open_storage
 from tests.core.delivery_support import TimeMachine
 from tests.fakes import FixedClock
