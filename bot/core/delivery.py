@@ -51,9 +51,10 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.core import briefs, schedule
 from bot.core.errors import ChatMoved, ChatUnavailable, DeliveryError, MessageGone, RateLimited
@@ -65,6 +66,7 @@ from bot.core.ports import Clock, Notifier, Storage
 __all__ = ["Deliverer", "RateGate"]
 
 logger = logging.getLogger(__name__)
+_Sent = TypeVar("_Sent")
 
 DIGEST_HANDOFF = timedelta(seconds=5)
 """How soon rows of a due digest claimed by a worker that does not send digests are due again."""
@@ -409,17 +411,14 @@ class Deliverer:
         shown = ordered[: self._digest_max] if self._digest_max else ordered
         if len(shown) < len(ordered):
             heading += " " + _("(the {n} most covered; /latest for more)", n=len(shown))
-        pacer = self._pacers[chat.platform]
-        await pacer.turn(chat)
-        async with pacer.sending(chat):
-            try:
-                await notifier.send_digest(chat, heading, [r.brief for r in shown])
-            except DeliveryError as exc:
-                failure: DeliveryError | None = exc
-            else:
-                failure = None
-                now = self._clock.now()
-                await self._storage.mark_sent_many([r.id for r in rows], now, batched=True)
+        await self._pacers[chat.platform].turn(chat)
+        failure = await self._paced(
+            chat,
+            notifier.send_digest(chat, heading, [r.brief for r in shown]),
+            lambda _: self._storage.mark_sent_many(
+                [r.id for r in rows], self._clock.now(), batched=True
+            ),
+        )
         if failure is not None:
             pause = await self._handle_error(chat, ordered[0], failure, rows_in_batch=len(ordered))
             if pause is not None:
@@ -440,14 +439,11 @@ class Deliverer:
             await pacer.turn(chat)
             if self._stopping:
                 return False
-            async with pacer.sending(chat):
-                try:
-                    await notifier.send_text(chat, notice.text)
-                except DeliveryError as exc:
-                    failure: DeliveryError | None = exc
-                else:
-                    failure = None
-                    await self._storage.finish_notice(notice.id, self._clock.now())
+            failure = await self._paced(
+                chat,
+                notifier.send_text(chat, notice.text),
+                lambda _: self._storage.finish_notice(notice.id, self._clock.now()),  # noqa: B023
+            )
             if failure is None:
                 continue
             now = self._clock.now()
@@ -513,16 +509,16 @@ class Deliverer:
             await pacer.turn(chat)
             if self._stopping:
                 return
-            async with pacer.sending(chat):
-                try:
-                    message = await notifier.send_brief(
-                        chat, row.brief, alert_terms=row.alert_terms
-                    )
-                except DeliveryError as exc:
-                    failure: DeliveryError | None = exc
-                else:
-                    failure = None
-                    await self._storage.mark_sent(row.id, self._clock.now(), message_id=message)
+            failure = await self._paced(
+                chat,
+                notifier.send_brief(chat, row.brief, alert_terms=row.alert_terms),
+                # The recording lambdas run inside ``_paced``, in this turn of the loop.
+                lambda message: self._storage.mark_sent(
+                    row.id,  # noqa: B023
+                    self._clock.now(),
+                    message_id=message,
+                ),
+            )
             if failure is not None:
                 pause = await self._handle_error(chat, row, failure, rows_in_batch=len(rows) - i)
                 if pause is not None:
@@ -551,16 +547,13 @@ class Deliverer:
             await pacer.turn(chat)
             if self._stopping:
                 return  # still claimed: due again after the lease (or at once on restart)
-            async with pacer.sending(chat):
-                try:
-                    await notifier.edit_brief(
-                        chat, edit.message_id, edit.brief, alert_terms=edit.alert_terms
-                    )
-                except DeliveryError as exc:
-                    failure: DeliveryError | None = exc
-                else:
-                    failure = None
-                    await self._storage.finish_edit(edit.id, self._clock.now())
+            failure = await self._paced(
+                chat,
+                notifier.edit_brief(
+                    chat, edit.message_id, edit.brief, alert_terms=edit.alert_terms
+                ),
+                lambda _: self._storage.finish_edit(edit.id, self._clock.now()),  # noqa: B023
+            )
             if failure is None:
                 continue
             now = self._clock.now()
@@ -579,6 +572,23 @@ class Deliverer:
                 await self._storage.retry_edit(
                     edit.id, now + _backoff(edit.attempts + 1, 5.0), str(failure)
                 )
+
+    async def _paced(
+        self,
+        chat: ChatRef,
+        send: Awaitable[_Sent],
+        record: Callable[[_Sent], Awaitable[object]],
+    ) -> DeliveryError | None:
+        """``send`` (a coroutine not yet started) in the chat's pacing slot, its turn already
+        taken; ``record`` stores the outcome while the slot is held, so a crash repeats at most
+        the sends in flight. Returns the ``DeliveryError`` it failed with, else ``None``."""
+        async with self._pacers[chat.platform].sending(chat):
+            try:
+                result = await send
+            except DeliveryError as exc:
+                return exc
+            await record(result)
+        return None
 
     # -- outcomes ---------------------------------------------------------------------------
     async def _handle_error(
