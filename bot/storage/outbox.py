@@ -140,43 +140,31 @@ class OutboxStore(StoreBase):
 
     async def renew_claims(self, now: datetime, lease_seconds: float) -> int:
         until = now + timedelta(seconds=lease_seconds)
-        async with self._tx() as s:
-            renewed = 0
-            for table in claims.CLAIMABLE:
-                result = await s.execute(
-                    update(table)
-                    .where(table.state == DeliveryState.SENDING.value)
-                    .where(table.claim_token == self.claim_token)
-                    .where(table.next_attempt_at < until)
-                    .values(next_attempt_at=until)
-                )
-                renewed += int(getattr(result, "rowcount", 0) or 0)
-            return renewed
+        return await self._update_sending({"next_attempt_at": until}, mine=True, due_before=until)
 
     async def release_claims(self, now: datetime) -> int:
-        async with self._tx() as s:
-            released = 0
-            for table in claims.CLAIMABLE:
-                result = await s.execute(
-                    update(table)
-                    .where(table.state == DeliveryState.SENDING.value)
-                    .where(table.claim_token == self.claim_token)
-                    .values(state=DeliveryState.PENDING.value, next_attempt_at=now)
-                )
-                released += int(getattr(result, "rowcount", 0) or 0)
-            return released
+        values = {"state": DeliveryState.PENDING.value, "next_attempt_at": now}
+        return await self._update_sending(values, mine=True)
 
     async def reclaim_deliveries(self, now: datetime) -> int:
+        return await self._update_sending({"next_attempt_at": now}, mine=False)
+
+    async def _update_sending(
+        self, values: dict[str, object], *, mine: bool, due_before: datetime | None = None
+    ) -> int:
+        """Set ``values`` on the rows being sent in every outbox table (only this storage
+        object's claims with ``mine``; only those due before ``due_before``); how many."""
         async with self._tx() as s:
-            reclaimed = 0
+            changed = 0
             for table in claims.CLAIMABLE:
-                result = await s.execute(
-                    update(table)
-                    .where(table.state == DeliveryState.SENDING.value)
-                    .values(next_attempt_at=now)
-                )
-                reclaimed += int(getattr(result, "rowcount", 0) or 0)
-            return reclaimed
+                rows = update(table).where(table.state == DeliveryState.SENDING.value)
+                if mine:
+                    rows = rows.where(table.claim_token == self.claim_token)
+                if due_before is not None:
+                    rows = rows.where(table.next_attempt_at < due_before)
+                result = await s.execute(rows.values(values))
+                changed += int(getattr(result, "rowcount", 0) or 0)
+            return changed
 
     async def mark_sent(
         self, delivery_id: int, now: datetime, *, message_id: str | None = None
