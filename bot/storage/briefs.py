@@ -56,6 +56,21 @@ def identity_marks(story: Story) -> list[str]:
     return strong or marks
 
 
+def new_brief_row(story: Story, text: Summarised, now: datetime) -> BriefRow:
+    """The row of a new brief of ``story`` (``record_story``, ``record_seen``)."""
+    return BriefRow(
+        story_key=story.key,
+        feed_id=story.feed_id,
+        title=text.title,
+        summary=text.summary,
+        link=story.link,
+        published=story.published,
+        image_url=story.image_url,
+        created_at=now,
+        search_text=search_text(text.title, text.summary),
+    )
+
+
 class BriefStore(StoreBase):
     """Story and brief queries; the concrete class provides transactions and chats."""
 
@@ -203,17 +218,7 @@ class BriefStore(StoreBase):
             if row is None:
                 if text is None:
                     raise StorageError(f"no brief yet for {story.key!r} and no text given")
-                row = BriefRow(
-                    story_key=story.key,
-                    feed_id=story.feed_id,
-                    title=text.title,
-                    summary=text.summary,
-                    link=story.link,
-                    published=story.published,
-                    image_url=story.image_url,
-                    created_at=now,
-                    search_text=search_text(text.title, text.summary),
-                )
+                row = new_brief_row(story, text, now)
                 s.add(row)
                 await s.flush()
                 return await self._attach(s, row, story, now, deliver, alerts or {}, new=True)

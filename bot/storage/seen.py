@@ -19,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Story
 from bot.core.ports import Summarised
-from bot.core.search import search_text
 from bot.storage.base import StoreBase
-from bot.storage.briefs import story_marks
+from bot.storage.briefs import new_brief_row, story_marks
 from bot.storage.tables import BriefRow, BriefSourceRow, StoryMarkRow
 
 _CHUNK = 500
@@ -49,17 +48,7 @@ class SeenStore(StoreBase):
             made: dict[str, BriefRow] = {}
             for story, text in items:
                 if story.key not in briefs and story.key not in made:
-                    made[story.key] = BriefRow(
-                        story_key=story.key,
-                        feed_id=story.feed_id,
-                        title=text.title,
-                        summary=text.summary,
-                        link=story.link,
-                        published=story.published,
-                        image_url=story.image_url,
-                        created_at=now,
-                        search_text=search_text(text.title, text.summary),
-                    )
+                    made[story.key] = new_brief_row(story, text, now)
             s.add_all(made.values())
             await s.flush()  # the ids the sources and marks refer to
             briefs.update((key, row.id) for key, row in made.items())
