@@ -82,7 +82,9 @@ def test_a_headline_moves_the_query_towards_it() -> None:
     assert column(titled, "query_similarity")[2] > column(plain, "query_similarity")[2]
     assert column(titled, "query_similarity")[0] < column(plain, "query_similarity")[0]
     # Features that do not depend on the query are unchanged.
-    np.testing.assert_array_equal(column(titled, "mean_similarity"), column(plain, "mean_similarity"))
+    np.testing.assert_array_equal(
+        column(titled, "mean_similarity"), column(plain, "mean_similarity")
+    )
 
 
 def test_a_single_sentence_article_has_finite_features() -> None:
@@ -157,7 +159,9 @@ def test_article_level_features() -> None:
 def test_lexical_centrality_column_is_the_scoring_term() -> None:
     sentences = ["Storm floods harbour.", "Storm closes harbour road.", "Mayor resigns."]
     features = features_of(sentences)
-    np.testing.assert_allclose(column(features, "lexical_centrality"), lexical_centrality(sentences))
+    np.testing.assert_allclose(
+        column(features, "lexical_centrality"), lexical_centrality(sentences)
+    )
 
 
 @pytest.mark.parametrize("n", [2, 12])

@@ -88,9 +88,7 @@ def test_relevance_adds_the_weighted_terms() -> None:
     lexical = lexical_centrality(sentences)
     lead = [1 / (1 + math.exp(-0.5)), 1 / (1 + math.exp(0.5))]
     length = [1.0, 2 / 3]
-    expected = [
-        centrality + 2.0 * lexical[i] + 0.5 * lead[i] + 0.3 * length[i] for i in range(2)
-    ]
+    expected = [centrality + 2.0 * lexical[i] + 0.5 * lead[i] + 0.3 * length[i] for i in range(2)]
     np.testing.assert_allclose(relevance(embeddings, sentences, config), expected)
 
 
