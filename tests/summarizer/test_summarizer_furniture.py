@@ -3,8 +3,6 @@ near misses in ordinary prose that it must leave alone."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from summarizer import clean_text, furniture
@@ -76,11 +74,9 @@ def test_capitalised_openings_that_are_not_datelines() -> None:
         "NATO said on Monday that talks would go on.",  # capitals, but no agency or dash
         "US officials said the pier would reopen.",
         "Oslo (AP) — the city is not in capitals.",
-        "OSLO — the next word must not matter, but the dash needs a space before it.",
+        "OSLO—no space before the dash.",
     ):
-        stripped = furniture.WIRE_DATELINE.sub("", text, count=1)
-        assert stripped == text or text.startswith("OSLO —"), text
-    assert furniture.WIRE_DATELINE.sub("", "OSLO—no space") == "OSLO—no space"
+        assert furniture.WIRE_DATELINE.sub("", text, count=1) == text
 
 
 def test_leading_agency_tags_and_bylines() -> None:
@@ -180,17 +176,18 @@ def test_caption_labels() -> None:
     assert not furniture.CAPTION_LABEL.match("A label of far too many words here: The end")
 
 
-def test_glue_words() -> None:
+def test_opening_quote_capital() -> None:
     assert furniture.OPENING_QUOTE_CAPITAL.match("‘I’d")
     assert furniture.OPENING_QUOTE_CAPITAL.match('"We')
     assert not furniture.OPENING_QUOTE_CAPITAL.match("‘tis")
     assert not furniture.OPENING_QUOTE_CAPITAL.match("We")
-    # A starter never blocks itself, and words that introduce a title or a quote block.
-    assert not furniture.GLUE_STARTERS & furniture.GLUE_BLOCKERS
-    assert {"said", "dubbed", "film", "the"} <= furniture.GLUE_BLOCKERS
 
 
-def test_every_pattern_compiles_to_a_regex() -> None:
-    patterns = [*furniture.INLINE, *furniture.LEADING, furniture.DROP_SENTENCE]
-    assert all(isinstance(p, re.Pattern) for p in patterns)
-    assert all(p.pattern.startswith("^") for p in furniture.LEADING)
+def test_a_caption_glued_before_a_sentence_starter_is_dropped() -> None:
+    text = "Rescue teams searched the beach on Friday The search ended at dusk without the boat."
+    assert clean_text(text) == "The search ended at dusk without the boat."
+
+
+def test_a_title_after_a_blocking_word_is_not_a_glue_point() -> None:
+    text = "He starred in the film The Harbour last year and won an award for it."
+    assert clean_text(text) == text
