@@ -164,7 +164,11 @@ class OnnxMiniLM:
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise BackendUnavailable(f"onnx encoder needs tokenizers: {exc}") from exc
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        vocabulary = model_dir / "tokenizer.json"
+        try:
+            self.tokenizer = Tokenizer.from_file(str(vocabulary))
+        except Exception as exc:  # tokenizers raises a bare Exception for a missing or bad file
+            raise BackendUnavailable(f"cannot read {vocabulary}: {exc}") from exc
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
