@@ -4,6 +4,7 @@ a closed port, and an answer that breaks off."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,9 @@ from tests.feeds.loopback import LoopbackServer, Reply
 
 
 @pytest.fixture
-async def fetcher(clock: FakeClock) -> Fetcher:
+async def fetcher(clock: FakeClock) -> AsyncIterator[Fetcher]:
     source = build_source(clock, max_bytes=10_000)
-    yield source.fetcher  # type: ignore[misc]
+    yield source.fetcher
     await source.aclose()
 
 
