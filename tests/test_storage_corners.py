@@ -125,7 +125,7 @@ async def test_empty_batches_and_unknown_feeds_in_a_batch(store: Storage) -> Non
     assert bbc.etag == '"a"' and bbc.next_poll_at == later
     assert dw.failures == 2 and dw.last_error == "HTTP 500"
     assert [f.id for f, _ in await store.due_feeds(later)] == ["bbc-world", "dw-europe"]
-    assert await store.due_feeds(T0) == []  # saved states end the leases, not the schedule
+    assert await store.due_feeds(T0) == []  # the saved schedule holds
 
 
 async def test_a_notice_with_a_key_is_queued_once_per_chat(store: Storage) -> None:

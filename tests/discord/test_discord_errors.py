@@ -70,13 +70,17 @@ class Client:
         self.channel = channel
         self.message = Message(edit_error)
         self.partials: list[int] = []
+        self.partial: Channel | None = None
 
     def get_channel(self, channel_id: int) -> object | None:
         return self.channel
 
     def get_partial_messageable(self, channel_id: int) -> Any:
         self.partials.append(channel_id)
-        return SimpleNamespace(get_partial_message=lambda _id: self.message)
+        partial = Channel()
+        partial.get_partial_message = lambda _id: self.message  # type: ignore[attr-defined]
+        self.partial = partial
+        return partial
 
 
 class Notices:
@@ -160,9 +164,10 @@ async def test_a_channel_that_cannot_take_messages_is_a_delivery_error() -> None
 async def test_an_uncached_channel_is_posted_to_by_id() -> None:
     client = Client(None)
     notifier = _notifier(client)
-    with pytest.raises(DeliveryError):  # the stand-in partial messageable cannot send
-        await notifier.send_text(ChatRef(Platform.DISCORD, "1", "9001"), "hello")
+    await notifier.send_text(ChatRef(Platform.DISCORD, "1", "9001"), "hello")
     assert client.partials == [9001]  # a set thread id is the channel posted to
+    assert client.partial is not None
+    assert [m["content"] for m in client.partial.sent] == ["hello"]
 
 
 async def test_a_notice_that_cannot_be_stored_still_gives_the_chat_up(
