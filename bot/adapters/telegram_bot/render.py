@@ -256,6 +256,11 @@ def subscribe_offer(url: str) -> Rendered:
 
 def offered_url(message_text: str) -> str | None:
     """The URL of a :func:`subscribe_offer` message (in any language), as Telegram sends it
-    back: the address before the closing question mark."""
-    match = re.search(r"(https?://\S+?)\s?\?\s*$", message_text.strip())
-    return match.group(1) if match else None
+    back: the address before the closing question mark, or, where the language puts the URL
+    inside the question (German: "Diesen Chat für <URL> abonnieren?"), the address as a word."""
+    text = message_text.strip()
+    at_end = re.search(r"(https?://\S+?)\s?\?\s*$", text)
+    if at_end:
+        return at_end.group(1)
+    inside = re.search(r"https?://\S+", text)
+    return inside.group() if inside else None
