@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from bot.core import importance
 from bot.core.alerts import Query, normalize
 from bot.core.edits import edit_due
-from bot.core.errors import FeedError
+from bot.core.errors import FeedError, StorageError
 from bot.core.models import (
     Alert,
     Brief,
@@ -209,6 +209,8 @@ class FakeStorage:
         return self.states.get(feed_id, FeedState(feed_id))
 
     async def save_feed_state(self, state: FeedState) -> None:
+        if state.feed_id not in self.feeds:
+            raise StorageError(f"no feed {state.feed_id!r}")  # as the SQL storage does
         self.states[state.feed_id] = state
         self.leases.pop(state.feed_id, None)
 
@@ -408,7 +410,7 @@ class FakeStorage:
         brief = await self.brief_for_story(story.key)
         if brief is None:
             if text is None:
-                raise AssertionError("no text for a new story")
+                raise StorageError(f"no brief yet for {story.key!r} and no text given")
             brief = Brief(
                 id=self._next(),
                 story_key=story.key,

@@ -170,6 +170,18 @@ async def test_a_failed_delivery_is_never_claimed_again(store: Storage) -> None:
     assert await store.reclaim_deliveries(T0) == 0  # a failed row is not in flight
 
 
+async def test_saving_the_state_of_an_unknown_feed_is_an_error(store: Storage) -> None:
+    with pytest.raises(StorageError, match="no feed 'ghost'"):
+        await store.save_feed_state(FeedState("ghost"))
+
+
+async def test_a_new_story_without_text_is_an_error(store: Storage) -> None:
+    story = make_story(3, "bbc-world")
+    with pytest.raises(StorageError, match=re.escape("no brief yet for 'https://news.example/3'")):
+        await store.record_story(story, None, T0, deliver=True)
+    assert await store.latest(None, 10) == []
+
+
 # -- SQLite only --------------------------------------------------------------------------
 
 
@@ -179,18 +191,6 @@ async def sql(tmp_path: Path) -> AsyncIterator[SqlStorage]:
     await storage.sync_catalogue(FEEDS)
     yield storage
     await storage.close()
-
-
-async def test_saving_the_state_of_an_unknown_feed_is_an_error(sql: SqlStorage) -> None:
-    with pytest.raises(StorageError, match="no feed 'ghost'"):
-        await sql.save_feed_state(FeedState("ghost"))
-
-
-async def test_a_new_story_without_text_is_an_error(sql: SqlStorage) -> None:
-    story = make_story(3, "bbc-world")
-    with pytest.raises(StorageError, match=re.escape("no brief yet for 'https://news.example/3'")):
-        await sql.record_story(story, None, T0, deliver=True)
-    assert await sql.latest(None, 10) == []
 
 
 async def test_a_database_failure_is_one_storage_error_naming_the_cause(sql: SqlStorage) -> None:
