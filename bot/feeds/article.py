@@ -21,6 +21,7 @@ import html
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.core.errors import FeedParseError, FeedUnavailableError
 from bot.core.models import Story
@@ -36,6 +37,12 @@ MIN_WORDS = 150
 PAGE_MIN_WORDS = 20
 """An extracted main text shorter than this is menu crumbs, not an article."""
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/plain", "")
+_POPUP_CLASSES = ("rollover", "hovercard", "hover-card", "tooltip", "popover")
+_POPUPS = "//*[" + " or ".join(f"contains(@class, '{name}')" for name in _POPUP_CLASSES) + "]"
+"""Pop-ups inside the prose (a person's hover card listing their latest headlines, as in
+"Gov. Jane Doe<span class="rollover-people-block">...</span> (R) said"): pruned before
+extraction, the text around them kept."""
+_HEADLINE_BLOCK = frozenset({"head", "list"})
 
 
 def story_words(story: Story) -> int:
@@ -86,8 +93,9 @@ def extract_page(
         include_comments=False,
         include_tables=False,
         with_metadata=True,
+        prune_xpath=_POPUPS,
     )
-    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    text = _main_text(doc.body) if doc is not None and doc.body is not None else ""
     if word_count(text) < min_words:
         raise FeedParseError("no article text found on the page")
     return ArticlePage(
@@ -96,6 +104,31 @@ def extract_page(
         published=_page_date(getattr(doc, "date", None)),
         site=(getattr(doc, "sitename", None) or "").strip(),
     )
+
+
+def _main_text(body: Any) -> str:
+    """The text of trafilatura's body tree without the headline block before the article.
+
+    Headings and lists that come before the first paragraph of text are the page's headline,
+    its standfirst bullets or other stories' headlines ("Jonas Brothers Added to ... Lineup"),
+    not the article: removed, unless nothing but them follows.
+    """
+    from trafilatura.xml import delete_element, xmltotxt
+
+    leading = []
+    for element in body:
+        has_text = bool("".join(element.itertext()).strip())
+        if has_text and element.tag not in _HEADLINE_BLOCK:
+            break
+        if has_text:
+            leading.append(element)
+        if (element.tail or "").strip():  # text after a heading is prose
+            break
+    else:
+        leading = []  # headings and lists only: keep them
+    for block in leading:
+        delete_element(block)  # a tail of text is kept
+    return str(xmltotxt(body, include_formatting=False)).strip()
 
 
 def extract_text(
