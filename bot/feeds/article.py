@@ -38,10 +38,14 @@ PAGE_MIN_WORDS = 20
 """An extracted main text shorter than this is menu crumbs, not an article."""
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/plain", "")
 _POPUP_CLASSES = ("rollover", "hovercard", "hover-card", "tooltip", "popover")
-_POPUPS = "//*[" + " or ".join(f"contains(@class, '{name}')" for name in _POPUP_CLASSES) + "]"
-"""Pop-ups inside the prose (a person's hover card listing their latest headlines, as in
-"Gov. Jane Doe<span class="rollover-people-block">...</span> (R) said"): pruned before
-extraction, the text around them kept."""
+_POPUP_CLASS = " or ".join(f"contains(@class, '{name}')" for name in _POPUP_CLASSES)
+_PRUNE = (
+    f"//*[preceding-sibling::*[1][self::a] and ({_POPUP_CLASS})]",
+    "//a//p",
+)
+"""Pruned before extraction, the text around them kept: the pop-up a link opens (a person's
+hover card with their latest headlines: "Gov. <a>Jane Doe</a><span class="rollover-block">
+...</span> (R) said"), and paragraphs inside a link (another story's teaser card)."""
 _HEADLINE_BLOCK = frozenset({"head", "list"})
 
 
@@ -93,7 +97,7 @@ def extract_page(
         include_comments=False,
         include_tables=False,
         with_metadata=True,
-        prune_xpath=_POPUPS,
+        prune_xpath=list(_PRUNE),
     )
     text = _main_text(doc.body) if doc is not None and doc.body is not None else ""
     if word_count(text) < min_words:

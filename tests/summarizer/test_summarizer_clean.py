@@ -13,6 +13,7 @@ from summarizer_testdata import shared_path
 from summarizer import clean_text, clean_title, split_sentences
 from summarizer.clean import repeats_headline
 from summarizer.markup import html_to_paragraphs
+from summarizer.sentences import ends_sentence
 
 
 @pytest.mark.parametrize(
@@ -186,20 +187,30 @@ def test_article_pages_keep_the_story_and_drop_furniture() -> None:
         unwanted += len(page["must_exclude"]) + len(page.get("comment_snippets", []))
         leaked += sum(_normalise(s) in text for s in page["must_exclude"])
         leaked += sum(_normalise(s) in text for s in page.get("comment_snippets", []))
-    # Measured when written: 238/256 kept, 12/87 must-exclude snippets leaked.
-    assert kept / wanted >= 0.9
+    # Measured when written: 238/256 kept, 12/87 must-exclude snippets leaked. Since lines
+    # that are not sentences are dropped (tour-date listings, a tweet's sign-off, wire credits,
+    # lead-ins ending with a colon): 229/256 kept, 12/87 leaked.
+    assert kept / wanted >= 0.88
     assert leaked / unwanted <= 0.15
 
 
 def test_article_bodies_survive_cleaning() -> None:
+    """Snippets of the bodies' prose survive; a snippet from a line that does not end a
+    sentence (a listing such as "June 9 -- Harbour Hall, Oslo") may go."""
     base = shared_path("corpora", "article-pages")
     for line in (base / "index.jsonl").read_text(encoding="utf-8").splitlines():
         page = json.loads(line)
         if page["body"] is None:
             continue
         text = _normalise(clean_text(page["body"]))
-        kept = sum(_normalise(s) in text for s in page["must_include"])
-        assert kept >= len(page["must_include"]) - 1, page["file"]
+        lines = [_normalise(p) for p in page["body"].splitlines()]
+        prose = [
+            s
+            for s in map(_normalise, page["must_include"])
+            if any(s in p and ends_sentence(p) for p in lines)
+        ]
+        kept = sum(s in text for s in prose)
+        assert kept >= len(prose) - 1, page["file"]
 
 
 FURNITURE_IN_FEEDS = (
