@@ -252,8 +252,8 @@ def _without_captions(sentence: str) -> list[str]:
 def _is_title_case(text: str) -> bool:
     """True when nearly every word of four or more letters is capitalised: a headline or a
     listing ("Ferry Timetable Changes for Winter", "June 9 -- Harbour Hall, Oslo")."""
-    words = [w for w in _LETTER_WORD.findall(text) if len(w) >= TITLE_WORD_LETTERS]
-    capitalised = sum(w[0].isupper() for w in words)
+    words: list[str] = [w for w in _LETTER_WORD.findall(text) if len(w) >= TITLE_WORD_LETTERS]
+    capitalised = sum(1 for w in words if w[0].isupper())
     return capitalised >= 2 and capitalised >= TITLE_CASE_SHARE * len(words)
 
 

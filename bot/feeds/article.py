@@ -99,7 +99,8 @@ def extract_page(
         with_metadata=True,
         prune_xpath=list(_PRUNE),
     )
-    text = _main_text(doc.body) if doc is not None and doc.body is not None else ""
+    body = getattr(doc, "body", None)
+    text = _main_text(body) if body is not None else ""
     if word_count(text) < min_words:
         raise FeedParseError("no article text found on the page")
     return ArticlePage(
