@@ -5,7 +5,9 @@ pattern was written against text seen in the development corpora (`../shared`): 
 bylines and "PUBLISHED: ... | UPDATED: ..." stamps, CNN and Reuters datelines, BBC "Media
 playback is unsupported on your device" and newsletter prompts, Sky's "Please use Chrome
 browser ...", Guardian "Related:" links, Quanta's "The post ... first appeared on ...", NPR's
-"(Image credit: ...)", Daily Mail image captions glued into the text.
+"(Image credit: ...)", Daily Mail image captions glued into the text; list bullets, caption
+credits and the prompts of the shared article pages ("Also on <site>", "Like this story?",
+the Dow Jones reprint notice).
 """
 
 from __future__ import annotations
