@@ -36,7 +36,8 @@ _PROSE = (
 
 
 def _page(body: str) -> str:
-    return f"<html><head><title>Ferry timetable</title></head><body><article>{body}</article></body></html>"
+    head = "<head><title>Ferry timetable</title></head>"
+    return f"<html>{head}<body><article>{body}</article></body></html>"
 
 
 def test_the_headline_block_before_the_first_paragraph_is_not_article_text() -> None:
