@@ -5,7 +5,9 @@ pattern was written against text seen in the development corpora (`../shared`): 
 bylines and "PUBLISHED: ... | UPDATED: ..." stamps, CNN and Reuters datelines, BBC "Media
 playback is unsupported on your device" and newsletter prompts, Sky's "Please use Chrome
 browser ...", Guardian "Related:" links, Quanta's "The post ... first appeared on ...", NPR's
-"(Image credit: ...)", Daily Mail image captions glued into the text.
+"(Image credit: ...)", Daily Mail image captions glued into the text; list bullets, caption
+credits and the prompts of the shared article pages ("Also on <site>", "Like this story?",
+the Dow Jones reprint notice).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ LEADING = (
     # "(The Hollywood Reporter)"
     re.compile(
         r"^(?:[A-Za-z][\w.'’-]*(?:[ ,]+[A-Za-z][\w.'’-]*){0,4}\s*)?"
-        r"\(\s*(?:cnn|CNN|Reuters|AP|AFP|[A-Z][\w.]*(?: [A-Z][\w.]*){0,3})\s*\)"
+        r"\(\s*(?:cnn|CNN|Reuters|AP|AFP|[A-Z][\w.]+(?: [A-Z][\w.]*){0,3})\s*\)"
         r"\s*(?:(?:--|—|–|-)\s*)?"
     ),
     # "LONDON — ", "NEW YORK, N.Y. -- "
@@ -65,6 +67,18 @@ LEADING = (
         rf"^By\s+{_NAME}(?:\s+{_NAME}){{1,3}}(?:\s+(?:and|&)\s+{_NAME}(?:\s+{_NAME}){{1,3}})?"
         rf"(?:\s*,\s*{_NAME}(?:\s+{_NAME}){{0,3}})?\s*(?:[.|]\s*|$|(?=Updated\b|\())"
     ),
+)
+
+# A list item: a bullet or dash, a space, then a word that does not continue a sentence
+# ("- which we know ..." is a dash inside prose).
+BULLET = re.compile(r"^[-–—•*·▪●■]\s+(?=[^\W_a-z]|[\"“‘'(])")
+
+# The credit that ends a photo caption: "... at the launch via Example Labs", "Photo: Jane
+# Roe/AP", "(Getty Images)". Only looked for in text without a sentence end.
+CAPTION_CREDIT = re.compile(
+    r"(?:\bvia|\b(?:Photo|Image|Picture|Video)s?(?: by| credit)?:|\bCredit:|\bCourtesy(?: of)?)"
+    r"\s+\S+(?:\s+\S+){0,3}$"
+    r"|(?:\b|/|\()(?:Getty Images|AP Photo|AFP|Reuters|EPA|Shutterstock|Alamy)\)?$"
 )
 
 # A sentence (or paragraph) that matches is dropped whole.
@@ -77,8 +91,12 @@ DROP_SENTENCE = re.compile(
     r"|(?:Install|Download|Get) (?:the|our) .{0,60}\bapp\b"
     r"|.{0,80}\bPlease use Chrome browser\b"
     r"|READ MORE\b|Read more\b|Related(?: articles| stories| content| coverage)?:"
-    r"|More on this story"
-    r"|See also\b|Click here\b|Share (?:this|on|via)\b|Share or comment\b|Continue reading\b"
+    r"|More on this story|RSVP\b"
+    r"|See also\b|Click here\b|Share (?:this|on|via|it with)\b|Share or comment\b"
+    r"|Continue reading\b"
+    r"|Also (?:on|at) \S+\.[a-z]{2,}\b"
+    r"|(?:Like|Enjoy(?:ed)?|Love) this (?:story|article|post)\b.{0,30}\?"
+    r"|This copy is for your personal,? non-commercial use\b|To order presentation-ready copies\b"
     r"|Watch (?:the|our) (?:video|full)\b|Listen to (?:the|this|our) (?:reports?|podcast|programme)"
     r"|The post .{0,200}\bappeared (?:first )?on\b"
     r"|(?:Copyright|©)\s|.{0,120}\bAll rights reserved\b"
