@@ -55,6 +55,9 @@ _DUE_BATCH = 500
 STORY_LOCK = 0x6E62_0002
 """The PostgreSQL advisory lock key under which new briefs are stored (``nb`` + 2; migrations
 use ``nb`` + 1)."""
+CATALOGUE_LOCK = 0x6E62_0003
+"""The advisory lock key under which a worker syncs the catalogue (``nb`` + 3): workers that
+start together would otherwise insert the same new feed and one would fail on its key."""
 _RELEASED: dict[str, object] = {"leased_until": None, "lease_owner": None}
 """Saving a feed's state ends the lease its poll held."""
 
@@ -179,6 +182,8 @@ class SqlStorage(
     # -- feeds -----------------------------------------------------------------------------
     async def sync_catalogue(self, feeds: Sequence[Feed]) -> None:
         async with self._tx() as s:
+            if not self.single_writer:  # read the rows only after the worker before us wrote
+                await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CATALOGUE_LOCK})
             existing = {r.id: r for r in (await s.scalars(select(FeedRow))).all()}
             for feed in feeds:
                 row = existing.get(feed.id)
