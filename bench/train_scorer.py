@@ -19,6 +19,13 @@ at weight 0: in cross-validation they over-fitted and cost CNN/DM ROUGE-1) and i
 pairwise within each article (RankNet) by full-batch Adam from zeros for a fixed number of
 steps: deterministic, so the same data give the same weights. CNN/DM and XSum weigh the same.
 
+Then the two set scorers (`summarizer.candidates`; one for sentence-count budgets, trained on
+3 sentences for CNN/DM and 1 for XSum, one for 60 words): each training article's candidate
+summaries are pooled by the sentence scorer just trained, as the backend does, and a linear
+model over their standardised set features is fitted listwise (cross-entropy of the softmax of
+its scores against the softmax of each candidate's true mean ROUGE-1/ROUGE-2 F1 over
+`SET_TEMPERATURE`), by the same full-batch Adam from zeros; each file weighs half.
+
 Cross-validation: articles are split into `--folds` folds (seed 0, per file); each fold is
 summarised by a model trained on the other folds, through the real backends (a cache stands in
 for the encoder), and scored with `summarizer.metrics.RougeScorer`. Intervals are 95%
