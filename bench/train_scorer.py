@@ -9,7 +9,7 @@ repository), cleaned and split exactly as the summariser does (`summarizer.chain
 no headline), the first 40 sentences of each article. MiniLM embeddings (from the encoder
 the summariser uses, `NEWSBRIEF_ENCODER`, default onnx-int8) and the oracle labels are cached
 in --cache (default /tmp/newsbrief-scorer), keyed by the encoder and a hash of the sentences
-(and references), so a warm `--check` takes seconds of CPU.
+(and references), so a warm `--check` takes about half a minute of CPU.
 
 Labels come from a ROUGE oracle (rouge-score's tokenizer and Porter stemmer): a sentence's
 label is 1 when the greedy oracle of up to 3 sentences (mean ROUGE-1/ROUGE-2 F1) picks it,
