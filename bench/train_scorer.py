@@ -9,7 +9,7 @@ repository), cleaned and split exactly as the summariser does (`summarizer.chain
 no headline), the first 40 sentences of each article. MiniLM embeddings (from the encoder
 the summariser uses, `NEWSBRIEF_ENCODER`, default onnx-int8) and the oracle labels are cached
 in --cache (default /tmp/newsbrief-scorer), keyed by the encoder and a hash of the sentences
-(and references), so a warm `--check` takes seconds of CPU.
+(and references), so a warm `--check` takes about half a minute of CPU.
 
 Labels come from a ROUGE oracle (rouge-score's tokenizer and Porter stemmer): a sentence's
 label is 1 when the greedy oracle of up to 3 sentences (mean ROUGE-1/ROUGE-2 F1) picks it,
@@ -18,6 +18,13 @@ standardised surface features of `summarizer.features` (the raw embedding column
 at weight 0: in cross-validation they over-fitted and cost CNN/DM ROUGE-1) and is trained
 pairwise within each article (RankNet) by full-batch Adam from zeros for a fixed number of
 steps: deterministic, so the same data give the same weights. CNN/DM and XSum weigh the same.
+
+Then the two set scorers (`summarizer.candidates`; one for sentence-count budgets, trained on
+3 sentences for CNN/DM and 1 for XSum, one for 60 words): each training article's candidate
+summaries are pooled by the sentence scorer just trained, as the backend does, and a linear
+model over their standardised set features is fitted listwise (cross-entropy of the softmax of
+its scores against the softmax of each candidate's true mean ROUGE-1/ROUGE-2 F1 over
+`SET_TEMPERATURE`), by the same full-batch Adam from zeros; each file weighs half.
 
 Cross-validation: articles are split into `--folds` folds (seed 0, per file); each fold is
 summarised by a model trained on the other folds, through the real backends (a cache stands in
@@ -41,13 +48,22 @@ from pathlib import Path
 import numpy as np
 
 from summarizer.base import Article, Backend, Budget, Document
+from summarizer.candidates import count_matrix, f1, set_features
 from summarizer.chain import prepare
 from summarizer.embedding import EmbeddingBackend
 from summarizer.encoder import EMBEDDING_SIZE, SentenceEncoder
 from summarizer.features import sentence_features
+from summarizer.knapsack import candidates
 from summarizer.lead import LeadBackend
-from summarizer.learned import DEFAULT_MAX_SENTENCES, WEIGHTS_PATH, LearnedBackend, ScorerWeights
+from summarizer.learned import (
+    DEFAULT_MAX_SENTENCES,
+    WEIGHTS_PATH,
+    LearnedBackend,
+    Linear,
+    ScorerWeights,
+)
 from summarizer.metrics import ROUGE_TYPES, RougeScorer, bootstrap
+from summarizer.scoring import ScoringConfig, relevance
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval-data"
 FILES = (("cnndm-dev.jsonl", "CNN/DM dev", 3), ("xsum-nontest-999.jsonl", "XSum non-test", 1))
@@ -57,10 +73,10 @@ USE_EMBEDDING = False
 L2 = 3e-3
 STEPS = 300
 LEARNING_RATE = 0.05
-TEMPERATURE = 1.0
-REDUNDANCY = 1.0
-TOP_K = 10
+TOP_K = 8
 WORDS = 60
+SET_TEMPERATURE = 0.5
+SET_L2 = 1e-3
 
 
 @dataclass
@@ -74,6 +90,8 @@ class Item:
     features: np.ndarray
     gains: np.ndarray
     oracle: np.ndarray
+    tokens: list[list[str]]
+    reference_tokens: list[str]
 
 
 class CachedEncoder(SentenceEncoder):
@@ -204,22 +222,60 @@ def load(cache: Path) -> list[Item]:
                     name, doc, row["reference"], vectors,
                     sentence_features(vectors, doc.sentences),
                     gains_oracle[start:end, 0], gains_oracle[start:end, 1],
+                    [tokenize(s) for s in doc.sentences], tokenize(row["reference"]),
                 )
             )  # fmt: skip
     return items
 
 
 def train(items: Sequence[Item]) -> ScorerWeights:
-    """Fit the pairwise linear scorer on `items` (deterministic: zeros + full-batch Adam).
+    """Fit the sentence scorer, then the two set scorers on its candidates (deterministic)."""
+    sentences = train_sentences(items)
+    count_budgets = {name: Budget(sentences=n) for name, _, n in FILES}
+    return ScorerWeights(
+        sentences,
+        train_sets(items, sentences, lambda item: count_budgets[item.file]),
+        train_sets(items, sentences, lambda item: Budget(max_words=WORDS)),
+        TOP_K,
+    )
+
+
+def _file_weights(items: Sequence[Item]) -> np.ndarray:
+    """Each article's weight: each file half of the total, its articles equal."""
+    per_file = Counter(item.file for item in items)
+    weights = np.array([1.0 / per_file[item.file] for item in items])
+    return weights / weights.sum()
+
+
+def _adam(gradient: Callable[[np.ndarray], np.ndarray], size: int) -> np.ndarray:
+    """Full-batch Adam from zeros for `STEPS` steps (deterministic)."""
+    w = np.zeros(size)
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, STEPS + 1):
+        grad = gradient(w)
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
+        w -= LEARNING_RATE * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
+    return w
+
+
+def _standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return x.mean(axis=0), scale
+
+
+def train_sentences(items: Sequence[Item]) -> Linear:
+    """Fit the pairwise linear sentence scorer on `items` (zeros + full-batch Adam).
 
     RankNet within each article: for every pair of sentences whose labels differ, the
     logistic loss of their score difference, weighted by the label difference; each
     article's pairs weigh the same in total, and each file half of everything.
     """
     x = np.concatenate([item.features for item in items])
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardisation(x)
     if not USE_EMBEDDING:
         scale[:EMBEDDING_SIZE] = np.inf  # standardised to 0: the weights stay 0
     width = max(len(item.gains) for item in items)
@@ -234,24 +290,69 @@ def train(items: Sequence[Item]) -> ScorerWeights:
     pair = np.maximum(label[:, :, None] - label[:, None, :], 0.0)
     pair *= present[:, :, None] * present[:, None, :]
     pair /= np.maximum(pair.sum(axis=(1, 2), keepdims=True), 1e-12)
-    per_file = Counter(item.file for item in items)
-    doc_weight = np.array([1.0 / per_file[item.file] for item in items])
-    pair *= (doc_weight / doc_weight.sum())[:, None, None]
-    w = np.zeros(x.shape[1])
-    m = np.zeros_like(w)
-    v = np.zeros_like(w)
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    for step in range(1, STEPS + 1):
+    pair *= _file_weights(items)[:, None, None]
+
+    def gradient(w: np.ndarray) -> np.ndarray:
         s = z @ w
         d_pair = -pair / (1.0 + np.exp(np.clip(s[:, :, None] - s[:, None, :], -50, 50)))
         d_score = d_pair.sum(axis=2) - d_pair.sum(axis=1)
-        grad = np.einsum("bl,bld->d", d_score, z) + L2 * w
-        m = beta1 * m + (1 - beta1) * grad
-        v = beta2 * v + (1 - beta2) * grad * grad
-        w -= LEARNING_RATE * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
+        return np.einsum("bl,bld->d", d_score, z) + L2 * w
+
+    w = _adam(gradient, x.shape[1])
     if not USE_EMBEDDING:
         scale[:EMBEDDING_SIZE] = 1.0
-    return ScorerWeights(mean, scale, w, TEMPERATURE, REDUNDANCY, TOP_K)
+    return Linear(mean, scale, w)
+
+
+def summary_rouge(item: Item, pool: Sequence[int], masks: np.ndarray) -> np.ndarray:
+    """Mean ROUGE-1/ROUGE-2 F1 (0..1) of each candidate summary against the reference
+    (rouge-score's tokens, without the bigrams that span two sentences)."""
+    values = []
+    for order in (1, 2):
+        counts = count_matrix([*item.tokens, item.reference_tokens], order)
+        reference = np.broadcast_to(counts[-1], (len(masks), counts.shape[1]))
+        values.append(f1(masks @ counts[np.asarray(pool)], reference))
+    result: np.ndarray = (values[0] + values[1]) / 2
+    return result
+
+
+def train_sets(
+    items: Sequence[Item], sentences: Linear, budget_of: Callable[[Item], Budget]
+) -> Linear:
+    """Fit a linear scorer of candidate summaries (zeros + full-batch Adam).
+
+    Listwise: within each article, the softmax of the scores over its candidates (pooled by
+    `sentences`, as the backend does) is fitted by cross-entropy to the softmax of their
+    true ROUGE / `SET_TEMPERATURE`; each file weighs half.
+    """
+    rows, targets = [], []
+    for item in items:
+        budget = budget_of(item)
+        scores = sentences.score(item.features)
+        pool, masks = candidates(item.document.sentences, scores, budget, top_k=TOP_K)
+        relevances = relevance(item.embeddings, item.document.sentences, ScoringConfig())
+        rows.append(
+            set_features(item.embeddings, item.document.sentences, relevances, pool, masks, budget)
+        )
+        rouge = summary_rouge(item, pool, masks)
+        target = np.exp((rouge - rouge.max()) / SET_TEMPERATURE)
+        targets.append(target / target.sum())
+    x = np.concatenate(rows)
+    mean, scale = _standardisation(x)
+    z = (x - mean) / scale
+    starts = np.cumsum([0, *(len(r) for r in rows)])[:-1]
+    article = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    weight = _file_weights(items)[article]
+    target = np.concatenate(targets)
+
+    def gradient(w: np.ndarray) -> np.ndarray:
+        s = z @ w
+        e = np.exp(s - np.maximum.reduceat(s, starts)[article])
+        predicted = e / np.add.reduceat(e, starts)[article]
+        result: np.ndarray = z.T @ (weight * (predicted - target)) + 2 * SET_L2 * w
+        return result
+
+    return Linear(mean, scale, _adam(gradient, x.shape[1]))
 
 
 def _label(item: Item) -> np.ndarray:
@@ -354,14 +455,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         shipped = ScorerWeights.load(WEIGHTS_PATH)
         shipped_scores = np.concatenate([shipped.score(item.features) for item in items])
         gap = float(np.abs(scores - shipped_scores).max())
-        same = gap <= 1e-6 and (shipped.temperature, shipped.redundancy, shipped.top_k) == (
-            weights.temperature,
-            weights.redundancy,
-            weights.top_k,
+        set_gap = max(
+            float(np.abs(getattr(new, part) - getattr(old, part)).max())
+            for new, old in (
+                (weights.by_count, shipped.by_count),
+                (weights.by_words, shipped.by_words),
+            )
+            for part in ("mean", "scale", "weights")
         )
+        same = gap <= 1e-6 and set_gap <= 1e-6 and shipped.top_k == weights.top_k
         print(
-            f"max |retrained - shipped| score over {len(scores)} sentences: {gap:.3g}"
-            f" -> {'same' if same else 'DIFFERENT'}"
+            f"max |retrained - shipped| score over {len(scores)} sentences: {gap:.3g},"
+            f" set scorer weights: {set_gap:.3g} -> {'same' if same else 'DIFFERENT'}"
         )
         return 0 if same else 1
     cross_validate(items, args.folds, vectors)

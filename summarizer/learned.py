@@ -1,18 +1,21 @@
-"""The learned backend (selectable, not the default): sentences scored by a small trained model,
-budget as a knapsack.
+"""The learned backend (selectable, not the default): sentences and whole candidate summaries
+scored by small trained models, the budget as a search over the candidates.
 
 Each article's first `max_sentences` cleaned sentences (and its headline, when there is one)
 are embedded by MiniLM in one pass for the whole batch (`summarizer.encoder`); everything
-after that is numpy. `summarizer.features` turns each sentence into a row of its embedding plus
-position, length, numbers, names, quotes and similarity to the article (and the headline); the
-scorer is a linear model over the standardised rows, trained to rank the sentences of an
-article by their ROUGE against the reference summary (`bench/train_scorer.py`, weights in
-`scorer_weights.npz` beside this module, a few kilobytes).
+after that is numpy, in two steps, both linear models over standardised features trained on
+the development data against ROUGE (`bench/train_scorer.py`, weights in `scorer_weights.npz`
+beside this module, a few kilobytes):
 
-Selection turns the scores into utilities (a softmax over the article's sentences, so one
-article's scale does not matter) and picks the best set of whole sentences within the budget
-with `summarizer.knapsack.choose`, where two chosen sentences cost `redundancy` x their
-cosine similarity x the smaller of their utilities (what the weaker one repeats is not news).
+1. **Sentences**: `summarizer.features` turns each sentence into a row of position, length,
+   numbers, names, quotes and similarity to the article (and the headline); the sentence
+   scorer ranks them, and its `top_k` best join the first sentences of the article (and its
+   lead summary) in a small pool (`summarizer.knapsack.candidates`).
+2. **Summaries**: every subset of the pool that fits the budget is a candidate summary;
+   `summarizer.candidates` describes each as a whole (coverage of the article, repetition,
+   relevance, position, length used) and the set scorer for the kind of budget (a number of
+   sentences, or words) picks the best one. ROUGE rewards the right set, not the best
+   sentences one by one, which is why the set is what is scored.
 """
 
 from __future__ import annotations
@@ -26,48 +29,75 @@ import numpy as np
 import numpy.typing as npt
 
 from summarizer.base import BackendUnavailable, Budget, Document
+from summarizer.candidates import SET_FEATURES, set_features
 from summarizer.encoder import SentenceEncoder
 from summarizer.features import SURFACE_FEATURES, sentence_features
 from summarizer.knapsack import choose
+from summarizer.scoring import ScoringConfig, relevance
 
 DEFAULT_MAX_SENTENCES = 40
 WEIGHTS_PATH = Path(__file__).with_name("scorer_weights.npz")
+_MODELS = ("sentences", "by_count", "by_words")
 
 
 @dataclass(frozen=True)
-class ScorerWeights:
-    """A trained scorer: standardisation, linear weights and the selection settings.
+class Linear:
+    """A linear model over standardised rows.
 
     Attributes:
         mean: `(d,)` feature means of the training rows.
         scale: `(d,)` feature standard deviations (1 where a feature is constant).
         weights: `(d,)` weights of the standardised features.
-        temperature: Scores are divided by it before the softmax that gives utilities.
-        redundancy: Weight of the pair penalty in the knapsack.
-        top_k: Candidates the knapsack considers.
     """
 
     mean: npt.NDArray[np.float64]
     scale: npt.NDArray[np.float64]
     weights: npt.NDArray[np.float64]
-    temperature: float
-    redundancy: float
+
+    def score(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The score of each row (higher: better)."""
+        result: npt.NDArray[np.float64] = ((rows - self.mean) / self.scale) @ self.weights
+        return result
+
+
+@dataclass(frozen=True)
+class ScorerWeights:
+    """The trained models and the pool size.
+
+    Attributes:
+        sentences: Scores sentences (`features.sentence_features` rows).
+        by_count: Scores candidate summaries (`candidates.set_features` rows) when the budget
+            is a number of sentences.
+        by_words: The same for word budgets.
+        top_k: Best-scored sentences that join the pool of candidates.
+    """
+
+    sentences: Linear
+    by_count: Linear
+    by_words: Linear
     top_k: int
 
     def score(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """The score of each row of `features` (higher: more summary-worthy)."""
-        result: npt.NDArray[np.float64] = ((features - self.mean) / self.scale) @ self.weights
-        return result
+        """The sentence score of each row of `features`."""
+        return self.sentences.score(features)
+
+    def for_budget(self, budget: Budget) -> Linear:
+        """The set scorer for this kind of budget."""
+        return self.by_count if budget.sentences is not None else self.by_words
 
     def save(self, path: Path) -> None:
         """Write the weights as an uncompressed .npz (no pickled objects)."""
+        arrays = {
+            f"{name}_{part}": getattr(getattr(self, name), part)
+            for name in _MODELS
+            for part in ("mean", "scale", "weights")
+        }
         np.savez(
             path,
-            mean=self.mean,
-            scale=self.scale,
-            weights=self.weights,
-            settings=np.array([self.temperature, self.redundancy, self.top_k]),
+            **arrays,
+            top_k=np.array(self.top_k),
             features=np.array(SURFACE_FEATURES),
+            set_features=np.array(SET_FEATURES),
         )
 
     @classmethod
@@ -81,24 +111,18 @@ class ScorerWeights:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {key: data[key] for key in data.files}
             names = tuple(str(name) for name in arrays["features"])
-            temperature, redundancy, top_k = (float(v) for v in arrays["settings"])
-            weights = cls(
-                arrays["mean"], arrays["scale"], arrays["weights"], temperature, redundancy,
-                int(top_k),
-            )  # fmt: skip
+            set_names = tuple(str(name) for name in arrays["set_features"])
+            models = [
+                Linear(*(arrays[f"{name}_{part}"] for part in ("mean", "scale", "weights")))
+                for name in _MODELS
+            ]
+            weights = cls(models[0], models[1], models[2], int(arrays["top_k"]))
         except (OSError, KeyError, ValueError) as exc:
             raise BackendUnavailable(f"cannot read scorer weights {path}: {exc}") from exc
-        if names != SURFACE_FEATURES or weights.weights.shape != weights.mean.shape:
+        shapes_match = all(m.weights.shape == m.mean.shape for m in models)
+        if names != SURFACE_FEATURES or set_names != SET_FEATURES or not shapes_match:
             raise BackendUnavailable(f"scorer weights {path} do not match this version's features")
         return weights
-
-
-def utilities(scores: npt.NDArray[np.float64], temperature: float) -> npt.NDArray[np.float64]:
-    """Softmax of `scores / temperature`: one article's utilities, summing to 1."""
-    z = scores / temperature
-    e = np.exp(z - z.max())
-    result: npt.NDArray[np.float64] = e / e.sum()
-    return result
 
 
 def select(
@@ -110,11 +134,13 @@ def select(
 ) -> tuple[str, ...]:
     """Choose one document's summary sentences from its sentence scores (module docstring)."""
     sentences = document.sentences[: len(scores)]
-    u = utilities(scores, weights.temperature)
-    vectors = embeddings.astype(np.float64)
-    similarity = np.clip(vectors @ vectors.T, 0.0, 1.0)
-    penalties = weights.redundancy * similarity * np.minimum.outer(u, u)
-    return choose(sentences, u, penalties, budget, title=document.title, top_k=weights.top_k)
+    relevances = relevance(embeddings, sentences, ScoringConfig())
+    model = weights.for_budget(budget)
+
+    def value(pool: list[int], masks: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return model.score(set_features(embeddings, sentences, relevances, pool, masks, budget))
+
+    return choose(sentences, scores, budget, value, title=document.title, top_k=weights.top_k)
 
 
 class LearnedBackend:

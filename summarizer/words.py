@@ -25,6 +25,11 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def content_tokens(text: str) -> list[str]:
+    """Lower-cased words of three or more characters that are not stop words, in order."""
+    return [w for w in words_of(text) if len(w) > 2 and w not in STOPWORDS]
+
+
 def content_words(text: str) -> set[str]:
     """Distinct lower-cased words of three or more characters that are not stop words."""
-    return {w for w in words_of(text) if len(w) > 2 and w not in STOPWORDS}
+    return set(content_tokens(text))
