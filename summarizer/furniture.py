@@ -54,10 +54,11 @@ WIRE_DATELINE = re.compile(
 LEADING = (
     WIRE_DATELINE,
     # "(CNN)", "New Delhi, India (CNN)", "WASHINGTON (Reuters) -", "( cnn ) --",
-    # "(The Hollywood Reporter)"
+    # "(The Hollywood Reporter)". A place before the brackets only with a known agency in
+    # them: "The World Health Organization (WHO) said ..." is prose.
     re.compile(
-        r"^(?:[A-Za-z][\w.'’-]*(?:[ ,]+[A-Za-z][\w.'’-]*){0,4}\s*)?"
-        r"\(\s*(?:cnn|CNN|Reuters|AP|AFP|[A-Z][\w.]+(?: [A-Z][\w.]*){0,3})\s*\)"
+        r"^(?:(?:[A-Za-z][\w.'’-]*(?:[ ,]+[A-Za-z][\w.'’-]*){0,4}\s*)?"
+        r"\(\s*(?:cnn|CNN|Reuters|AP|AFP)\s*\)|\(\s*[A-Z][\w.]+(?: [A-Z][\w.]*){0,3}\s*\))"
         r"\s*(?:(?:--|—|–|-)\s*)?"
     ),
     # "LONDON — ", "NEW YORK, N.Y. -- "

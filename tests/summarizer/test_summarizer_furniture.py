@@ -98,12 +98,6 @@ def test_by_in_prose_is_not_a_byline() -> None:
         assert strip_leading(text) == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: LEADING[1] strips up to five words before any capitalised name in "
-    "brackets; the fix changes the cleaning of four dev articles, so it needs the learned "
-    "scorer's weights retrained (bench/train_scorer.py --write)",
-)
 def test_an_opening_with_an_abbreviation_in_brackets_is_prose() -> None:
     # Only a known agency may follow a place: a capitalised name in brackets after a few
     # words is an abbreviation or a party, and the sentence must survive whole.
