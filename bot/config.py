@@ -95,7 +95,7 @@ class Settings(BaseSettings):
         "text", description="Log line format: text, or json (one JSON object a line)."
     )
     summarizer: Method = Field(
-        "embedding", description="Summarisation method (falls back to the next on failure)."
+        "learned", description="Summarisation method (falls back to the next on failure)."
     )
     summarizer_model: str | None = Field(
         None, description="seq2seq model: a hub id or a local directory."

@@ -1,4 +1,4 @@
-"""The embedding backend (default): extractive MiniLM centrality with MMR and a position prior.
+"""The embedding backend: extractive MiniLM centrality with MMR and a position prior.
 
 Each article's first `max_sentences` cleaned sentences are embedded (`summarizer.encoder`,
 all articles of a call in one length-sorted pass), ranked (`summarizer.scoring`), and the

@@ -20,7 +20,7 @@ from summarizer.seq2seq import Seq2SeqBackend
 Method = Literal["lead", "embedding", "learned", "seq2seq"]
 """The summarisation methods (the type of the bot's ``NEWSBRIEF_SUMMARIZER`` setting)."""
 METHODS: tuple[Method, ...] = get_args(Method)
-DEFAULT_METHOD = "embedding"
+DEFAULT_METHOD = "learned"
 
 
 def build_summarizer(
@@ -35,7 +35,7 @@ def build_summarizer(
     Nothing is loaded here: models load lazily on the first `summarize` call.
 
     Args:
-        method: "lead", "embedding" (default), "learned" or "seq2seq" (setting
+        method: "lead", "embedding", "learned" (default) or "seq2seq" (setting
             `NEWSBRIEF_SUMMARIZER`).
         model: The seq2seq model id or local directory (setting
             `NEWSBRIEF_SUMMARIZER_MODEL`); default `summarizer.seq2seq.DEFAULT_MODEL`.

@@ -48,8 +48,9 @@ def _norm(text: str) -> str:
 
 
 def _bare(text: str) -> str:
-    """`text` without whitespace: the ground truth spaces some punctuation ("Browns ’ ")."""
-    return re.sub(r"\s+", "", text)
+    """`text` without whitespace and invisible marks: the ground truth spaces some punctuation
+    ("Browns ’ ") and keeps the page's soft hyphens ("US \\xadforces")."""
+    return re.sub(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+", "", text)
 
 
 def _paragraphs(text: str) -> list[str]:

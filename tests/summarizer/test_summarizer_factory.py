@@ -77,10 +77,14 @@ def test_every_method_builds_a_chain_that_ends_with_lead() -> None:
         assert chain.methods == expected[method]
 
 
-def test_the_default_method_is_embedding() -> None:
-    assert DEFAULT_METHOD == "embedding"
-    assert chain_of(DEFAULT_METHOD, encoder=FakeEncoder()).methods == ("embedding", "lead")
-    assert build_summarizer(encoder=FakeEncoder()).name == "embedding"
+def test_the_default_method_is_learned() -> None:
+    assert DEFAULT_METHOD == "learned"
+    assert chain_of(DEFAULT_METHOD, encoder=FakeEncoder()).methods == (
+        "learned",
+        "embedding",
+        "lead",
+    )
+    assert build_summarizer(encoder=FakeEncoder()).name == "learned"
 
 
 @pytest.mark.parametrize("method", ["", "Lead", "bart", "textrank"])
