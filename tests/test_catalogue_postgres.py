@@ -24,3 +24,21 @@ async def test_workers_syncing_the_catalogue_at_once_all_succeed(postgres_url: s
         finally:
             for w in workers:
                 await w.close()
+
+
+async def test_two_workers_adding_the_same_new_feed_at_once_get_one_feed(
+    postgres_url: str,
+) -> None:
+    """Two chats on two workers subscribe to the same new address at the same moment: both
+    get the one feed, and neither gets a database error."""
+    await _reset_postgres(postgres_url)
+    first, second = await open_storage(postgres_url), await open_storage(postgres_url)
+    try:
+        for n in range(10):
+            feed = Feed(f"new-{n}", f"https://new.example/{n}/rss", f"New {n}")
+            one, two = await asyncio.gather(first.add_feed(feed), second.add_feed(feed))
+            assert one.id == two.id == f"new-{n}"
+        assert len(await first.list_feeds()) == 10
+    finally:
+        await first.close()
+        await second.close()
