@@ -14,8 +14,8 @@ import pytest
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.console.chat import CONSOLE_CHAT, SORRY, ConsoleNotifier
 from bot.core.commands import Commands
-from bot.core.errors import MessageGone
-from bot.core.i18n import _, using
+from bot.core.errors import MessageGone, StorageError
+from bot.core.i18n import _, translate, using
 from bot.core.models import Brief, ChatRef, Feed, Reply, ReplyKind
 from bot.core.ports import Summarised
 from tests.fakes import T0, FakeFeedSource, FakeStorage, FixedClock, make_story
@@ -144,6 +144,30 @@ async def test_an_export_prints_the_file_after_its_caption(commands: Commands) -
     name, _sep, body = document.partition("\n")
     assert name == "--- newsbrief-console-console.opml ---"
     assert body.startswith("<?xml") and 'xmlUrl="https://bbc.example/rss"' in body
+
+
+async def test_the_apology_is_in_the_chats_language(storage: FakeStorage) -> None:
+    class Broken(Commands):
+        async def status(self, chat: ChatRef) -> Reply:
+            raise RuntimeError("database on fire")
+
+    blocks = await _session(
+        Broken(storage, FakeFeedSource(), FixedClock()), "language de\nstatus\n"
+    )
+    assert len(blocks) == 2
+    assert blocks[1] == translate("de", SORRY)
+    assert blocks[1] != SORRY  # the German catalogue has it
+
+
+async def test_the_apology_is_english_when_the_language_cannot_be_read(
+    storage: FakeStorage,
+) -> None:
+    class Down(Commands):
+        async def speaks(self, chat: ChatRef, locale: str | None = None) -> str:
+            raise StorageError("database error: OperationalError: disk I/O error")
+
+    blocks = await _session(Down(storage, FakeFeedSource(), FixedClock()), "status\n")
+    assert blocks == [SORRY]
 
 
 async def test_the_chats_language_is_spoken_from_the_next_line(commands: Commands) -> None:

@@ -21,14 +21,14 @@ from bot.core import briefs as brief_text
 from bot.core.command_parse import parse
 from bot.core.commands import Commands
 from bot.core.errors import MessageGone
-from bot.core.i18n import using
+from bot.core.i18n import N_, _, using
 from bot.core.models import Brief, ChatRef, Platform, Reply, ReplyKind
 from bot.core.ports import Clock, Pace
 
 logger = logging.getLogger(__name__)
 
 CONSOLE_CHAT = ChatRef(Platform.CONSOLE, "console")
-SORRY = "Sorry, that failed. The log has the details; please try again."
+SORRY = N_("Sorry, something went wrong on my side. Please try again in a minute.")
 
 
 async def _owner() -> bool:
@@ -132,8 +132,17 @@ class ConsoleAdapter:
                 await self._run(text)
             except Exception:
                 logger.exception("console command %r failed", text)
-                self.notifier.reply(Reply(SORRY, ReplyKind.ERROR))
+                self.notifier.reply(Reply(await self._sorry(), ReplyKind.ERROR))
         logger.info("console input ended; still delivering briefs until interrupted")
+
+    async def _sorry(self) -> str:
+        """The apology in the chat's language; in English when even that cannot be read."""
+        try:
+            language = await self._commands.speaks(CONSOLE_CHAT)
+        except Exception:  # the database that failed the command may fail this too
+            return SORRY
+        with using(language):
+            return _(SORRY)
 
     async def _run(self, text: str) -> None:
         """Parse and run one line in the chat's language (``/language``; English by default);
