@@ -1,4 +1,4 @@
-"""The learned backend (selectable, not the default): sentences and whole candidate summaries
+"""The learned backend (the default): sentences and whole candidate summaries
 scored by small trained models, the budget as a search over the candidates.
 
 Each article's first `max_sentences` cleaned sentences (and its headline, when there is one)
