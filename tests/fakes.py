@@ -565,7 +565,8 @@ class FakeStorage:
     async def finish_edit(self, edit_id: int, now: datetime, *, error: str = "") -> None:
         e = self.edits[edit_id]
         e.state = DeliveryState.FAILED if error else DeliveryState.SENT
-        e.sent_at, e.attempts, e.error = now, e.attempts + 1, error or None
+        e.sent_at = None if error else now  # as claims.finished: a failed edit never went out
+        e.attempts, e.error = e.attempts + 1, error or None
 
     async def retry_edit(self, edit_id: int, at: datetime, error: str) -> None:
         e = self.edits[edit_id]

@@ -47,6 +47,20 @@ def take(
         row.claim_token = token
 
 
+def finished(table: Claimable, row_ids: Sequence[int], now: datetime, error: str = "") -> Update:
+    """Done: *sent* at ``now``, or *failed* with ``error`` (never sent); the attempt counted."""
+    return (
+        update(table)
+        .where(table.id.in_(list(row_ids)))
+        .values(
+            state=(DeliveryState.FAILED if error else DeliveryState.SENT).value,
+            sent_at=None if error else now,
+            attempts=table.attempts + 1,
+            last_error=error[:1000] or None,
+        )
+    )
+
+
 def retried(table: Claimable, row_id: int, at: datetime, error: str) -> Update:
     """Back to *pending* at ``at``, the failed attempt counted and its error kept."""
     return (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.edits import edit_due
@@ -95,18 +95,8 @@ class EditStore(StoreBase):
             ]
 
     async def finish_edit(self, edit_id: int, now: datetime, *, error: str = "") -> None:
-        state = DeliveryState.FAILED if error else DeliveryState.SENT
         async with self._tx() as s:
-            await s.execute(
-                update(EditRow)
-                .where(EditRow.id == edit_id)
-                .values(
-                    state=state.value,
-                    sent_at=now,
-                    attempts=EditRow.attempts + 1,
-                    last_error=error[:1000] or None,
-                )
-            )
+            await s.execute(claims.finished(EditRow, [edit_id], now, error))
 
     async def retry_edit(self, edit_id: int, at: datetime, error: str) -> None:
         async with self._tx() as s:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.core.models import ChatRef, DeliveryState, Notice, Platform
 from bot.storage import claims
@@ -65,18 +65,8 @@ class NoticeStore(StoreBase):
             ]
 
     async def finish_notice(self, notice_id: int, now: datetime, *, error: str = "") -> None:
-        state = DeliveryState.FAILED if error else DeliveryState.SENT
         async with self._tx() as s:
-            await s.execute(
-                update(NoticeRow)
-                .where(NoticeRow.id == notice_id)
-                .values(
-                    state=state.value,
-                    sent_at=None if error else now,
-                    attempts=NoticeRow.attempts + 1,
-                    last_error=error[:1000] or None,
-                )
-            )
+            await s.execute(claims.finished(NoticeRow, [notice_id], now, error))
 
     async def retry_notice(self, notice_id: int, at: datetime, error: str) -> None:
         async with self._tx() as s:

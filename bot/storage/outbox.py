@@ -186,15 +186,8 @@ class OutboxStore(StoreBase):
     ) -> None:
         async with self._tx() as s:
             await s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_(list(delivery_ids)))
-                .values(
-                    state=DeliveryState.SENT.value,
-                    sent_at=now,
-                    attempts=OutboxRow.attempts + 1,
-                    last_error=None,
-                    batched=batched,
-                    message_id=message_id[:64] if message_id else None,
+                claims.finished(OutboxRow, delivery_ids, now).values(
+                    batched=batched, message_id=message_id[:64] if message_id else None
                 )
             )
 
