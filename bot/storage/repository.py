@@ -57,7 +57,7 @@ STORY_LOCK = 0x6E62_0002
 use ``nb`` + 1)."""
 CATALOGUE_LOCK = 0x6E62_0003
 """The advisory lock key under which a worker adds feeds (``nb`` + 3): the catalogue at start-up,
-a chat's new feed (see ``_lock_feeds``)."""
+a chat's new feed (see ``_hold``)."""
 _RELEASED: dict[str, object] = {"leased_until": None, "lease_owner": None}
 """Saving a feed's state ends the lease its poll held."""
 
@@ -168,7 +168,7 @@ class SqlStorage(
             yield
             return
         async with self._tx() as s:
-            await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK})
+            await self._hold(s, STORY_LOCK)
             yield
 
     @asynccontextmanager
@@ -182,7 +182,7 @@ class SqlStorage(
     # -- feeds -----------------------------------------------------------------------------
     async def sync_catalogue(self, feeds: Sequence[Feed]) -> None:
         async with self._tx() as s:
-            await self._lock_feeds(s)
+            await self._hold(s, CATALOGUE_LOCK)
             existing = {r.id: r for r in (await s.scalars(select(FeedRow))).all()}
             for feed in feeds:
                 row = existing.get(feed.id)
@@ -209,7 +209,7 @@ class SqlStorage(
         now: datetime | None = None,
     ) -> Feed:
         async with self._tx() as s:
-            await self._lock_feeds(s)
+            await self._hold(s, CATALOGUE_LOCK)
             row = await self._feed_row_by_url(s, feed.url) or await self._new_feed_row(s, feed)
             if alias and await self._feed_row_by_url(s, alias) is None:
                 s.add(FeedAliasRow(url=alias, feed_id=row.id))
@@ -217,12 +217,13 @@ class SqlStorage(
                 await self._own(s, row, owner, now or datetime.now(UTC))
             return _feed(row)
 
-    async def _lock_feeds(self, s: AsyncSession) -> None:
-        """On PostgreSQL, hold ``CATALOGUE_LOCK`` until the transaction ends, so that a worker
-        reads the feed rows only after any other worker adding feeds has written (else both
-        insert the same new feed and one fails on its key). SQLite has one writer."""
+    async def _hold(self, s: AsyncSession, key: int) -> None:
+        """On PostgreSQL, wait for the advisory lock ``key`` and hold it until the transaction
+        of ``s`` ends (``CATALOGUE_LOCK``: a worker reads the feed rows only after any other
+        worker adding feeds has written, else both insert the same new feed and one fails on
+        its key). SQLite has one writer: nothing to do."""
         if not self.single_writer:
-            await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CATALOGUE_LOCK})
+            await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     async def _new_feed_row(self, s: AsyncSession, feed: Feed) -> FeedRow:
         """A new row for a chat-added feed, its id made unique with a number."""
