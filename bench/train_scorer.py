@@ -24,8 +24,10 @@ Then the two set scorers (`summarizer.candidates`; one for sentence-count budget
 summaries are pooled by the sentence scorer just trained, as the backend does, and a linear
 model over their standardised set features is fitted listwise (cross-entropy of the softmax of
 its scores against the softmax of each candidate's true mean ROUGE-1/ROUGE-2 F1 over
-`SET_TEMPERATURE`), by the same full-batch Adam from zeros; each file weighs half, except
-that XSum weighs `WORDS_XSUM_SHARE` in the word-budget scorer (chosen on the CV figures).
+a temperature: `COUNT_TEMPERATURE` for sentence counts, `SET_TEMPERATURE` for words), by the
+same full-batch Adam from zeros; each file weighs half, except that XSum weighs
+`WORDS_XSUM_SHARE` in the word-budget scorer (the share and the count temperature were chosen
+on the CV figures).
 
 Cross-validation: articles are split into `--folds` folds (seed 0, per file); each fold is
 summarised by a model trained on the other folds, through the real backends (a cache stands in
@@ -76,7 +78,8 @@ STEPS = 300
 LEARNING_RATE = 0.05
 TOP_K = 8
 WORDS = 60
-SET_TEMPERATURE = 0.5
+SET_TEMPERATURE = 0.5  # the word-budget set scorer's target softmax temperature
+COUNT_TEMPERATURE = 0.15  # the sentence-count set scorer's (chosen on the CV figures)
 SET_L2 = 1e-3
 WORDS_XSUM_SHARE = 0.75  # the word-budget set scorer's loss: XSum 0.75, CNN/DM 0.25
 
@@ -236,7 +239,12 @@ def train(items: Sequence[Item]) -> ScorerWeights:
     count_budgets = {name: Budget(sentences=n) for name, _, n in FILES}
     return ScorerWeights(
         sentences,
-        train_sets(items, sentences, lambda item: count_budgets[item.file]),
+        train_sets(
+            items,
+            sentences,
+            lambda item: count_budgets[item.file],
+            temperature=COUNT_TEMPERATURE,
+        ),
         train_sets(
             items, sentences, lambda item: Budget(max_words=WORDS), xsum_share=WORDS_XSUM_SHARE
         ),
@@ -327,12 +335,13 @@ def train_sets(
     sentences: Linear,
     budget_of: Callable[[Item], Budget],
     xsum_share: float = 0.5,
+    temperature: float = SET_TEMPERATURE,
 ) -> Linear:
     """Fit a linear scorer of candidate summaries (zeros + full-batch Adam).
 
     Listwise: within each article, the softmax of the scores over its candidates (pooled by
     `sentences`, as the backend does) is fitted by cross-entropy to the softmax of their
-    true ROUGE / `SET_TEMPERATURE`; XSum weighs `xsum_share`, CNN/DM the rest.
+    true ROUGE / `temperature`; XSum weighs `xsum_share`, CNN/DM the rest.
     """
     rows, targets = [], []
     for item in items:
@@ -344,7 +353,7 @@ def train_sets(
             set_features(item.embeddings, item.document.sentences, relevances, pool, masks, budget)
         )
         rouge = summary_rouge(item, pool, masks)
-        target = np.exp((rouge - rouge.max()) / SET_TEMPERATURE)
+        target = np.exp((rouge - rouge.max()) / temperature)
         targets.append(target / target.sum())
     x = np.concatenate(rows)
     mean, scale = _standardisation(x)

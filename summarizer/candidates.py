@@ -14,7 +14,11 @@ computed from the article itself (no reference), named in `SET_FEATURES`:
 * the `embedding` relevance of its sentences (`summarizer.scoring.relevance`): sum, mean, min;
 * position: has the first sentence, first / mean / last position, is a prefix of the article;
 * length: one / two / three sentences, sentences and words relative to the budget (and words
-  squared), over the word budget, the shortest sentence.
+  squared), over the word budget, the shortest sentence;
+* the lead, for a budget of N sentences: is the candidate the article's first N sentences, and
+  how many of them it holds (0 for word budgets, where the column cost ROUGE in
+  cross-validation). Lead-N is a strong summary of news; these let the scorer keep it unless
+  another set looks clearly better.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ SET_FEATURES = (
     "word_share_squared",
     "over_budget",
     "log_shortest",
+    "is_lead",
+    "lead_sentences",
 )
 _SENTENCES_AT_A_WORD_BUDGET = 4  # the scale of `sentence_share` when the budget is in words
 
@@ -88,6 +94,17 @@ def f1(candidates: Matrix, reference: Matrix) -> npt.NDArray[np.float64]:
 def _unit_rows(vectors: Matrix) -> Matrix:
     result: Matrix = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     return result
+
+
+def _lead_columns(
+    index: npt.NDArray[np.int_], masks: Matrix, size: Matrix, n: int, budget: Budget
+) -> tuple[Matrix, Matrix]:
+    """`is_lead` and `lead_sentences` (module docstring); zeros for a word budget."""
+    if budget.sentences is None:
+        return np.zeros(len(masks)), np.zeros(len(masks))
+    lead = min(budget.sentences, n)
+    held = masks @ (index < lead).astype(np.float64)
+    return ((held == lead) & (size == lead)).astype(np.float64), held
 
 
 def set_features(
@@ -167,5 +184,6 @@ def set_features(
         (total_words / budget.max_words) ** 2,
         (total_words > budget.max_words).astype(np.float64) if by_words else np.zeros(len(masks)),
         np.log1p(np.where(masks > 0, words, np.inf).min(axis=1)),
+        *_lead_columns(index, masks, size, n, budget),
     ]
     return np.stack(columns, axis=1)

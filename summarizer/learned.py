@@ -13,9 +13,9 @@ beside this module, a few kilobytes):
    lead summary) in a small pool (`summarizer.knapsack.candidates`).
 2. **Summaries**: every subset of the pool that fits the budget is a candidate summary;
    `summarizer.candidates` describes each as a whole (coverage of the article, repetition,
-   relevance, position, length used) and the set scorer for the kind of budget (a number of
-   sentences, or words) picks the best one. ROUGE rewards the right set, not the best
-   sentences one by one, which is why the set is what is scored.
+   relevance, position, length used, whether it is the lead) and the set scorer for the kind
+   of budget (a number of sentences, or words) picks the best one. ROUGE rewards the right
+   set, not the best sentences one by one, which is why the set is what is scored.
 """
 
 from __future__ import annotations

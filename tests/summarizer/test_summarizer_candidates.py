@@ -50,6 +50,25 @@ def test_the_set_that_shares_the_article_words_covers_it_best() -> None:
     assert columns["sentence_share"][0] == pytest.approx(2 / 3)
 
 
+def test_the_lead_columns_mark_the_first_n_sentences_for_a_sentence_budget() -> None:
+    masks = [[1, 1, 0, 0], [1, 1, 1, 0], [1, 0, 1, 0], [0, 1, 1, 1], [1, 0, 0, 0]]
+    columns = _features(masks, Budget(sentences=2))
+    assert list(columns["is_lead"]) == [1, 0, 0, 0, 0]  # only sentences 0 and 1, exactly
+    assert list(columns["lead_sentences"]) == [2, 2, 1, 1, 1]
+
+
+def test_the_lead_of_a_short_article_is_all_of_it() -> None:
+    embeddings = _unit(np.random.default_rng(1).normal(size=(2, 8))).astype(np.float32)
+    masks = np.array([[1.0, 1.0], [1.0, 0.0]])
+    rows = set_features(embeddings, SENTENCES[:2], np.ones(2), [0, 1], masks, Budget(sentences=3))
+    assert list(rows[:, SET_FEATURES.index("is_lead")]) == [1, 0]
+
+
+def test_the_lead_columns_are_zero_for_a_word_budget() -> None:
+    columns = _features([[1, 1, 0, 0], [1, 0, 0, 0]], Budget(max_words=60))
+    assert list(columns["is_lead"]) == [0, 0] == list(columns["lead_sentences"])
+
+
 def test_ngram_f1() -> None:
     counts = count_matrix([["a", "b", "c"], ["a", "b", "d", "e"]], 2)
     assert counts.shape == (2, 4)
