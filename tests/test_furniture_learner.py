@@ -4,7 +4,6 @@ over furniture, a republished story keeps its text, and housekeeping forgets old
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -32,27 +31,21 @@ def _learner(store: object, clock: FixedClock, **kw: object) -> FurnitureLearner
     return FurnitureLearner(summarizer, store, clock, **kw)  # type: ignore[arg-type]
 
 
+DISK_ERROR = "database error: OperationalError: disk I/O error"
+
+
 class _BrokenStore:
     """A store whose database is down."""
 
     def __init__(self) -> None:
         self.asked = 0
 
-    async def learn_sentences(
-        self,
-        feed_id: str,
-        story_hash: int,
-        sentences: Sequence[int],
-        now: datetime,
-        *,
-        since: datetime,
-        min_stories: int,
-    ) -> set[int]:
+    async def learn_sentences(self, *_: object, **__: object) -> set[int]:
         self.asked += 1
-        raise StorageError("database error: OperationalError: disk I/O error")
+        raise StorageError(DISK_ERROR)
 
     async def prune_sentences(self, before: datetime) -> int:
-        raise StorageError("database error: OperationalError: disk I/O error")
+        raise StorageError(DISK_ERROR)
 
 
 def test_sentences_are_hashed_by_their_normalised_key() -> None:

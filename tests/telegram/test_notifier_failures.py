@@ -18,6 +18,7 @@ from bot.adapters.telegram_bot.notifier import CAPTION_LIMIT, TelegramNotifier
 from bot.core.errors import ChatUnavailable, DeliveryError, MessageGone
 from bot.core.models import Brief, ChatRef, Document, Platform
 from bot.core.pacing import Pacer
+from tests.core.delivery_support import TimeMachine
 from tests.fakes import T0, FixedClock
 
 CHAT = ChatRef(Platform.TELEGRAM, "42")
@@ -55,33 +56,18 @@ class FakeBot:
         return [kw for m, kw in self.calls if m == method]
 
 
-class Time:
-    """``monotonic`` and ``sleep`` for the pacer: sleeping moves time, and is recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def bot() -> FakeBot:
     return FakeBot()
 
 
 @pytest.fixture
-def time() -> Time:
-    return Time()
+def time() -> TimeMachine:
+    return TimeMachine()
 
 
 @pytest.fixture
-def notifier(bot: FakeBot, time: Time, monkeypatch: pytest.MonkeyPatch) -> TelegramNotifier:
+def notifier(bot: FakeBot, time: TimeMachine, monkeypatch: pytest.MonkeyPatch) -> TelegramNotifier:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     pacer = Pacer(
         TelegramNotifier.pace, name="telegram", monotonic=time.monotonic, sleep=time.sleep
@@ -194,7 +180,7 @@ async def test_a_reply_to_a_chat_that_blocked_the_bot_is_dropped_with_a_log_line
 
 
 async def test_a_reply_waits_out_flood_control_then_arrives(
-    bot: FakeBot, notifier: TelegramNotifier, time: Time
+    bot: FakeBot, notifier: TelegramNotifier, time: TimeMachine
 ) -> None:
     bot.failures["send_message"] = [RetryAfter(timedelta(seconds=7))]
     got = await notifier.reply(CHAT, render.text("Done."), label="reply")
