@@ -30,7 +30,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.core.errors import ConfigError
 from bot.core.models import Feed
 from bot.feeds import article
-from summarizer.factory import Method
+from summarizer.factory import DEFAULT_METHOD, Method
 
 ENV_PREFIX = "NEWSBRIEF_"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -95,7 +95,7 @@ class Settings(BaseSettings):
         "text", description="Log line format: text, or json (one JSON object a line)."
     )
     summarizer: Method = Field(
-        "learned", description="Summarisation method (falls back to the next on failure)."
+        DEFAULT_METHOD, description="Summarisation method (falls back to the next on failure)."
     )
     summarizer_model: str | None = Field(
         None, description="seq2seq model: a hub id or a local directory."

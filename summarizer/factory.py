@@ -20,7 +20,7 @@ from summarizer.seq2seq import Seq2SeqBackend
 Method = Literal["lead", "embedding", "learned", "seq2seq"]
 """The summarisation methods (the type of the bot's ``NEWSBRIEF_SUMMARIZER`` setting)."""
 METHODS: tuple[Method, ...] = get_args(Method)
-DEFAULT_METHOD = "learned"
+DEFAULT_METHOD: Method = "learned"
 
 
 def build_summarizer(
