@@ -97,6 +97,7 @@ class Item:
     oracle: np.ndarray
     tokens: list[list[str]]
     reference_tokens: list[str]
+    relevance: np.ndarray
 
 
 class CachedEncoder(SentenceEncoder):
@@ -228,6 +229,7 @@ def load(cache: Path) -> list[Item]:
                     sentence_features(vectors, doc.sentences),
                     gains_oracle[start:end, 0], gains_oracle[start:end, 1],
                     [tokenize(s) for s in doc.sentences], tokenize(row["reference"]),
+                    relevance(vectors, doc.sentences, ScoringConfig()),
                 )
             )  # fmt: skip
     return items
@@ -348,9 +350,10 @@ def train_sets(
         budget = budget_of(item)
         scores = sentences.score(item.features)
         pool, masks = candidates(item.document.sentences, scores, budget, top_k=TOP_K)
-        relevances = relevance(item.embeddings, item.document.sentences, ScoringConfig())
         rows.append(
-            set_features(item.embeddings, item.document.sentences, relevances, pool, masks, budget)
+            set_features(
+                item.embeddings, item.document.sentences, item.relevance, pool, masks, budget
+            )
         )
         rouge = summary_rouge(item, pool, masks)
         target = np.exp((rouge - rouge.max()) / temperature)

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from summarizer.base import Budget
-from summarizer.words import content_tokens
+from summarizer.words import content_tokens, count_words
 
 SET_FEATURES = (
     "centroid_similarity",
@@ -151,7 +151,7 @@ def set_features(
     spread = (unigrams > 0).sum(axis=0).astype(np.float64)
     repeated = np.where(spread >= 2, spread, 0.0)
     set_tokens = set_unigrams.sum(axis=1)
-    words = np.array([len(sentences[i].split()) for i in index], dtype=np.float64)
+    words = np.array([count_words(sentences[i]) for i in index], dtype=np.float64)
     total_words = masks @ words
     positions = index.astype(np.float64)
     first = np.where(masks > 0, positions, np.inf).min(axis=1)
